@@ -1,0 +1,44 @@
+// Bundles the two programs with esbuild: one file each, so start-up reads a few files
+// instead of hundreds of modules. Chunks split at dynamic imports: a command loads its
+// heavy code (better-sqlite3, zod, the demo generator, ink) only when it runs.
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
+
+const fastStringWidth = {
+  name: 'fast-string-width',
+  setup(b) {
+    const wrapper = fileURLToPath(new URL('./build/string-width-fast.mjs', import.meta.url));
+    b.onResolve({ filter: /^string-width$/ }, (args) => (args.importer === wrapper ? undefined : { path: wrapper }));
+  },
+};
+
+const common = {
+  plugins: [fastStringWidth],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  splitting: true,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Native addon: loaded from node_modules at run time.
+  external: ['better-sqlite3'],
+  define: {
+    OPS_VERSION: JSON.stringify(pkg.version),
+    'process.env.NODE_ENV': '"production"',
+  },
+  // Bundled CommonJS (yargs' helpers, react) may call require(): give ESM chunks one.
+  banner: { js: "import { createRequire as __opsCreateRequire } from 'node:module'; const require = __opsCreateRequire(import.meta.url);" },
+  alias: {
+    // Ink imports its devtools bridge only when DEV=true; never ship it.
+    'react-devtools-core': './build/devtools-stub.mjs',
+  },
+};
+
+await build({ ...common, entryPoints: { ops: 'bin/ops.ts' }, outdir: 'dist/ops' });
+await build({ ...common, entryPoints: { 'ops-console': 'bin/ops-console.ts' }, outdir: 'dist/console' });

@@ -1,0 +1,15 @@
+import type { Registry } from '../src/cli/main';
+import init from './init';
+import status from './status';
+import configCheck from './config/check';
+import runsImport from './runs/import';
+import runsList from './runs/list';
+import runsShow from './runs/show';
+
+/** Every `ops` command, in the order `ops --help` lists them. */
+export const registry: Registry = [
+  init,
+  status,
+  { command: 'runs <command>', describe: 'Import, list and show workflow runs', commands: [runsImport, runsList, runsShow] },
+  { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
+];

@@ -1,0 +1,26 @@
+import { defineCommand } from '../../src/cli/command';
+import { usageError } from '../../src/cli/errors';
+import { printJson } from '../../src/cli/output';
+
+export default defineCommand({
+  command: 'import <file>',
+  describe: 'Import runs from gh JSON (gh run list/view --json): an array, one object or NDJSON; FILE or - for stdin',
+  builder: (y) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'JSON file, or - to read stdin' })
+      .option('repo', { type: 'string', describe: 'OWNER/NAME for records that do not carry it (gh run list has no repository field)' })
+      .example('gh run list --limit 500 --json databaseId,attempt,workflowName,status,conclusion,event,headBranch,headSha,createdAt,startedAt,updatedAt,url | $0 runs import -', ''),
+  async run(args, ctx) {
+    if (args.repo !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(args.repo)) throw usageError('--repo', `expected OWNER/NAME, got ${JSON.stringify(args.repo)}`);
+    const { openInput } = await import('../../src/cli/input');
+    const { importRuns } = await import('../../src/runs/import-runs');
+    const input = openInput(args.file, ctx.io);
+    const db = await ctx.ledger({ create: true });
+    const result = await importRuns(db, input.stream, { inputName: input.name, repo: args.repo, now: ctx.nowIso });
+    if (ctx.json) return printJson(ctx.io, { input: input.name, ...result });
+    ctx.io.stdout.write(
+      `imported ${result.records} record${result.records === 1 ? '' : 's'} from ${input.name}: ` +
+        `${result.inserted} inserted, ${result.updated} updated, ${result.unchanged} unchanged\n`,
+    );
+  },
+});

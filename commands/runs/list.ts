@@ -1,0 +1,45 @@
+import { defineCommand } from '../../src/cli/command';
+import { printJson } from '../../src/cli/output';
+import { parseSince, positiveInt } from '../../src/cli/parse';
+import { runConclusions, runStatuses } from '../../src/runs/types';
+
+export default defineCommand({
+  command: 'list',
+  aliases: ['ls'],
+  describe: 'List runs, latest first (the latest attempt of each run)',
+  builder: (y) =>
+    y.options({
+      workflow: { type: 'string', describe: 'Only this workflow' },
+      repo: { type: 'string', describe: 'Only this repository (OWNER/NAME)' },
+      branch: { type: 'string', describe: 'Only this branch' },
+      conclusion: { choices: runConclusions, describe: 'Only this conclusion' },
+      status: { choices: runStatuses, describe: 'Only this status' },
+      failed: { type: 'boolean', describe: 'Only failed runs (failure, timed_out, startup_failure)' },
+      since: { type: 'string', describe: 'Started at/after: ISO-8601 time, or a duration back from now (24h, 7d)' },
+      limit: { type: 'number', default: 30, describe: 'At most this many runs' },
+    }),
+  async run(args, ctx) {
+    const limit = positiveInt('--limit', args.limit, 1_000_000);
+    const since = args.since === undefined ? undefined : parseSince('--since', args.since, ctx.now);
+    const { listRuns } = await import('../../src/ledger/runs');
+    const runs = listRuns(await ctx.ledger(), {
+      workflow: args.workflow,
+      repository: args.repo,
+      branch: args.branch,
+      conclusion: args.conclusion,
+      status: args.status,
+      failed: args.failed,
+      since,
+      limit,
+    });
+    if (ctx.json) return printJson(ctx.io, runs);
+    if (runs.length === 0) {
+      ctx.io.stderr.write('no runs match\n');
+      return;
+    }
+    const { renderTable } = await import('../../src/cli/table');
+    const { runColumns } = await import('../../src/runs/table');
+    const { style } = await import('../../src/cli/style');
+    ctx.io.stdout.write(renderTable(runColumns(style(ctx.io.color), ctx.now), runs));
+  },
+});

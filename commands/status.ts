@@ -1,0 +1,43 @@
+import { defineCommand } from '../src/cli/command';
+import { printJson } from '../src/cli/output';
+
+const WINDOW_MS = 24 * 3_600_000;
+
+export default defineCommand({
+  command: 'status',
+  describe: "The console's content as text, for non-TTY use: runs of the last 24 h and the latest failures",
+  async run(_args, ctx) {
+    const { countRuns, listRuns } = await import('../src/ledger/runs');
+    const { toIso } = await import('../src/time/clock');
+    const db = await ctx.ledger();
+    const since = toIso(ctx.now - WINDOW_MS);
+    // Upper bound is open: a run stamped slightly ahead of this machine's clock still counts.
+    const counts = countRuns(db, since, '9999');
+    const latestFailures = listRuns(db, { failed: true, limit: 10 });
+    if (ctx.json) {
+      return printJson(ctx.io, {
+        generated_at: ctx.nowIso,
+        workspace: ctx.workspace,
+        window: { since, hours: 24 },
+        runs: counts,
+        latest_failures: latestFailures,
+      });
+    }
+    const { style } = await import('../src/cli/style');
+    const { renderTable } = await import('../src/cli/table');
+    const { runColumns } = await import('../src/runs/table');
+    const s = style(ctx.io.color);
+    const c = counts.by_conclusion;
+    const failed = (c.failure ?? 0) + (c.timed_out ?? 0) + (c.startup_failure ?? 0);
+    const active = (counts.by_status.in_progress ?? 0) + (counts.by_status.queued ?? 0);
+    let out = `${s.bold('ops status')}  ${ctx.workspace}  ${ctx.nowIso}\n\n`;
+    out += `Runs, last 24 h: ${counts.total} total, ${s.green(`${c.success ?? 0} succeeded`)}, `;
+    out += `${failed ? s.red(`${failed} failed`) : '0 failed'}, ${active ? s.yellow(`${active} running or queued`) : '0 running or queued'}`;
+    const others = Object.entries(c).filter(([k]) => !['success', 'failure', 'timed_out', 'startup_failure'].includes(k));
+    if (others.length) out += `, ${others.map(([k, n]) => `${n} ${k}`).join(', ')}`;
+    out += '\n\n';
+    if (latestFailures.length === 0) out += 'No failed runs in the ledger.\n';
+    else out += `${s.bold('Latest failures')}\n` + renderTable(runColumns(s, ctx.now), latestFailures);
+    ctx.io.stdout.write(out);
+  },
+});

@@ -1,0 +1,25 @@
+import type { Argv } from 'yargs';
+import type { Context, GlobalArgs } from './context';
+
+/**
+ * One CLI command. `builder` declares its flags (run only when the command is invoked);
+ * `run` does the work through `ctx` and returns the exit code (default 0).
+ * Keep these modules thin and their static imports light: heavy code is imported
+ * inside `run`, so `ops --help` and fast commands never load it.
+ */
+export interface CommandSpec<A = {}> {
+  command: string;
+  aliases?: string[];
+  describe: string;
+  builder?: (y: Argv<GlobalArgs>) => Argv<A>;
+  run(args: A & GlobalArgs & { _: (string | number)[] }, ctx: Context): Promise<number | void>;
+}
+
+/** A noun with verbs: `ops runs list`, `ops runs import`, … */
+export interface CommandGroup {
+  command: string;
+  describe: string;
+  commands: CommandSpec<any>[];
+}
+
+export const defineCommand = <A>(spec: CommandSpec<A>): CommandSpec<A> => spec;

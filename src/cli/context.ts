@@ -1,0 +1,102 @@
+import { userInfo } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { IO } from './io';
+import { resolveNow, toIso } from '../time/clock';
+import type { ConfigFile, ConfigOf } from '../config/schemas';
+import type { Ledger, OpenOptions } from '../ledger/open';
+
+/** Flags every command accepts (SPEC §10.1). */
+export interface GlobalArgs {
+  workspace?: string;
+  ledger?: string;
+  reportsDir?: string;
+  json?: boolean;
+  verbose?: boolean;
+  actor?: string;
+}
+
+/**
+ * What a command needs from the world, resolved once from flags and environment.
+ * The ledger and the config files are loaded on first use (and better-sqlite3/zod with
+ * them), so a command pays only for what it touches.
+ */
+export interface Context {
+  io: IO;
+  json: boolean;
+  verbose: boolean;
+  /** Absolute workspace root: --workspace, OPS_WORKSPACE, or the current directory. */
+  workspace: string;
+  /** --ledger, OPS_LEDGER, or <workspace>/.ops/ledger.db. */
+  ledgerPath: string;
+  /** "Now" in epoch ms: OPS_NOW when set. */
+  now: number;
+  nowIso: string;
+  actor: string;
+  config<F extends ConfigFile>(file: F): Promise<ConfigOf<F>>;
+  /** Time zone for folder and file names: OPS_TZ, config `timezone`, Asia/Tokyo. */
+  timezone(): Promise<string>;
+  /** Absolute reports root: --reports-dir, config `reportsDir`, docs/reports. */
+  reportsDir(): Promise<string>;
+  ledger(opts?: Pick<OpenOptions, 'create'>): Promise<Ledger>;
+  /** Closes what was opened; called by the CLI after the command. */
+  close(): void;
+}
+
+export function createContext(args: GlobalArgs, io: IO): Context {
+  const env = io.env;
+  const workspace = resolve(io.cwd, args.workspace ?? (env.OPS_WORKSPACE || '.'));
+  const ledgerFlag = args.ledger ?? (env.OPS_LEDGER || undefined);
+  const ledgerPath = ledgerFlag ? resolve(io.cwd, ledgerFlag) : join(workspace, '.ops', 'ledger.db');
+  const now = resolveNow(env);
+  const configs = new Map<ConfigFile, unknown>();
+  let db: Ledger | undefined;
+
+  const ctx: Context = {
+    io,
+    json: Boolean(args.json),
+    verbose: Boolean(args.verbose),
+    workspace,
+    ledgerPath,
+    now,
+    nowIso: toIso(now),
+    actor: args.actor || env.OPS_ACTOR || env.GITHUB_ACTOR || osUser(),
+    async config(file) {
+      if (!configs.has(file)) {
+        const { loadConfig } = await import('../config/load');
+        configs.set(file, loadConfig(workspace, file).value);
+      }
+      return configs.get(file) as never;
+    },
+    async timezone() {
+      if (env.OPS_TZ) {
+        const { assertTimeZone } = await import('../time/zone');
+        return assertTimeZone(env.OPS_TZ, 'OPS_TZ');
+      }
+      return (await ctx.config('config.json')).timezone;
+    },
+    async reportsDir() {
+      const dir = args.reportsDir ?? (await ctx.config('config.json')).reportsDir;
+      return isAbsolute(dir) ? dir : resolve(args.reportsDir ? io.cwd : workspace, dir);
+    },
+    async ledger(opts = {}) {
+      if (!db) {
+        const { openLedger } = await import('../ledger/open');
+        db = openLedger(ledgerPath, { ...opts, now: ctx.nowIso });
+      }
+      return db;
+    },
+    close() {
+      db?.close();
+      db = undefined;
+    },
+  };
+  return ctx;
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

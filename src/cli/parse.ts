@@ -1,0 +1,25 @@
+import { usageError } from './errors';
+import { parseIsoTime, toIso } from '../time/clock';
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** A duration such as 90s, 15m, 24h, 7d, 2w, in ms; null when the text is not one. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+)([smhdw])$/.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : null;
+}
+
+/** `--since`: an ISO-8601 time with zone, or a duration back from now (24h, 7d). */
+export function parseSince(flag: string, text: string, now: number): string {
+  const back = parseDuration(text);
+  if (back !== null) return toIso(now - back);
+  const ms = parseIsoTime(text);
+  if (ms === null) throw usageError(flag, `expected an ISO-8601 time with zone (2025-11-14T00:00:00Z) or a duration (24h, 7d), got ${JSON.stringify(text)}`);
+  return toIso(ms);
+}
+
+export function positiveInt(flag: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw usageError(flag, `must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}

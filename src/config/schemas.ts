@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { isValidTimeZone, DEFAULT_TIMEZONE } from '../time/zone';
+
+/**
+ * The five `.ops/*.json` files of SPEC §10.1. Objects are strict: a misspelt key is an
+ * error, not a silently ignored setting. Every field has a default, so a missing file
+ * (or a missing field) means the built-in behaviour.
+ */
+
+const commandTemplate = z.array(z.string().min(1)).min(1);
+const positiveInt = z.number().int().positive();
+const nonNegative = z.number().nonnegative();
+
+export const failureClasses = ['configuration', 'permission', 'resource', 'transient', 'rate_limit', 'unknown'] as const;
+
+const mainConfig = z.strictObject({
+  reportsDir: z.string().min(1).default('docs/reports'),
+  timezone: z
+    .string()
+    .refine(isValidTimeZone, { message: 'unknown time zone (use an IANA name such as Asia/Tokyo)' })
+    .default(DEFAULT_TIMEZONE),
+  gh: z.string().min(1).default('gh'),
+  ghTimeoutSeconds: positiveInt.default(60),
+  retryCommand: commandTemplate.default(['{gh}', 'run', 'rerun', '{run_id}', '--failed']),
+  rollback: z
+    .strictObject({
+      trackedPaths: z.array(z.string().min(1)).default(['.github/workflows/*.yml']),
+      disableCommand: commandTemplate.default(['{gh}', 'workflow', 'disable', '{workflow}']),
+      enableCommand: commandTemplate.default(['{gh}', 'workflow', 'enable', '{workflow}']),
+      removeSecrets: z.boolean().default(false),
+    })
+    .prefault({}),
+  notifications: z
+    .strictObject({
+      channels: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1),
+            type: z.enum(['slack', 'webhook', 'github_issue', 'log']),
+            url: z.string().url().optional(),
+            secretEnv: z.string().min(1).optional(),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
+});
+
+/** The knobs of the backoff schedule (SPEC §2.1); a per-workflow override may set any of them. */
+const retryTuning = z.strictObject({
+  retryClasses: z.array(z.enum(failureClasses)),
+  baseSeconds: nonNegative,
+  factor: z.number().min(1),
+  maxRetries: z.number().int().nonnegative(),
+  jitter: z.number().min(0).max(1),
+  capSeconds: z.number().positive(),
+  retryUnknown: z.boolean(),
+});
+const t = retryTuning.shape;
+
+const retryPolicy = z.strictObject({
+  retryClasses: t.retryClasses.default(['transient', 'rate_limit']),
+  baseSeconds: t.baseSeconds.default(5),
+  factor: t.factor.default(2),
+  maxRetries: t.maxRetries.default(3),
+  jitter: t.jitter.default(0),
+  capSeconds: t.capSeconds.default(300),
+  retryUnknown: t.retryUnknown.default(false),
+  autoEnqueue: z.boolean().default(true),
+  overrides: z.array(retryTuning.partial().extend({ workflow: z.string().min(1) })).default([]),
+  budget: z
+    .strictObject({
+      maxRetriesPerWorkflowPerHour: positiveInt.default(10),
+    })
+    .prefault({}),
+});
+
+const maskRules = z.strictObject({
+  maskStyle: z.string().min(1).default('[MASKED:<rule>]'),
+  builtinRules: z.boolean().default(true),
+  rules: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, - and _ only'),
+        pattern: z.string().min(1).refine(compiles, { message: 'not a valid regular expression' }),
+        keywords: z.array(z.string().min(1)).default([]),
+      }),
+    )
+    .default([]),
+  exclusions: z.array(z.string().min(1).refine(compiles, { message: 'not a valid regular expression' })).default([]),
+});
+
+const action = z.enum(['alert', 'propose_rollback', 'rollback', 'killswitch']);
+
+const detectionRules = z.strictObject({
+  failureRate: z
+    .strictObject({
+      threshold: z.number().min(0).max(1).default(0.5),
+      windowMinutes: positiveInt.default(60),
+      minRuns: positiveInt.default(10),
+      action: action.default('alert'),
+    })
+    .prefault({}),
+  consecutiveFailures: z
+    .strictObject({ count: positiveInt.default(3), action: action.default('propose_rollback') })
+    .prefault({}),
+  retryStorm: z
+    .strictObject({ maxRetries: positiveInt.default(20), windowMinutes: positiveInt.default(10), action: action.default('killswitch') })
+    .prefault({}),
+  staleRun: z.strictObject({ minutes: positiveInt.default(120), action: action.default('alert') }).prefault({}),
+});
+
+const killswitchRules = z.strictObject({
+  rules: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        condition: z.enum(['misfire', 'runaway_retry', 'resource', 'manual']),
+        threshold: nonNegative.optional(),
+        windowMinutes: positiveInt.optional(),
+        scope: z.string().min(1).optional(),
+      }),
+    )
+    .default([
+      { name: 'runaway-retry-loop', condition: 'runaway_retry', threshold: 20, windowMinutes: 10 },
+      { name: 'manual', condition: 'manual' },
+    ]),
+});
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const configSchemas = {
+  'config.json': mainConfig,
+  'retry-policy.json': retryPolicy,
+  'mask-rules.json': maskRules,
+  'detection-rules.json': detectionRules,
+  'killswitch-rules.json': killswitchRules,
+} as const;
+
+export type ConfigFile = keyof typeof configSchemas;
+export const configFiles = Object.keys(configSchemas) as ConfigFile[];
+export type ConfigOf<F extends ConfigFile> = z.output<(typeof configSchemas)[F]>;
+export type MainConfig = ConfigOf<'config.json'>;
+export type RetryPolicy = ConfigOf<'retry-policy.json'>;

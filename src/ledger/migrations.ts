@@ -1,0 +1,60 @@
+/**
+ * Numbered, append-only schema migrations. Never edit a released one: add the next number.
+ * All pending ones run in one transaction when the ledger is opened.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const conclusions = `'success','failure','cancelled','timed_out','skipped','neutral','action_required','startup_failure','stale'`;
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'runs and run attempts',
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      -- One row per (run_id, attempt): every attempt is kept (SPEC §1.1). A run is its
+      -- latest attempt (is_latest = 1); the partial indexes below hold only those rows, so
+      -- the console's windowed queries are index range scans over runs, not attempts.
+      CREATE TABLE run_attempts (
+        run_id         TEXT    NOT NULL,
+        attempt        INTEGER NOT NULL CHECK (attempt >= 1),
+        repository     TEXT    NOT NULL,
+        workflow       TEXT    NOT NULL,
+        job            TEXT,
+        event          TEXT,
+        branch         TEXT,
+        head_sha       TEXT,
+        actor          TEXT,
+        status         TEXT    NOT NULL CHECK (status IN ('queued','in_progress','completed')),
+        conclusion     TEXT    CHECK (conclusion IN (${conclusions})),
+        started_at     TEXT,
+        completed_at   TEXT,
+        duration_ms    INTEGER CHECK (duration_ms >= 0),
+        url            TEXT,
+        classification TEXT,             -- JSON of the SPEC §2.2 object
+        is_latest      INTEGER NOT NULL CHECK (is_latest IN (0, 1)),
+        -- the attempt's start, or before it starts the run's creation: "latest first"
+        sort_at        TEXT    NOT NULL,
+        -- when the run was created (GitHub createdAt, else its first start, else when ops
+        -- first saw it): decides its JST report folder (SPEC §1); the same on every attempt
+        -- and fixed once recorded, so later writes go to the same folder
+        created_at     TEXT    NOT NULL,
+        recorded_at    TEXT    NOT NULL, -- first time the ledger saw this attempt
+        updated_at     TEXT    NOT NULL, -- last time its content changed
+        PRIMARY KEY (run_id, attempt)
+      ) WITHOUT ROWID;
+      CREATE INDEX runs_by_time       ON run_attempts (sort_at DESC, run_id DESC) WHERE is_latest = 1;
+      CREATE INDEX runs_by_workflow   ON run_attempts (workflow, sort_at DESC, run_id DESC) WHERE is_latest = 1;
+      CREATE INDEX runs_by_conclusion ON run_attempts (conclusion, sort_at DESC, run_id DESC) WHERE is_latest = 1;
+      CREATE INDEX runs_by_created    ON run_attempts (created_at) WHERE is_latest = 1;
+    `,
+  },
+];

@@ -1,0 +1,64 @@
+import { usageError } from '../cli/errors';
+
+export const DEFAULT_TIMEZONE = 'Asia/Tokyo';
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function assertTimeZone(timeZone: string, subject: string): string {
+  if (!isValidTimeZone(timeZone)) throw usageError(subject, `unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as Asia/Tokyo)`);
+  return timeZone;
+}
+
+export interface ZonedParts {
+  year: string;
+  month: string;
+  day: string;
+  hour: string;
+  minute: string;
+  second: string;
+}
+
+export function zonedParts(ms: number, timeZone: string): ZonedParts {
+  const p: Record<string, string> = {};
+  for (const part of formatter(timeZone).formatToParts(ms)) p[part.type] = part.value;
+  return { year: p.year!, month: p.month!, day: p.day!, hour: p.hour!, minute: p.minute!, second: p.second! };
+}
+
+/** The calendar date (YYYY-MM-DD) of an instant in a zone: the name of its report folder (SPEC §1). */
+export function zonedDate(ms: number, timeZone: string): string {
+  const p = zonedParts(ms, timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** YYYYMMDD_HHMMSS in a zone: the stamp in evidence file names. */
+export function zonedStamp(ms: number, timeZone: string): string {
+  const p = zonedParts(ms, timeZone);
+  return `${p.year}${p.month}${p.day}_${p.hour}${p.minute}${p.second}`;
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { afterEach } from 'vitest';
+import { runCli } from '../src/cli/main';
+import { memoryIO } from '../src/cli/io';
+import { registry } from '../commands/registry';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const OPS_BIN = join(ROOT, 'bin', 'ops');
+export const FAKE_GH = join(ROOT, 'fixtures', 'bin', 'gh');
+export const GH_RUNS = join(ROOT, 'fixtures', 'gh', 'runs.json');
+export const NOW = '2025-11-14T00:00:00Z';
+
+const made: string[] = [];
+afterEach(() => {
+  while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
+});
+
+/** A fresh temp folder, removed after the test. */
+export function tempDir(prefix = 'ops-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `ops ARGS` in-process with a pinned clock, like a non-TTY CI shell. */
+export async function ops(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string; isTTY?: boolean } = {}): Promise<CliResult> {
+  const io = memoryIO({
+    isTTY: opts.isTTY,
+    cwd: opts.cwd ?? process.cwd(),
+    env: { OPS_NOW: NOW, ...opts.env },
+    stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]),
+  });
+  const code = await runCli(args, io, registry);
+  return { code, stdout: io.out(), stderr: io.err() };
+}
+
+/** Runs the built `bin/ops` as a real child process (needs `npm run build`). */
+export function opsProcess(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [OPS_BIN, ...args], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH, OPS_NOW: NOW, ...opts.env },
+    input: opts.input,
+    encoding: 'utf8',
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every row of every table, in a stable order: "the ledger is identical" made checkable. */
+export function dumpLedger(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[];
+    return tables
+      .map(({ name }) => `${name}\n` + (db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all() as object[]).map((r) => JSON.stringify(r)).join('\n'))
+      .join('\n\n');
+  } finally {
+    db.close();
+  }
+}
+
+export function sh(script: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  return execFileSync('sh', ['-c', script], { cwd: opts.cwd, env: { ...process.env, OPS_NOW: NOW, ...opts.env }, encoding: 'utf8' });
+}

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openLedger, schemaVersion } from '../src/ledger/open';
+import { migrations } from '../src/ledger/migrations';
+import { listRuns, runWriter } from '../src/ledger/runs';
+import type { RunInput } from '../src/runs/types';
+import { tempDir } from './helpers';
+
+const run = (over: Partial<RunInput> = {}): RunInput => ({
+  run_id: '100',
+  attempt: 1,
+  repository: 'acme/api',
+  workflow: 'CI',
+  job: null,
+  event: 'push',
+  branch: 'main',
+  head_sha: 'abc',
+  actor: null,
+  status: 'completed',
+  conclusion: 'failure',
+  started_at: '2025-11-13T10:00:00Z',
+  completed_at: '2025-11-13T10:05:00Z',
+  duration_ms: 300_000,
+  url: null,
+  classification: null,
+  created_at: '2025-11-13T10:00:00Z',
+  ...over,
+});
+
+describe('ledger', () => {
+  it('applies numbered migrations once, records them, and runs in WAL with foreign keys', () => {
+    const path = join(tempDir(), 'l.db');
+    const db = openLedger(path, { create: true, now: '2025-11-14T00:00:00Z' });
+    expect(schemaVersion(db)).toBe(migrations.at(-1)!.version);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([
+      { version: 1, name: 'runs and run attempts', applied_at: '2025-11-14T00:00:00Z' },
+    ]);
+    db.close();
+    const again = openLedger(path, { now: '2030-01-01T00:00:00Z' });
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    again.close();
+  });
+
+  it('a failing migration leaves the ledger at its previous version (one transaction)', () => {
+    const path = join(tempDir(), 'l.db');
+    openLedger(path, { create: true }).close();
+    const broken = [...migrations, { version: 2, name: 'good', sql: 'CREATE TABLE t2 (x)' }, { version: 3, name: 'bad', sql: 'CREATE TABLE nope (' }];
+    expect(() => openLedger(path, { migrations: broken })).toThrow();
+    const db = new Database(path);
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 't2'`).get()).toBeUndefined();
+    db.close();
+  });
+
+  it('refuses a ledger written by a newer ops', () => {
+    const path = join(tempDir(), 'l.db');
+    openLedger(path, { create: true }).close();
+    const db = new Database(path);
+    db.prepare(`INSERT INTO schema_migrations VALUES (99, 'future', '2030-01-01T00:00:00Z')`).run();
+    db.close();
+    expect(() => openLedger(path)).toThrow(/schema v99 is newer than this ops/);
+  });
+
+  it('keeps one run row per run_id pointing at its latest attempt, whatever the arrival order', () => {
+    const db = openLedger(join(tempDir(), 'l.db'), { create: true });
+    const write = runWriter(db, '2025-11-14T00:00:00Z');
+    expect(write(run({ attempt: 2, conclusion: 'success', started_at: '2025-11-13T11:00:00Z' }))).toBe('inserted');
+    expect(write(run({ attempt: 1 }))).toBe('inserted');
+    expect(write(run({ attempt: 1 }))).toBe('unchanged');
+    const [latest] = listRuns(db, { limit: 10 });
+    expect(latest).toMatchObject({ run_id: '100', attempt: 2, conclusion: 'success' });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM runs').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT created_at FROM runs').get()).toEqual({ created_at: '2025-11-13T10:00:00Z' });
+  });
+
+  it('a source that lacks a descriptive field does not erase it (collect knew the actor, gh does not)', () => {
+    const db = openLedger(join(tempDir(), 'l.db'), { create: true });
+    const write = runWriter(db, '2025-11-14T00:00:00Z');
+    write(run({ actor: 'octocat', job: 'build' }));
+    expect(write(run({ actor: null, job: null }))).toBe('unchanged');
+    expect(listRuns(db, { limit: 1 })[0]).toMatchObject({ actor: 'octocat', job: 'build' });
+  });
+
+  it.each([
+    [{}, 'runs_by_time'],
+    [{ workflow: 'CI' }, 'runs_by_workflow'],
+    [{ conclusion: 'failure' as const }, 'runs_by_conclusion'],
+    [{ repository: 'acme/api' }, 'runs_by_repository'],
+  ])('the console window query %j is an index scan without a sort step', (filter, index) => {
+    const db = openLedger(join(tempDir(), 'l.db'), { create: true });
+    const write = runWriter(db, '2025-11-14T00:00:00Z');
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) write(run({ run_id: String(1000 + i), workflow: i % 3 ? 'CI' : 'Deploy', started_at: new Date(Date.UTC(2025, 10, 1) + i * 60_000).toISOString() }));
+    })();
+    db.exec('ANALYZE');
+    // The SQL listRuns builds, asked for its plan.
+    const where = Object.keys(filter).map((k) => `r.${k} = @${k}`);
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT a.* FROM runs r JOIN run_attempts a ON a.run_id = r.run_id AND a.attempt = r.latest_attempt
+       ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY r.sort_at DESC, r.run_id DESC LIMIT 50`,
+      )
+      .all(filter)
+      .map((r) => (r as { detail: string }).detail)
+      .join(' | ');
+    expect(plan).toContain(index);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+    expect(listRuns(db, { ...filter, limit: 50 })).toHaveLength(50);
+  });
+});
