@@ -40,5 +40,6 @@ const common = {
   },
 };
 
-await build({ ...common, entryPoints: { ops: 'bin/ops.ts' }, outdir: 'dist/ops' });
+// The import worker is an entry of its own, beside the chunk that starts it.
+await build({ ...common, entryPoints: { ops: 'bin/ops.ts', 'import-worker': 'src/runs/import-worker.ts' }, outdir: 'dist/ops' });
 await build({ ...common, entryPoints: { 'ops-console': 'bin/ops-console.ts' }, outdir: 'dist/console' });

@@ -175,3 +175,25 @@ describe('ops runs import', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ records: 10_000, inserted: 10_000 });
   });
 });
+
+describe('ops runs import as a real process (parsing on a worker thread)', () => {
+  it('imports, refuses a bad record with nothing written, and re-imports as unchanged', () => {
+    const ws = tempDir();
+    const lines: string[] = [];
+    for (let i = 1; i <= 5000; i++) lines.push(JSON.stringify({ ...ghRuns()[0], databaseId: 7_000_000 + i }));
+    const good = join(ws, 'good.ndjson');
+    writeFileSync(good, lines.join('\n'));
+    const bad = join(ws, 'bad.ndjson');
+    writeFileSync(bad, [...lines.slice(0, 4000), '{"databaseId": 1, "workflowName": "CI", "status": "done"}', ...lines.slice(4000)].join('\n'));
+
+    const refused = opsProcess(['runs', 'import', bad, '--workspace', ws]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^ops: .*bad\.ndjson: record 4001 \(line 4001\): status: .*nothing was imported\n$/);
+    expect(dumpLedger(join(ws, '.ops', 'ledger.db'))).not.toMatch(/"run_id"/);
+
+    const first = opsProcess(['runs', 'import', good, '--workspace', ws, '--json']);
+    expect(JSON.parse(first.stdout)).toEqual({ input: good, records: 5000, inserted: 5000, updated: 0, unchanged: 0 });
+    const again = opsProcess(['runs', 'import', good, '--workspace', ws, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ unchanged: 5000 });
+  });
+});

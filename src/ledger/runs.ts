@@ -18,11 +18,14 @@ export function rowToRun(row: AttemptRow): Run {
 }
 
 function runToRow(run: Run): AttemptRow {
-  const row = {} as Record<string, unknown>;
-  for (const k of runKeys) row[k] = run[k];
-  row.classification = run.classification === null ? null : JSON.stringify(run.classification);
-  return row as AttemptRow;
+  return { ...run, classification: run.classification === null ? null : JSON.stringify(run.classification) };
 }
+
+/** The row's values in `columns` order, for positional binding. */
+const rowValues = (row: AttemptRow) => [
+  row.run_id, row.attempt, row.repository, row.workflow, row.job, row.event, row.branch, row.head_sha, row.actor,
+  row.status, row.conclusion, row.started_at, row.completed_at, row.duration_ms, row.url, row.classification,
+];
 
 function sameRow(a: AttemptRow, b: AttemptRow): boolean {
   for (const k of runKeys) if (a[k] !== b[k]) return false;
@@ -56,7 +59,7 @@ export function runWriter(db: Ledger, now: string) {
     if (existingRow && sameRow(existingRow, merged)) return 'unchanged';
     const createdAt = stored[0]?.created_at ?? input.created_at ?? merged.started_at ?? now;
     const sortAt = merged.started_at ?? createdAt;
-    const values = runKeys.map((k) => merged[k]);
+    const values = rowValues(merged);
     if (existingRow) {
       update.run(...values, sortAt, now, input.run_id, input.attempt);
       return 'updated';

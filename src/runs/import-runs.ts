@@ -1,9 +1,8 @@
 import { Exit, OpsError } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
-import { runWriter, type WriteOutcome } from '../ledger/runs';
-import { mapRunRecord } from './gh';
-import { jsonRecords, RecordSyntaxError } from './json-records';
-import type { RunInput } from './types';
+import { runWriter } from '../ledger/runs';
+import { importWorkerUrl, parseRunBatchesInWorker } from './parallel-parse';
+import { InputProblem, parseRunBatches } from './parse-runs';
 
 export interface ImportResult {
   records: number;
@@ -18,52 +17,37 @@ export interface ImportOptions {
   repo?: string;
   now: string;
   batchSize?: number;
+  /** Parse on a worker thread when the built worker is there (default true). */
+  parallel?: boolean;
 }
 
 /**
  * Imports gh run JSON into the ledger, all or nothing: records are parsed and checked in
- * batches as they stream in, and written inside one transaction that commits only when
- * the whole input was valid (Ctrl-C or a crash before that leaves the ledger as it was). The write lock is taken at the first complete batch, not
- * while waiting for input (a slow `gh … | ops runs import -` does not block CI writers).
+ * batches as they stream in (on a second thread when built), and written inside one
+ * transaction that commits only when the whole input was valid; Ctrl-C or a crash before
+ * that leaves the ledger as it was. The write lock is taken at the first complete batch,
+ * not while waiting for input, so a slow `gh … | ops runs import -` does not block CI writers.
  */
 export async function importRuns(db: Ledger, input: AsyncIterable<string | Buffer>, opts: ImportOptions): Promise<ImportResult> {
   const result: ImportResult = { records: 0, inserted: 0, updated: 0, unchanged: 0 };
-  const batchSize = opts.batchSize ?? 2000;
-  let batch: RunInput[] = [];
-  let write: ((run: RunInput) => WriteOutcome) | undefined;
-  let inTransaction = false;
-
-  const flush = () => {
-    if (batch.length === 0) return;
-    if (!inTransaction) {
-      db.exec('BEGIN IMMEDIATE');
-      inTransaction = true;
-      write = runWriter(db, opts.now);
-    }
-    for (const run of batch) result[write!(run)]++;
-    batch = [];
-  };
-
+  const parseOpts = { repo: opts.repo, batchSize: opts.batchSize ?? 2000 };
+  const workerUrl = opts.parallel === false ? null : importWorkerUrl();
+  const batches = workerUrl ? parseRunBatchesInWorker(workerUrl, input, parseOpts) : parseRunBatches(input, parseOpts);
+  let write: ReturnType<typeof runWriter> | undefined;
   try {
-    for await (const record of jsonRecords(input)) {
-      const mapped = mapRunRecord(record.value, { repo: opts.repo });
-      if (!mapped.ok) {
-        throw new OpsError(Exit.usage, opts.inputName, `record ${record.index} (line ${record.line}): ${mapped.field}: ${mapped.problem}; nothing was imported`);
+    for await (const batch of batches) {
+      if (!write) {
+        db.exec('BEGIN IMMEDIATE');
+        write = runWriter(db, opts.now);
       }
-      result.records++;
-      batch.push(mapped.run);
-      if (batch.length >= batchSize) flush();
+      for (const run of batch) result[write(run)]++;
+      result.records += batch.length;
     }
-    flush();
-    if (inTransaction) db.exec('COMMIT');
-    inTransaction = false;
+    if (write) db.exec('COMMIT');
     return result;
   } catch (err) {
-    if (inTransaction) db.exec('ROLLBACK');
-    if (err instanceof RecordSyntaxError) {
-      const where = err.index === 0 ? '' : `record ${err.index} (line ${err.line}): `;
-      throw new OpsError(Exit.usage, opts.inputName, `${where}${err.message}; nothing was imported`);
-    }
+    if (db.inTransaction) db.exec('ROLLBACK');
+    if (err instanceof InputProblem) throw new OpsError(Exit.usage, opts.inputName, `${err.message}; nothing was imported`);
     throw err;
   }
 }
