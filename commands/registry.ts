@@ -1,5 +1,6 @@
 import type { Registry } from '../src/cli/main';
 import init from './init';
+import demo from './demo';
 import status from './status';
 import configCheck from './config/check';
 import runsImport from './runs/import';
@@ -9,6 +10,7 @@ import runsShow from './runs/show';
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
   init,
+  demo,
   status,
   { command: 'runs <command>', describe: 'Import, list and show workflow runs', commands: [runsImport, runsList, runsShow] },
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },

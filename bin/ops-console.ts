@@ -1,0 +1,152 @@
+// ops-console: the full-screen live view (SPEC §7). Only node built-ins and small modules
+// are imported statically: refusing a non-TTY, printing help and reporting a bad flag must
+// not pay for loading Ink, React or SQLite.
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Exit, OpsError } from '../src/cli/errors';
+import { colorAllowed } from '../src/cli/io';
+import { resolveNow } from '../src/time/clock';
+import type { Instance } from 'ink';
+import type { Ledger } from '../src/ledger/open';
+
+const USAGE = `Usage: ops-console [--workspace DIR] [--ledger FILE]
+
+Full-screen live view of the workspace's runs ledger; updates as other processes write it.
+Needs an interactive terminal; for a text summary (pipes, CI logs) run: ops status
+
+Options:
+  --workspace DIR  workspace root (default: OPS_WORKSPACE, else the current directory)
+  --ledger FILE    ledger file (default: OPS_LEDGER, else <workspace>/.ops/ledger.db)
+  -h, --help       show this help
+
+Keys: ↑↓ or j/k move, PgUp/PgDn page, g/G first/last, q quit.
+`;
+
+const NOT_A_TTY =
+  'ops-console: needs an interactive terminal (stdin and stdout must be a TTY); for a text summary run: ops status';
+
+const say = (line: string) => process.stderr.write(line + '\n');
+
+// Alternate screen buffer (the shell's screen comes back untouched on exit), cursor hidden.
+const ENTER_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
+const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
+
+async function main(argv: string[]): Promise<number> {
+  let flags: { workspace?: string; ledger?: string; help?: boolean };
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: { workspace: { type: 'string' }, ledger: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    // Node's messages carry a second sentence about `--`; the first says what is wrong.
+    say(`ops-console: ${(err as Error).message.split('. ')[0]} (see ops-console --help)`);
+    return Exit.usage;
+  }
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return Exit.ok;
+  }
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    say(NOT_A_TTY);
+    return Exit.usage;
+  }
+
+  const env = process.env;
+  const workspace = resolve(flags.workspace ?? (env.OPS_WORKSPACE || '.'));
+  const ledgerFlag = flags.ledger ?? (env.OPS_LEDGER || undefined);
+  const ledgerPath = ledgerFlag ? resolve(ledgerFlag) : join(workspace, '.ops', 'ledger.db');
+
+  let db: Ledger;
+  try {
+    resolveNow(env); // a malformed OPS_NOW is a usage error now, not a crash inside a render
+    const { openLedger } = await import('../src/ledger/open');
+    db = openLedger(ledgerPath);
+  } catch (err) {
+    return report(err);
+  }
+
+  const [{ startConsole }, { ledgerSource }] = await Promise.all([importUi(), import('../src/console/ledger-source')]);
+  const screen = fullScreen(process.stdout);
+  let app: Instance | undefined;
+  const shutdown = (code: number, error?: unknown): never => {
+    app?.unmount(); // first, so Ink's last frame lands on the alternate screen, not the shell's
+    screen.leave();
+    db.close();
+    if (error !== undefined) report(error);
+    process.exit(code);
+  };
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', Exit.interrupted]] as const) {
+    process.once(signal, () => shutdown(code));
+  }
+  process.once('uncaughtException', (err) => shutdown(Exit.failed, err));
+  process.once('exit', screen.leave); // last resort; leave() is idempotent
+
+  const clock = () => resolveNow(env);
+  try {
+    app = startConsole({ source: ledgerSource(db), workspace: tildify(workspace), clock, color: colorAllowed(env) });
+    await app.waitUntilExit();
+  } catch (err) {
+    shutdown(Exit.failed, err);
+  }
+  screen.leave();
+  db.close();
+  return Exit.ok;
+}
+
+/**
+ * Loads the UI with CI and CONTINUOUS_INTEGRATION hidden. Ink (is-in-ci) and chalk
+ * (supports-color) read them once, at import: with CI=true Ink renders nothing until exit
+ * and chalk drops colour, even on a real terminal (tmux on a CI box). We only get here on a
+ * TTY, so the terminal is interactive whatever CI says; children still see the variables.
+ */
+async function importUi() {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('../views/start');
+  } finally {
+    for (const [key, value] of Object.entries(saved)) if (value !== undefined) process.env[key] = value;
+  }
+}
+
+function fullScreen(stdout: NodeJS.WriteStream) {
+  let size = `${stdout.columns}x${stdout.rows}`;
+  // Terminals reflow or crop the old frame on resize, which Ink's line-erasing redraw cannot
+  // undo: start from a blank screen. Registered before Ink's own listener, so it runs first.
+  const onResize = () => {
+    const now = `${stdout.columns}x${stdout.rows}`;
+    if (now !== size) stdout.write('\x1b[H\x1b[2J');
+    size = now;
+  };
+  let active = true;
+  stdout.write(ENTER_SCREEN);
+  stdout.on('resize', onResize);
+  return {
+    leave() {
+      if (!active) return;
+      active = false;
+      stdout.off('resize', onResize);
+      stdout.write(LEAVE_SCREEN);
+    },
+  };
+}
+
+function report(err: unknown): number {
+  if (err instanceof OpsError) {
+    say(`ops-console: ${err.subject}: ${err.message}`);
+    return err.code;
+  }
+  say(`ops-console: ${err instanceof Error ? err.message : String(err)}`);
+  return Exit.failed;
+}
+
+function tildify(path: string): string {
+  const home = process.env.HOME;
+  return home && (path === home || path.startsWith(home + '/')) ? '~' + path.slice(home.length) : path;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import { defineCommand } from '../src/cli/command';
+import { usageError } from '../src/cli/errors';
+import { printJson } from '../src/cli/output';
+import { positiveInt } from '../src/cli/parse';
+
+const MAX_RUNS = 5_000_000;
+const MAX_DAYS = 365;
+
+export default defineCommand({
+  command: 'demo [dir]',
+  describe: 'Write a realistic, deterministic demo workspace: repositories, workflows, failures, re-runs and their logs',
+  builder: (y) =>
+    y
+      .positional('dir', { type: 'string', default: '.demo', describe: 'Workspace to write (created if missing)' })
+      .options({
+        runs: { type: 'number', default: 3000, describe: `Workflow runs to generate (1–${MAX_RUNS}); failed runs add re-run attempts` },
+        days: { type: 'number', default: 14, describe: `Spread the runs over this many days before now (1–${MAX_DAYS})` },
+        seed: { type: 'number', default: 42, describe: 'Random seed: the same seed and OPS_NOW give the same workspace' },
+      })
+      .example('$0 demo /tmp/ops-demo --runs 100000 && ops-console --workspace /tmp/ops-demo', ''),
+  async run(args, ctx) {
+    const runs = positiveInt('--runs', args.runs, MAX_RUNS);
+    const days = positiveInt('--days', args.days, MAX_DAYS);
+    const seed = Number(args.seed);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw usageError('--seed', `must be an integer from 0 to ${0xffffffff}, got ${JSON.stringify(args.seed)}`);
+    const shown = args.dir ?? '.demo';
+    const dir = resolve(ctx.io.cwd, shown);
+
+    const { writeDemo } = await import('../src/demo/write-demo');
+
+    let timezone: string | undefined;
+    if (ctx.io.env.OPS_TZ) {
+      const { assertTimeZone } = await import('../src/time/zone');
+      timezone = assertTimeZone(ctx.io.env.OPS_TZ, 'OPS_TZ');
+    }
+    // Progress only where a human watches: a TTY, and long enough to be worth it.
+    const progress = ctx.io.isTTY && !ctx.json && runs >= 100_000;
+    const started = Date.now();
+    const summary = writeDemo({
+      dir,
+      runs,
+      days,
+      seed,
+      now: ctx.now,
+      timezone,
+      onProgress: progress ? (done, total) => ctx.io.stderr.write(`\rgenerating runs… ${Math.floor((100 * done) / total)}%`) : undefined,
+    });
+    if (progress) ctx.io.stderr.write('\r\x1b[K');
+    if (ctx.json) return printJson(ctx.io, summary);
+
+    const n = (x: number) => x.toLocaleString('en-US');
+    const byClass = Object.entries(summary.by_class)
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, v]) => `${k} ${n(v)}`)
+      .join(', ');
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    ctx.io.stdout.write(
+      `demo workspace written to ${shown} (${seconds}s)\n` +
+        `  ${n(summary.runs)} runs, ${n(summary.attempts)} attempts over ${days} days up to ${summary.generated_for} (seed ${seed})\n` +
+        `  ${summary.repositories.length} repositories, ${summary.workflows} workflows: ${summary.repositories.join(', ')}\n` +
+        `  failed: ${n(summary.failed_attempts)} attempts (${byClass || 'none'})\n` +
+        `  ${n(summary.failed_runs)} runs still failing, ${n(summary.recovered_runs)} recovered by a re-run; ${n(summary.in_progress)} in progress, ${n(summary.queued)} queued\n` +
+        `  ${n(summary.logs.length)} failure logs under ${summary.logs.length ? summary.logs[0]!.split('/').slice(0, 2).join('/') : 'docs/reports'}/\n` +
+        `open it: ops-console --workspace ${shown}\n`,
+    );
+  },
+});

@@ -1,0 +1,309 @@
+import { describe, expect, it } from 'vitest';
+import { classify, type ClassifyInput } from '../src/retry/classify';
+import type { FailureClass, RiskLevel } from '../src/runs/types';
+
+interface Row {
+  name: string;
+  input: ClassifyInput;
+  class: FailureClass;
+  http_status: number | null;
+  retryable: boolean;
+  risk: RiskLevel;
+  cause?: string;
+}
+
+const rows: Row[] = [
+  // --- configuration (422, missing secrets, unset env)
+  {
+    name: 'gh workflow run without workflow_dispatch',
+    input: { text: "could not create workflow dispatch event: HTTP 422: Workflow does not have 'workflow_dispatch' trigger (https://api.github.com/repos/o/r/actions/workflows/x.yml/dispatches)" },
+    class: 'configuration', http_status: 422, retryable: false, risk: 'medium', cause: 'workflow_dispatch trigger missing',
+  },
+  {
+    name: 'dispatch to a missing ref',
+    input: { text: 'could not create workflow dispatch event: HTTP 422: No ref found for: release/2.4 (https://api.github.com/repos/acme/api/actions/workflows/deploy.yml/dispatches)' },
+    class: 'configuration', http_status: 422, retryable: false, risk: 'medium', cause: 'ref not found',
+  },
+  {
+    name: 'bare 422 from the caller',
+    input: { httpStatus: 422, text: 'Validation Failed' },
+    class: 'configuration', http_status: 422, retryable: false, risk: 'medium', cause: 'invalid request',
+  },
+  {
+    name: 'action input fed by an unset secret',
+    input: { text: '##[error]Input required and not supplied: token' },
+    class: 'configuration', http_status: null, retryable: false, risk: 'medium', cause: 'missing secret',
+  },
+  {
+    name: 'script checks its env',
+    input: { exitCode: 1, text: 'Error: NPM_TOKEN is not set\nError: Process completed with exit code 1.' },
+    class: 'configuration', http_status: null, retryable: false, risk: 'medium', cause: 'missing secret',
+  },
+  {
+    name: 'secret lookup',
+    input: { text: 'Error: secret DEPLOY_SSH_KEY not found' },
+    class: 'configuration', http_status: null, retryable: false, risk: 'medium', cause: 'missing secret',
+  },
+  {
+    name: 'bash set -u',
+    input: { exitCode: 1, text: './scripts/deploy.sh: line 12: DEPLOY_ENV: unbound variable' },
+    class: 'configuration', http_status: null, retryable: false, risk: 'medium', cause: 'unset environment variable',
+  },
+  {
+    name: 'invalid workflow file (startup failure)',
+    input: { text: "Invalid workflow file: .github/workflows/e2e.yml#L41\nThe workflow is not valid. .github/workflows/e2e.yml (Line: 41, Col: 9): Unexpected value 'runs-on'" },
+    class: 'configuration', http_status: null, retryable: false, risk: 'medium', cause: 'invalid workflow file',
+  },
+
+  // --- permission (403/401)
+  {
+    name: 'GITHUB_TOKEN without the permission',
+    input: { text: 'HTTP 403: Resource not accessible by integration (https://api.github.com/repos/acme/api/issues/412/comments)' },
+    class: 'permission', http_status: 403, retryable: false, risk: 'high', cause: 'token lacks permission',
+  },
+  {
+    name: 'github-script / octokit error',
+    input: { text: 'RequestError [HttpError]: Resource not accessible by integration\n    at /home/runner/work/_actions/actions/github-script/v7/dist/index.js:9537:21\n  status: 403,' },
+    class: 'permission', http_status: 403, retryable: false, risk: 'high',
+  },
+  {
+    name: 'admin rights',
+    input: { text: 'HTTP 403: Must have admin rights to Repository. (https://api.github.com/repos/acme/web/environments/production)' },
+    class: 'permission', http_status: 403, retryable: false, risk: 'high', cause: 'admin rights required',
+  },
+  {
+    name: 'git push by the bot',
+    input: { text: "remote: Permission to acme/infra.git denied to github-actions[bot].\nfatal: unable to access 'https://github.com/acme/infra/': The requested URL returned error: 403" },
+    class: 'permission', http_status: 403, retryable: false, risk: 'high', cause: 'push denied',
+  },
+  {
+    name: 'bad credentials',
+    input: { text: 'HTTP 401: Bad credentials (https://api.github.com/graphql)\nTry authenticating with:  gh auth login' },
+    class: 'permission', http_status: 401, retryable: false, risk: 'high', cause: 'authentication failed',
+  },
+  {
+    name: 'AWS OIDC role',
+    input: { text: 'Error: Could not assume role with OIDC: Not authorized to perform sts:AssumeRoleWithWebIdentity' },
+    class: 'permission', http_status: null, retryable: false, risk: 'high', cause: 'cloud role denied',
+  },
+
+  // --- resource (404, runs that cannot be re-run)
+  {
+    name: 'gh 404',
+    input: { text: 'HTTP 404: Not Found (https://api.github.com/repos/acme/mobile/releases/tags/v3.12.0)' },
+    class: 'resource', http_status: 404, retryable: false, risk: 'medium', cause: 'not found',
+  },
+  {
+    name: 'gh could not find workflow',
+    input: { exitCode: 1, text: 'could not find any workflows named nightly-e2e.yml' },
+    class: 'resource', http_status: null, retryable: false, risk: 'medium',
+  },
+  {
+    name: 'unresolvable action',
+    input: { text: "Error: Unable to resolve action `acme/setup-toolchain@v3`, unable to find version `v3`" },
+    class: 'resource', http_status: null, retryable: false, risk: 'medium', cause: 'action not found',
+  },
+  {
+    name: 'run older than 30 days (403 from the rerun endpoint)',
+    input: { text: 'HTTP 403: Unable to retry this workflow run because it was created over a month ago (https://api.github.com/repos/o/r/actions/runs/1/rerun-failed-jobs)' },
+    class: 'resource', http_status: 403, retryable: false, risk: 'low', cause: 'run too old to re-run',
+  },
+  {
+    name: 'gh rerun refused',
+    input: { exitCode: 1, text: 'run 11620789306 cannot be rerun; its workflow file may be broken' },
+    class: 'resource', http_status: null, retryable: false, risk: 'medium', cause: 'run cannot be re-run',
+  },
+
+  // --- transient (5xx, network)
+  {
+    name: 'axios 502',
+    input: { text: 'Error: Request failed with status code 502\n    at createError (/app/node_modules/axios/lib/core/createError.js:16:15)' },
+    class: 'transient', http_status: 502, retryable: true, risk: 'low', cause: 'bad gateway',
+  },
+  {
+    name: 'status: 503 in a log line',
+    input: { text: 'health check failed: GET https://staging.acme.dev/healthz status: 503' },
+    class: 'transient', http_status: 503, retryable: true, risk: 'low',
+  },
+  {
+    name: 'gh 504',
+    input: { text: 'HTTP 504: Gateway Timeout (https://api.github.com/repos/acme/api/actions/runs/123/rerun)' },
+    class: 'transient', http_status: 504, retryable: true, risk: 'low',
+  },
+  {
+    name: 'git clone 500',
+    input: { text: "fatal: unable to access 'https://github.com/acme/web/': The requested URL returned error: 500" },
+    class: 'transient', http_status: 500, retryable: true, risk: 'low',
+  },
+  {
+    name: 'npm 503',
+    input: { text: 'npm ERR! code E503\nnpm ERR! 503 Service Unavailable - GET https://registry.npmjs.org/react' },
+    class: 'transient', http_status: 503, retryable: true, risk: 'low',
+  },
+  {
+    name: 'connect ETIMEDOUT',
+    input: { exitCode: 1, text: 'Error: connect ETIMEDOUT 140.82.112.6:443\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)' },
+    class: 'transient', http_status: null, retryable: true, risk: 'low', cause: 'network timeout',
+  },
+  {
+    name: 'npm ECONNRESET',
+    input: { text: 'npm ERR! code ECONNRESET\nnpm ERR! network aborted\nnpm ERR! network This is a problem related to network connectivity.' },
+    class: 'transient', http_status: null, retryable: true, risk: 'low', cause: 'connection reset',
+  },
+  {
+    name: 'ECONNREFUSED',
+    input: { text: 'Error: connect ECONNREFUSED 127.0.0.1:5432' },
+    class: 'transient', http_status: null, retryable: true, risk: 'low', cause: 'connection refused',
+  },
+  {
+    name: 'docker client timeout',
+    input: { text: 'Error response from daemon: Get "https://ghcr.io/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)' },
+    class: 'transient', http_status: null, retryable: true, risk: 'low', cause: 'network timeout',
+  },
+  {
+    name: 'operation timed out',
+    input: { text: 'curl: (28) Operation timed out after 30001 milliseconds with 0 bytes received' },
+    class: 'transient', http_status: null, retryable: true, risk: 'low',
+  },
+  {
+    name: 'runner shutdown',
+    input: { text: 'Error: The runner has received a shutdown signal. This can happen when the runner service is stopped, or a manually started runner is canceled.' },
+    class: 'transient', http_status: null, retryable: true, risk: 'low', cause: 'runner lost',
+  },
+
+  // --- rate limits (429, and 403s that are rate limits)
+  {
+    name: 'primary rate limit as 403',
+    input: { text: 'HTTP 403: API rate limit exceeded for installation ID 41234567. (https://api.github.com/repos/acme/infra/pulls?per_page=100)' },
+    class: 'rate_limit', http_status: 403, retryable: true, risk: 'low', cause: 'API rate limit exceeded',
+  },
+  {
+    name: 'secondary rate limit',
+    input: { text: 'HTTP 403: You have exceeded a secondary rate limit. Please wait a few minutes before you try again. (https://api.github.com/graphql)' },
+    class: 'rate_limit', http_status: 403, retryable: true, risk: 'low', cause: 'secondary rate limit',
+  },
+  {
+    name: '429 from the caller',
+    input: { httpStatus: 429, text: 'Too Many Requests' },
+    class: 'rate_limit', http_status: 429, retryable: true, risk: 'low',
+  },
+  {
+    name: 'docker hub pull limit',
+    input: { text: 'toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit' },
+    class: 'rate_limit', http_status: null, retryable: true, risk: 'low', cause: 'registry pull rate limit',
+  },
+  {
+    name: '403 with x-ratelimit-remaining: 0',
+    input: { httpStatus: 403, text: 'x-ratelimit-limit: 5000\nx-ratelimit-remaining: 0\nx-ratelimit-reset: 1763078400' },
+    class: 'rate_limit', http_status: 403, retryable: true, risk: 'low',
+  },
+
+  // --- unknown (test and build failures, nothing recognised)
+  {
+    name: 'jest failure',
+    input: { exitCode: 1, text: 'FAIL src/orders/checkout.test.ts\n  ● checkout › applies the discount code\nTests:       1 failed, 212 passed, 213 total' },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low', cause: 'test failure',
+  },
+  {
+    name: 'jest test timeout is not a network timeout',
+    input: { text: 'thrown: "Exceeded timeout of 5000 ms for a test.\nAdd a timeout value to this test to increase the timeout"' },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low',
+  },
+  {
+    name: 'playwright expect timeout is not a network timeout',
+    input: { text: 'Error: Timed out 5000ms waiting for expect(locator).toBeVisible()\n  1 failed\n    [chromium] › tests/login.spec.ts:24:5 › login › shows the dashboard' },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low', cause: 'test failure',
+  },
+  {
+    name: 'a test named after a status is not an HTTP error',
+    input: { text: '  ✕ returns status 404 for unknown orders (12 ms)\nTests:       1 failed, 40 passed, 41 total' },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low', cause: 'test failure',
+  },
+  {
+    name: 'webpack module not found is not a 404',
+    input: { text: "Module not found: Error: Can't resolve './Foo' in '/home/runner/work/web/web/src'" },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low',
+  },
+  {
+    name: 'a test of the rate limiter is not a rate limit',
+    input: { text: '  ✕ rate limiter blocks the 101st request within a minute (8 ms)\nTests:       1 failed, 87 passed, 88 total' },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low', cause: 'test failure',
+  },
+  {
+    name: 'a missing type declaration is not a missing resource',
+    input: { text: "src/index.ts(3,22): error TS7016: Could not find a declaration file for module 'left-pad'." },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low', cause: 'build error',
+  },
+  {
+    name: 'TypeScript error',
+    input: { text: "src/api/routes.ts(42,7): error TS2322: Type 'string' is not assignable to type 'number'." },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low', cause: 'build error',
+  },
+  {
+    name: 'exit code only',
+    input: { exitCode: 2 },
+    class: 'unknown', http_status: null, retryable: false, risk: 'low', cause: 'exit code 2',
+  },
+  {
+    name: 'nothing at all',
+    input: {},
+    class: 'unknown', http_status: null, retryable: false, risk: 'low', cause: 'unrecognised failure',
+  },
+];
+
+describe('classify', () => {
+  it.each(rows)('$name → $class', (row) => {
+    const c = classify(row.input);
+    expect({ class: c.class, http_status: c.http_status, retryable: c.retryable, risk: c.risk }).toEqual({
+      class: row.class,
+      http_status: row.http_status,
+      retryable: row.retryable,
+      risk: row.risk,
+    });
+    if (row.cause !== undefined) expect(c.cause).toBe(row.cause);
+    expect(c.action.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the §10.4 keys first and in order', () => {
+    const c = classify({ text: 'HTTP 502: Bad Gateway' });
+    expect(Object.keys(c)).toEqual(['http_status', 'class', 'cause', 'retryable', 'risk', 'action']);
+  });
+
+  it('gives the documented actions for the §5.3 cases', () => {
+    expect(classify({ text: "HTTP 422: Workflow does not have 'workflow_dispatch' trigger" }).action).toMatch(/workflow_dispatch.*default branch/);
+    expect(classify({ text: 'HTTP 403: Resource not accessible by integration' }).action).toMatch(/grant the workflow's permissions/);
+    expect(classify({ text: 'HTTP 503: Service Unavailable' }).action).toMatch(/githubstatus\.com.*retry later/);
+    expect(classify({ text: 'Error: secret SLACK_WEBHOOK_URL not found' }).action).toMatch(/set the secret SLACK_WEBHOOK_URL/);
+  });
+
+  it('extracts Retry-After and the rate-limit reset time', () => {
+    const ra = classify({ text: "HttpError: You have exceeded a secondary rate limit.\n  status: 403,\n  headers: { 'retry-after': '60', 'x-ratelimit-remaining': '4988' }" });
+    expect(ra).toMatchObject({ class: 'rate_limit', http_status: 403, retry_after_s: 60 });
+
+    const reset = classify({ httpStatus: 429, text: 'x-ratelimit-reset: 1763078460', now: Date.parse('2025-11-14T00:00:00Z') });
+    expect(reset).toMatchObject({ class: 'rate_limit', http_status: 429, reset_at: '2025-11-14T00:01:00Z', retry_after_s: 60 });
+    // Not a rate limit: no timing keys at all.
+    expect(Object.keys(classify({ text: 'HTTP 500 Retry-After: 5' }))).not.toContain('retry_after_s');
+  });
+
+  it('lets a signal that a retry cannot help win over a transient one', () => {
+    const log = 'HTTP 502: Bad Gateway (https://api.github.com/…)\nretrying…\nHTTP 422: No ref found for: v9 (https://api.github.com/…)';
+    expect(classify({ text: log })).toMatchObject({ class: 'configuration', http_status: 422 });
+    // …and a rate limit wins over the 403 it arrives as.
+    expect(classify({ httpStatus: 403, text: 'API rate limit exceeded for user ID 1.' }).class).toBe('rate_limit');
+  });
+
+  it('prefers the caller’s status for http_status', () => {
+    expect(classify({ httpStatus: 503, text: 'upstream said: status: 500' }).http_status).toBe(503);
+  });
+
+  it('is fast on a big log', () => {
+    const line = '2025-11-13T09:12:03.4812345Z   ✓ renders the order list (12 ms) https://example.test/a/b?c=d status ok\n';
+    const big = line.repeat(200_000) + 'Error: connect ETIMEDOUT 140.82.112.6:443\n'; // ~20 MB
+    const t0 = performance.now();
+    const c = classify({ text: big });
+    const ms = performance.now() - t0;
+    expect(c.class).toBe('transient');
+    expect(ms).toBeLessThan(1500);
+  });
+});

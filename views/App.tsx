@@ -1,0 +1,88 @@
+import { useMemo, useState } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import { fitColumns, runColumns } from './columns';
+import { Footer } from './Footer';
+import { Header } from './Header';
+import { MARKER_WIDTH, RunsTable } from './RunsTable';
+import type { ConsoleSource } from './source';
+import { useNow } from './hooks/useNow';
+import { useRuns } from './hooks/useRuns';
+import { useTerminalSize, type TerminalSize } from './hooks/useTerminalSize';
+
+export interface AppProps {
+  source: ConsoleSource;
+  /** Shown in the header: which workspace's ledger this is. */
+  workspace: string;
+  /** "Now" for ages and the 24 h counts; OPS_NOW-pinned in tests and reproducible sessions. */
+  clock: () => number;
+  /** Colours allowed (a TTY without NO_COLOR); off means no escape codes at all. */
+  color: boolean;
+  /** How often to check the ledger for changes made by other processes. */
+  pollMs?: number;
+  /** A fixed size instead of the terminal's (tests; the testing library's stdout has no rows). */
+  size?: TerminalSize;
+}
+
+/** Header, column headings, footer: the rows of the screen that are not runs. */
+const CHROME = 3;
+const MIN_COLUMNS = 30;
+const MIN_HEIGHT = CHROME + 1;
+
+/** The first visible row, moved just enough to keep the cursor on screen. */
+const windowTop = (top: number, cursor: number, rows: number) => Math.max(0, Math.min(top, cursor), cursor - rows + 1);
+
+export function App({ source, workspace, clock, color, pollMs = 500, size }: AppProps) {
+  const terminal = useTerminalSize();
+  const { columns, rows } = size ?? terminal;
+  // One row short of the terminal: once the output reaches the last row Ink clears and
+  // repaints the whole screen on every frame instead of updating it in place.
+  const height = Math.max(1, rows - 1);
+  const tableRows = Math.max(1, height - CHROME);
+
+  const { exit } = useApp();
+  const now = useNow(clock);
+  const [nav, setNav] = useState({ cursor: 0, top: 0 });
+  const top = windowTop(nav.top, nav.cursor, tableRows);
+  const { runs, total, counts, error } = useRuns(source, top, tableRows, now, pollMs);
+  const cursor = Math.min(nav.cursor, Math.max(0, total - 1));
+
+  const tableWidth = columns - MARKER_WIDTH;
+  const fitted = useMemo(() => fitColumns(runColumns, runs, now, tableWidth), [runs, now, tableWidth]);
+
+  useInput((input, key) => {
+    if (input === 'q' || (key.ctrl && input === 'c')) {
+      exit();
+      return;
+    }
+    const to: ((cursor: number) => number) | null =
+      key.downArrow || input === 'j' ? (c) => c + 1
+      : key.upArrow || input === 'k' ? (c) => c - 1
+      : key.pageDown ? (c) => c + tableRows
+      : key.pageUp ? (c) => c - tableRows
+      : key.home || input === 'g' ? () => 0
+      : key.end || input === 'G' ? () => total - 1
+      : null;
+    if (to === null) return;
+    // From the previous state, not this render's: a held-down key delivers presses faster
+    // than frames are drawn, and each must count.
+    setNav((prev) => {
+      const cursor = Math.max(0, Math.min(to(prev.cursor), total - 1));
+      return { cursor, top: windowTop(windowTop(prev.top, prev.cursor, tableRows), cursor, tableRows) };
+    });
+  });
+
+  if (columns < MIN_COLUMNS || height < MIN_HEIGHT) {
+    return (
+      <Text wrap="truncate-end">
+        too small: {columns}x{rows}, needs {MIN_COLUMNS}x{MIN_HEIGHT + 1}
+      </Text>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={columns} height={height}>
+      <Header workspace={workspace} counts={counts} width={columns} color={color} />
+      <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
+      <Footer position={total === 0 ? -1 : cursor} total={total} error={error} width={columns} color={color} />
+    </Box>
+  );
+}

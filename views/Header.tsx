@@ -1,0 +1,69 @@
+import { Box, Text } from 'ink';
+import type { RunTally } from './source';
+import { accent, dim, tonePaint, type Paint } from './theme';
+
+interface Piece {
+  text: string;
+  paint: Paint;
+  /** Lowest goes first when the line is too narrow; the total and the failures stay. */
+  keep: number;
+}
+
+function tallyPieces(counts: RunTally, color: boolean): Piece[] {
+  const pieces: Piece[] = [
+    { text: `24h: ${counts.total} runs`, paint: {}, keep: 9 },
+    { text: `${counts.success} ok`, paint: tonePaint('good', color), keep: 2 },
+    { text: `${counts.failed} failed`, paint: tonePaint('bad', color), keep: 8 },
+    { text: `${counts.active} active`, paint: tonePaint('active', color), keep: 3 },
+    { text: `${counts.other} other`, paint: tonePaint('muted', color), keep: 1 },
+  ];
+  return pieces.filter((p) => p.keep >= 8 || !p.text.startsWith('0 '));
+}
+
+const SEP = '  ';
+const lineLength = (pieces: Piece[]) => pieces.reduce((n, p) => n + p.text.length, 0) + SEP.length * Math.max(0, pieces.length - 1);
+
+/** Drops the least telling counts until the line fits `room` cells. */
+function fitPieces(pieces: Piece[], room: number): Piece[] {
+  const kept = [...pieces];
+  while (kept.length > 1 && lineLength(kept) > room) {
+    const victim = kept.reduce((v, p) => (p.keep < v.keep ? p : v));
+    kept.splice(kept.indexOf(victim), 1);
+  }
+  return kept;
+}
+
+export interface HeaderProps {
+  workspace: string;
+  counts: RunTally;
+  width: number;
+  color: boolean;
+}
+
+/** `ops  <workspace> … <counts of the last 24 h>`: the workspace path gives way first, from its left. */
+export function Header({ workspace, counts, width, color }: HeaderProps) {
+  const brand = 'ops';
+  // Leave the workspace at least a few cells so it is clear which ledger this is.
+  const pieces = fitPieces(tallyPieces(counts, color), Math.max(0, width - brand.length - SEP.length - 12));
+  return (
+    <Box width={width}>
+      <Box flexShrink={0}>
+        <Text {...accent(color)}>{brand}</Text>
+        <Text>{SEP}</Text>
+      </Box>
+      <Box flexGrow={1} flexShrink={1} minWidth={0}>
+        <Text {...dim(color)} wrap="truncate-start">
+          {workspace}
+        </Text>
+      </Box>
+      <Box flexShrink={0} marginLeft={2}>
+        {pieces.map((p, i) => (
+          <Text key={p.text}>
+            {i > 0 ? SEP : ''}
+            <Text {...p.paint}>{p.text}</Text>
+          </Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}
