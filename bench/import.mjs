@@ -1,7 +1,7 @@
 // bench/import: runs/s of `ops runs import FILE` on gh JSON (default 200 000 runs), a fresh
 // ledger each time; also the re-import of the same file (all unchanged). Target ≥ 50 000 runs/s.
 // Usage: node bench/import.mjs [runs]   (needs `npm run build`)
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPS, tempWorkspace, time, writeGhRuns } from './lib.mjs';
 
@@ -16,6 +16,7 @@ const again = time(process.execPath, [OPS, 'runs', 'import', file, '--json', '--
 const r1 = JSON.parse(first.stdout);
 const r2 = JSON.parse(again.stdout);
 if (r1.inserted !== count || r2.unchanged !== count) throw new Error(`unexpected counts: ${first.stdout} ${again.stdout}`);
+rmSync(ws, { recursive: true, force: true });
 console.log(
   JSON.stringify({
     runs: count,

@@ -61,12 +61,13 @@ export function runWriter(db: Ledger, now: string) {
     const sortAt = merged.started_at ?? createdAt;
     const values = rowValues(merged);
     if (existingRow) {
-      update.run(...values, sortAt, now, input.run_id, input.attempt);
+      update.run([...values, sortAt, now, input.run_id, input.attempt]);
       return 'updated';
     }
     const isLatest = stored.every((r) => r.attempt < input.attempt);
     if (isLatest && stored.length) demote.run(input.run_id);
-    insert.run(...values, isLatest ? 1 : 0, sortAt, createdAt, now, now);
+    values.push(isLatest ? 1 : 0, sortAt, createdAt, now, now);
+    insert.run(values);
     return 'inserted';
   };
 }

@@ -30,7 +30,7 @@ export interface ImportOptions {
  */
 export async function importRuns(db: Ledger, input: AsyncIterable<string | Buffer>, opts: ImportOptions): Promise<ImportResult> {
   const result: ImportResult = { records: 0, inserted: 0, updated: 0, unchanged: 0 };
-  const parseOpts = { repo: opts.repo, batchSize: opts.batchSize ?? 2000 };
+  const parseOpts = { repo: opts.repo, batchSize: opts.batchSize ?? 500 };
   const workerUrl = opts.parallel === false ? null : importWorkerUrl();
   const batches = workerUrl ? parseRunBatchesInWorker(workerUrl, input, parseOpts) : parseRunBatches(input, parseOpts);
   let write: ReturnType<typeof runWriter> | undefined;
