@@ -12,7 +12,7 @@ const fastStringWidth = {
   name: 'fast-string-width',
   setup(b) {
     const wrapper = fileURLToPath(new URL('./build/string-width-fast.mjs', import.meta.url));
-    b.onResolve({ filter: /^string-width$/ }, (args) => (args.importer === wrapper ? undefined : { path: wrapper }));
+    b.onResolve({ filter: /^string-width$/ }, () => ({ path: wrapper }));
   },
 };
 
