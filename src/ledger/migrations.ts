@@ -53,7 +53,8 @@ export const migrations: readonly Migration[] = [
         updated_at     TEXT    NOT NULL, -- last time its content changed
         PRIMARY KEY (run_id, attempt)
       ) WITHOUT ROWID;
-      CREATE INDEX runs_by_time       ON run_attempts (sort_at DESC, run_id DESC) WHERE is_latest = 1;
+      -- status and conclusion ride along so the "last 24 h by outcome" counts read only the index
+      CREATE INDEX runs_by_time       ON run_attempts (sort_at DESC, run_id DESC, status, conclusion) WHERE is_latest = 1;
       CREATE INDEX runs_by_workflow   ON run_attempts (workflow, sort_at DESC, run_id DESC) WHERE is_latest = 1;
       CREATE INDEX runs_by_conclusion ON run_attempts (conclusion, sort_at DESC, run_id DESC) WHERE is_latest = 1;
     `,
