@@ -43,6 +43,7 @@ export default defineCommand({
       days,
       seed,
       now: ctx.now,
+      actor: { name: ctx.actor, role: ctx.role },
       timezone,
       onProgress: progress ? (done, total) => ctx.io.stderr.write(`\rgenerating runs… ${Math.floor((100 * done) / total)}%`) : undefined,
     });

@@ -6,6 +6,10 @@ import configCheck from './config/check';
 import runsImport from './runs/import';
 import runsList from './runs/list';
 import runsShow from './runs/show';
+import { killswitch } from './killswitch';
+import guard from './guard';
+import auditLog from './audit/log';
+import auditVerify from './audit/verify';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
@@ -13,5 +17,8 @@ export const registry: Registry = [
   demo,
   status,
   { command: 'runs <command>', describe: 'Import, list and show workflow runs', commands: [runsImport, runsList, runsShow] },
+  killswitch,
+  guard,
+  { command: 'audit <command>', describe: 'Read and verify the tamper-evident audit log', commands: [auditLog, auditVerify] },
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
 ];

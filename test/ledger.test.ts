@@ -29,28 +29,40 @@ const run = (over: Partial<RunInput> = {}): RunInput => ({
 });
 
 describe('ledger', () => {
+  it('upgrades a ledger of an older version in place, keeping its runs', () => {
+    const path = join(tempDir(), 'l.db');
+    const old = openLedger(path, { create: true, migrations: migrations.slice(0, 1) });
+    runWriter(old, '2025-11-14T00:00:00Z')(run());
+    old.close();
+    const db = openLedger(path);
+    expect(schemaVersion(db)).toBe(migrations.at(-1)!.version);
+    expect(listRuns(db, { limit: 5 }).map((r) => r.run_id)).toEqual(['100']);
+    db.close();
+  });
+
   it('applies numbered migrations once, records them, and runs in WAL with foreign keys', () => {
     const path = join(tempDir(), 'l.db');
     const db = openLedger(path, { create: true, now: '2025-11-14T00:00:00Z' });
     expect(schemaVersion(db)).toBe(migrations.at(-1)!.version);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([
-      { version: 1, name: 'runs and run attempts', applied_at: '2025-11-14T00:00:00Z' },
-    ]);
+    expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all()).toEqual(
+      migrations.map((m) => ({ version: m.version, name: m.name, applied_at: '2025-11-14T00:00:00Z' })),
+    );
     db.close();
     const again = openLedger(path, { now: '2030-01-01T00:00:00Z' });
-    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: migrations.length });
     again.close();
   });
 
   it('a failing migration leaves the ledger at its previous version (one transaction)', () => {
     const path = join(tempDir(), 'l.db');
     openLedger(path, { create: true }).close();
-    const broken = [...migrations, { version: 2, name: 'good', sql: 'CREATE TABLE t2 (x)' }, { version: 3, name: 'bad', sql: 'CREATE TABLE nope (' }];
+    const v = migrations.at(-1)!.version;
+    const broken = [...migrations, { version: v + 1, name: 'good', sql: 'CREATE TABLE t2 (x)' }, { version: v + 2, name: 'bad', sql: 'CREATE TABLE nope (' }];
     expect(() => openLedger(path, { migrations: broken })).toThrow();
     const db = new Database(path);
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(v);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 't2'`).get()).toBeUndefined();
     db.close();
   });

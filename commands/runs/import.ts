@@ -16,7 +16,7 @@ export default defineCommand({
     const { importRuns } = await import('../../src/runs/import-runs');
     const input = openInput(args.file, ctx.io);
     const db = await ctx.ledger({ create: true });
-    const result = await importRuns(db, input.stream, { inputName: input.name, repo: args.repo, now: ctx.nowIso });
+    const result = await importRuns(db, input.stream, { inputName: input.name, repo: args.repo, now: ctx.nowIso, actor: { name: ctx.actor, role: ctx.role } });
     if (ctx.json) return printJson(ctx.io, { input: input.name, ...result });
     ctx.io.stdout.write(
       `imported ${result.records} record${result.records === 1 ? '' : 's'} from ${input.name}: ` +

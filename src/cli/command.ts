@@ -15,11 +15,16 @@ export interface CommandSpec<A = {}> {
   run(args: A & GlobalArgs & { _: (string | number)[] }, ctx: Context): Promise<number | void>;
 }
 
-/** A noun with verbs: `ops runs list`, `ops runs import`, … */
+/**
+ * A noun with verbs: `ops runs list`, `ops runs import`, … It may act itself when no verb
+ * is given (`ops killswitch --reason …` beside `ops killswitch status`).
+ */
 export interface CommandGroup {
   command: string;
   describe: string;
   commands: CommandSpec<any>[];
+  builder?: CommandSpec<any>['builder'];
+  run?: CommandSpec<any>['run'];
 }
 
 export const defineCommand = <A>(spec: CommandSpec<A>): CommandSpec<A> => spec;

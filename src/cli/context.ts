@@ -32,6 +32,8 @@ export interface Context {
   now: number;
   nowIso: string;
   actor: string;
+  /** Recorded with the actor: `ci` inside GitHub Actions, else `operator`. */
+  role: string;
   config<F extends ConfigFile>(file: F): Promise<ConfigOf<F>>;
   /** Time zone for folder and file names: OPS_TZ, config `timezone`, Asia/Tokyo. */
   timezone(): Promise<string>;
@@ -60,6 +62,7 @@ export function createContext(args: GlobalArgs, io: IO): Context {
     now,
     nowIso: toIso(now),
     actor: args.actor || env.OPS_ACTOR || env.GITHUB_ACTOR || osUser(),
+    role: env.GITHUB_ACTIONS === 'true' ? 'ci' : 'operator',
     async config(file) {
       if (!configs.has(file)) {
         const { loadConfig } = await import('../config/load');

@@ -53,10 +53,16 @@ export async function runCli(argv: string[], io: IO, registry: Registry): Promis
 
   for (const entry of registry) {
     if (isGroup(entry)) {
-      cli.command(entry.command, entry.describe, (y: Argv) => {
-        for (const spec of entry.commands) addCommand(y, spec, invoke(spec));
-        return y.demandCommand(1, `${entry.command.split(' ')[0]}: name a subcommand (see ops ${entry.command.split(' ')[0]} --help)`);
-      });
+      const own = entry.run && { ...entry, run: entry.run };
+      cli.command(
+        entry.command,
+        entry.describe,
+        (y: Argv) => {
+          for (const spec of entry.commands) addCommand(y, spec, invoke(spec));
+          return own ? (entry.builder?.(y) ?? y) : y.demandCommand(1);
+        },
+        own ? invoke(own) : undefined,
+      );
     } else {
       addCommand(cli, entry, invoke(entry));
     }

@@ -21,6 +21,8 @@ const mainConfig = z.strictObject({
     .default(DEFAULT_TIMEZONE),
   gh: z.string().min(1).default('gh'),
   ghTimeoutSeconds: positiveInt.default(60),
+  /** How long an idempotency key's first result is remembered (SPEC §1.6). */
+  idempotencyTtlSeconds: positiveInt.default(86_400),
   retryCommand: commandTemplate.default(['{gh}', 'run', 'rerun', '{run_id}', '--failed']),
   rollback: z
     .strictObject({

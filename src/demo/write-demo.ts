@@ -5,6 +5,7 @@ import { usageError } from '../cli/errors';
 import { loadConfig } from '../config/load';
 import { openLedger, type Ledger } from '../ledger/open';
 import { runWriter } from '../ledger/runs';
+import { appendAudit } from '../audit/log';
 import { failedConclusions } from '../runs/types';
 import { toIso } from '../time/clock';
 import { zonedDate } from '../time/zone';
@@ -23,6 +24,8 @@ export interface WriteDemoOptions {
   timezone?: string;
   /** How many failure logs to write (the most recent failed attempts). */
   maxLogs?: number;
+  /** Recorded in the demo's audit event; default ops itself. */
+  actor?: { name: string; role: string };
   /** Called every transaction with attempts written so far and runs generated so far. */
   onProgress?: (runsDone: number, runsTotal: number) => void;
 }
@@ -150,10 +153,13 @@ export function writeDemo(opts: WriteDemoOptions): DemoSummary {
     opts.onProgress?.(stats.runs, opts.runs);
 
     for (const ix of indexes) db.exec(ix.sql);
-    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(
-      DEMO_META_KEY,
-      JSON.stringify({ seed: opts.seed, runs: opts.runs, days: opts.days, generated_for: nowIso }),
-    );
+    const meta = { seed: opts.seed, runs: opts.runs, days: opts.days, generated_for: nowIso };
+    const ledger = db;
+    ledger.transaction(() => {
+      ledger.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(DEMO_META_KEY, JSON.stringify(meta));
+      const actor = opts.actor ?? { name: 'ops', role: 'system' };
+      appendAudit(ledger, { ts: nowIso, actor: actor.name, role: actor.role, event: 'demo.generate', payload: { ...meta, attempts: stats.attempts } });
+    })();
     db.pragma('locking_mode = NORMAL');
     db.pragma('journal_mode = WAL');
     db.pragma('wal_checkpoint(TRUNCATE)');

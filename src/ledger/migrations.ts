@@ -59,4 +59,54 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX runs_by_conclusion ON run_attempts (conclusion, sort_at DESC, run_id DESC) WHERE is_latest = 1;
     `,
   },
+  {
+    version: 2,
+    name: 'audit log, killswitch, idempotency keys',
+    sql: `
+      -- Append-only, hash-chained (SPEC §1.5): hash = sha256 over this row's fields and the
+      -- previous row's hash, so an edited, deleted or reordered row breaks the chain.
+      CREATE TABLE audit_events (
+        seq             INTEGER PRIMARY KEY,
+        ts              TEXT NOT NULL,
+        actor           TEXT NOT NULL,
+        role            TEXT NOT NULL,
+        event           TEXT NOT NULL,
+        run_id          TEXT,
+        target_id       TEXT,
+        payload_sha256  TEXT NOT NULL,
+        idempotency_key TEXT,
+        prev_hash       TEXT NOT NULL,
+        hash            TEXT NOT NULL
+      );
+
+      -- One row per engagement; its release (by hand or by expiry) completes the row.
+      -- scope '*' is global, otherwise a workflow name.
+      CREATE TABLE killswitch_engagements (
+        id             INTEGER PRIMARY KEY,
+        scope          TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        actor          TEXT NOT NULL,
+        engaged_at     TEXT NOT NULL,
+        expires_at     TEXT,
+        released_at    TEXT,
+        released_by    TEXT,
+        release_reason TEXT,
+        release_kind   TEXT CHECK (release_kind IN ('manual', 'expired')),
+        engage_audit   INTEGER NOT NULL REFERENCES audit_events (seq),
+        release_audit  INTEGER REFERENCES audit_events (seq)
+      );
+      -- Two concurrent engagements can never both be active for one scope.
+      CREATE UNIQUE INDEX killswitch_active_scope ON killswitch_engagements (scope) WHERE released_at IS NULL;
+
+      -- SPEC §1.6: a repeated key returns the first call's result instead of redoing it.
+      CREATE TABLE idempotency_keys (
+        key        TEXT PRIMARY KEY,
+        result     TEXT NOT NULL,   -- JSON of what the first call reported
+        audit_seq  INTEGER REFERENCES audit_events (seq),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_expiry ON idempotency_keys (expires_at);
+    `,
+  },
 ];

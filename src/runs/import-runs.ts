@@ -1,6 +1,7 @@
 import { Exit, OpsError } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
 import { runWriter } from '../ledger/runs';
+import { appendAudit } from '../audit/log';
 import { importWorkerUrl, parseRunBatchesInWorker } from './parallel-parse';
 import { InputProblem, parseRunBatches } from './parse-runs';
 
@@ -16,6 +17,8 @@ export interface ImportOptions {
   inputName: string;
   repo?: string;
   now: string;
+  /** Who imports: recorded in the audit event of the import. */
+  actor: { name: string; role: string };
   batchSize?: number;
   /** Parse on a worker thread when the built worker is there (default true). */
   parallel?: boolean;
@@ -43,7 +46,12 @@ export async function importRuns(db: Ledger, input: AsyncIterable<string | Buffe
       for (const run of batch) result[write(run)]++;
       result.records += batch.length;
     }
-    if (write) db.exec('COMMIT');
+    if (write) {
+      if (result.inserted || result.updated) {
+        appendAudit(db, { ts: opts.now, actor: opts.actor.name, role: opts.actor.role, event: 'runs.import', target_id: opts.inputName, payload: { input: opts.inputName, ...result } });
+      }
+      db.exec('COMMIT');
+    }
     return result;
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');

@@ -1,0 +1,34 @@
+import { defineCommand } from '../../src/cli/command';
+import { printJson } from '../../src/cli/output';
+import { positiveInt } from '../../src/cli/parse';
+
+export default defineCommand({
+  command: 'log',
+  describe: 'The audit log, newest first: who did what, when, with which idempotency key',
+  builder: (y) => y.option('limit', { type: 'number', default: 50, describe: 'At most this many events' }),
+  async run(args, ctx) {
+    const limit = positiveInt('--limit', args.limit, 1_000_000);
+    const { listAudit } = await import('../../src/audit/log');
+    const events = listAudit(await ctx.ledger(), limit);
+    if (ctx.json) return printJson(ctx.io, events);
+    if (!events.length) {
+      ctx.io.stderr.write('the audit log is empty\n');
+      return;
+    }
+    const { renderTable } = await import('../../src/cli/table');
+    ctx.io.stdout.write(
+      renderTable(
+        [
+          { header: 'SEQ', value: (e) => String(e.seq), align: 'right' },
+          { header: 'WHEN', value: (e) => e.ts },
+          { header: 'ACTOR', value: (e) => `${e.actor} (${e.role})` },
+          { header: 'EVENT', value: (e) => e.event },
+          { header: 'TARGET', value: (e) => [e.run_id && `run ${e.run_id}`, e.target_id === '*' ? 'global' : e.target_id].filter(Boolean).join(' ') || '-' },
+          { header: 'KEY', value: (e) => e.idempotency_key ?? '' },
+          { header: 'HASH', value: (e) => e.hash.slice(0, 12) },
+        ],
+        events,
+      ),
+    );
+  },
+});

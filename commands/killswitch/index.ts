@@ -1,0 +1,70 @@
+import type { CommandGroup } from '../../src/cli/command';
+import { usageError } from '../../src/cli/errors';
+import { printJson } from '../../src/cli/output';
+import { parseDuration } from '../../src/cli/parse';
+import history from './history';
+import status from './status';
+
+/** `--reason` is what the next on-call reads at 3 a.m.: required, and not blank. */
+export function requireReason(reason: unknown): string {
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (!text) throw usageError('--reason', 'required and not blank: say why (it is recorded in the audit log and shown by ops guard)');
+  return text;
+}
+
+export const killswitch: CommandGroup = {
+  command: 'killswitch',
+  describe: 'Engage (--reason) or release (--release --reason) the emergency stop; status and history',
+  commands: [status, history],
+  builder: (y) =>
+    y
+      .options({
+        reason: { type: 'string', describe: 'Why (required): recorded with your name in the audit log' },
+        release: { type: 'boolean', describe: 'Release instead of engage' },
+        scope: { type: 'string', describe: 'Only this workflow (default: all workflows)' },
+        expires: { type: 'string', describe: 'Engage until this long from now (30m, 4h, 1d); then it counts as released' },
+        'idempotency-key': { type: 'string', describe: 'A repeated key (e.g. a CI run id) reports the first call instead of acting again' },
+      })
+      .example('$0 killswitch --reason "deploys corrupting prod DB" --expires 4h', '')
+      .example('$0 killswitch --scope Deploy --reason "bad release 2025.11"', '')
+      .example('$0 killswitch --release --reason "fixed in #812"', ''),
+  async run(args, ctx) {
+    const reason = requireReason(args.reason);
+    if (args.release && args.expires !== undefined) throw usageError('--expires', 'only applies when engaging, not with --release');
+    const scopeArg = args.scope as string | undefined;
+    if (scopeArg !== undefined && !scopeArg.trim()) throw usageError('--scope', 'must name a workflow');
+    let expiresAt: string | null = null;
+    if (args.expires !== undefined) {
+      const ms = parseDuration(String(args.expires));
+      if (ms === null || ms <= 0) throw usageError('--expires', `expected a duration such as 30m, 4h or 1d, got ${JSON.stringify(args.expires)}`);
+      const { toIso } = await import('../../src/time/clock');
+      expiresAt = toIso(ctx.now + ms);
+    }
+    const key = args['idempotency-key'] as string | undefined;
+    if (key !== undefined && !key.trim()) throw usageError('--idempotency-key', 'must not be blank');
+
+    const { engage, release, GLOBAL } = await import('../../src/killswitch/store');
+    const db = await ctx.ledger({ create: true });
+    const outcome = (args.release ? release : engage)(db, {
+      scope: scopeArg?.trim() ?? GLOBAL,
+      reason,
+      now: ctx.nowIso,
+      actor: { name: ctx.actor, role: ctx.role },
+      expiresAt,
+      idempotencyKey: key,
+      idempotencyTtlSeconds: (await ctx.config('config.json')).idempotencyTtlSeconds,
+    });
+
+    // The ledger is the record; the log file is a copy for the evidence folder. Failing to
+    // write it must not hide that the killswitch did change.
+    const { writeKillswitchLog } = await import('../../src/killswitch/report');
+    const logProblem = await writeKillswitchLog(ctx, outcome);
+
+    if (ctx.json) printJson(ctx.io, outcome);
+    else {
+      const { describeOutcome } = await import('../../src/killswitch/report');
+      ctx.io.stdout.write(describeOutcome(outcome, ctx.io.color) + '\n');
+    }
+    if (logProblem) ctx.io.stderr.write(`ops: warning: ${logProblem}\n`);
+  },
+};

@@ -1,0 +1,36 @@
+import type { Context } from '../cli/context';
+import { style } from '../cli/style';
+import { appendLogLine, logFilePath } from '../evidence/layout';
+import { killswitchLogLines } from './log-line';
+import { describeEngagement, scopeLabel } from './state';
+import type { KillswitchOutcome } from './store';
+
+/** What a killswitch call did, in one line (two when it replays an earlier call). */
+export function describeOutcome(o: KillswitchOutcome, color: boolean): string {
+  const s = style(color);
+  const e = o.engagement;
+  const replay = o.replayed ? `\n(the same idempotency key was used before: this reports that call, audit event #${o.audit_seq}; nothing was done now)` : '';
+  switch (o.action) {
+    case 'engaged':
+      return s.red(s.bold(`KILLSWITCH ENGAGED for ${scopeLabel(o.scope)}`)) + ` by ${e!.actor} at ${e!.engaged_at}${e!.expires_at ? `, expires ${e!.expires_at}` : ''}: ${e!.reason}` + replay;
+    case 'already_engaged':
+      return `already engaged, nothing changed: ${describeEngagement(e!)}`;
+    case 'released':
+      return s.green(`killswitch released for ${scopeLabel(o.scope)}`) + ` by ${e!.released_by} at ${e!.released_at}: ${e!.release_reason}` + replay;
+    case 'not_engaged':
+      return `killswitch is not engaged for ${scopeLabel(o.scope)}; nothing changed`;
+  }
+}
+
+/** Appends the call's lines to the day's killswitch log; returns a problem to report, or null. */
+export async function writeKillswitchLog(ctx: Context, o: KillswitchOutcome): Promise<string | null> {
+  const lines = killswitchLogLines(o, ctx.role);
+  if (!lines.length) return null;
+  const path = logFilePath(await ctx.reportsDir(), 'killswitch', ctx.now, await ctx.timezone());
+  try {
+    appendLogLine(path, lines.join('\n'));
+    return null;
+  } catch (err) {
+    return `${path}: killswitch log not written (${(err as Error).message}); the ledger and audit log have the change`;
+  }
+}
