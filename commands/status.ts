@@ -9,7 +9,11 @@ export default defineCommand({
   async run(_args, ctx) {
     const { countRuns, listRuns } = await import('../src/ledger/runs');
     const { toIso } = await import('../src/time/clock');
+    const { GLOBAL, covering, describeEngagement, isActive, statusJson } = await import('../src/killswitch/state');
+    const { unreleased } = await import('../src/killswitch/store');
     const db = await ctx.ledger();
+    const engaged = unreleased(db).filter((e) => isActive(e, ctx.nowIso));
+    const globalStop = covering(engaged, undefined, ctx.nowIso);
     const since = toIso(ctx.now - WINDOW_MS);
     // Upper bound is open: a run stamped slightly ahead of this machine's clock still counts.
     const counts = countRuns(db, since, '9999');
@@ -18,6 +22,7 @@ export default defineCommand({
       return printJson(ctx.io, {
         generated_at: ctx.nowIso,
         workspace: ctx.workspace,
+        killswitch: { ...statusJson(globalStop, GLOBAL), active: engaged.map((e) => statusJson(e, e.scope)) },
         window: { since, hours: 24 },
         runs: counts,
         latest_failures: latestFailures,
@@ -30,7 +35,12 @@ export default defineCommand({
     const c = counts.by_conclusion;
     const failed = (c.failure ?? 0) + (c.timed_out ?? 0) + (c.startup_failure ?? 0);
     const active = (counts.by_status.in_progress ?? 0) + (counts.by_status.queued ?? 0);
-    let out = `${s.bold('ops status')}  ${ctx.workspace}  ${ctx.nowIso}\n\n`;
+    let out = '';
+    // First, and loud: whatever else this prints matters less while runs are stopped.
+    for (const e of engaged) out += s.red(s.bold(`!!! KILLSWITCH ENGAGED !!! ${describeEngagement(e)}`)) + '\n';
+    if (engaged.length) out += '\n';
+    out += `${s.bold('ops status')}  ${ctx.workspace}  ${ctx.nowIso}\n`;
+    out += engaged.length ? '\n' : `killswitch: not engaged\n\n`;
     out += `Runs, last 24 h: ${counts.total} total, ${s.green(`${c.success ?? 0} succeeded`)}, `;
     out += `${failed ? s.red(`${failed} failed`) : '0 failed'}, ${active ? s.yellow(`${active} running or queued`) : '0 running or queued'}`;
     const others = Object.entries(c).filter(([k]) => !['success', 'failure', 'timed_out', 'startup_failure'].includes(k));
