@@ -20,6 +20,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
     [['runs', 'show'], /^ops: runs show: missing <run-id>/],
     [[], /^ops: usage: no command given/],
     [['runz'], /^ops: usage: unknown command "runz"; did you mean runs\?\n$/],
+    [['killswitch', 'statsu'], /^ops: killswitch: unknown command "statsu"; did you mean status\?\n$/],
   ])('usage error %j → exit 2 and one line on stderr', async (args, message) => {
     const r = await ops(args);
     expect(r.code).toBe(2);

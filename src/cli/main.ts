@@ -135,7 +135,8 @@ function usageMessage(msg: string, path: string, entry: Registry[number] | undef
     return `name a subcommand (${help})`;
   }
   if (/^Did you mean/.test(msg)) {
-    const unknown = argv.find((t) => !t.startsWith('-'));
+    const depth = path === 'usage' ? 0 : path.split(' ').length;
+    const unknown = argv.filter((t) => !t.startsWith('-'))[depth];
     return `unknown command ${JSON.stringify(unknown)}; ${msg.charAt(0).toLowerCase() + msg.slice(1)}`;
   }
   const line = msg.replace(/:?\s*\n\s*/g, ': ').replace(/\s+/g, ' ').trim();
