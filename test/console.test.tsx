@@ -16,6 +16,9 @@ import { App, type AppProps } from '../views/App';
 import { fitColumns, runColumns } from '../views/columns';
 import type { ConsoleSource } from '../views/source';
 import { ledgerSource } from '../src/console/ledger-source';
+import { GLOBAL } from '../src/killswitch/state';
+import { engage, release, unreleased } from '../src/killswitch/store';
+import { migrations } from '../src/ledger/migrations';
 import { openLedger, type Ledger } from '../src/ledger/open';
 import { runWriter } from '../src/ledger/runs';
 import type { Classification, RunInput } from '../src/runs/types';
@@ -246,6 +249,221 @@ describe('ops-console App', () => {
     const { db } = ledgerWith(sampleRuns());
     const { lastFrame } = mount(ledgerSource(db), { size: { columns: 20, rows: 4 } });
     expect(lastFrame()).toMatch(/^too small: 20x4/);
+  });
+});
+
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
+
+interface Engaging {
+  by?: string;
+  reason?: string;
+  /** Minutes before NOW it was engaged. */
+  at?: number;
+  expiresAt?: string;
+}
+
+/** Engages through the real store, as `ops killswitch` does. */
+function engageAt(db: Ledger, scope: string, { by = 'alice', reason = 'deploys corrupting prod', at = 12, expiresAt }: Engaging = {}) {
+  const outcome = engage(db, { scope, reason, now: minutesAgo(at), actor: { name: by, role: 'operator' }, expiresAt, idempotencyTtlSeconds: 86_400 });
+  expect(outcome.action).toBe('engaged');
+  return outcome;
+}
+
+function releaseAt(db: Ledger, scope: string, at = 1) {
+  const outcome = release(db, { scope, reason: 'fixed', now: minutesAgo(at), actor: { name: 'bob', role: 'operator' }, idempotencyTtlSeconds: 86_400 });
+  expect(outcome.action).toBe('released');
+}
+
+/** Changes this connection has made: the console must make none. */
+const writesBy = (db: Ledger) => db.prepare('SELECT total_changes()').pluck().get() as number;
+
+describe('ops-console killswitch banner', () => {
+  it('shows a global engagement first, in bold white on red across the full width: scope, who, since, why', () => {
+    const { db } = ledgerWith(sampleRuns());
+    engageAt(db, GLOBAL, { by: 'alice', at: 12, reason: 'deploys corrupting prod' });
+    const out = lines(mount(ledgerSource(db), { color: true, size: { columns: 140, rows: 12 } }).lastFrame());
+    expect(out[0]).toContain(`${ESC}[41m`); // red background
+    expect(out[0]).toContain(`${ESC}[1m`); // bold
+    expect(out[0]).toContain(`${ESC}[97m`); // bright white
+    const banner = stripAnsi(out[0]!);
+    expect(banner).toMatch(/^ ■ KILLSWITCH ENGAGED — all workflows — by alice since 2025-11-13T23:48:00Z \(12m ago\) — reason: deploys corrupting prod +$/);
+    expect(banner).toHaveLength(140); // the red runs edge to edge
+    expect(stripAnsi(out[1]!)).toMatch(/^ops {2}\/tmp\/ws +24h: 4 runs/);
+    expect(stripAnsi(out[2]!)).toMatch(/^ {2}RUN +WORKFLOW/);
+    expect(out).toHaveLength(11);
+    cleanup();
+
+    // Narrower: the exact time gives way to the relative one, so the reason still fits.
+    const narrow = stripAnsi(lines(mount(ledgerSource(db), { color: true, size: { columns: 100, rows: 12 } }).lastFrame())[0]!);
+    expect(narrow).toMatch(/^ ■ KILLSWITCH ENGAGED — all workflows — by alice 12m ago — reason: deploys corrupting prod +$/);
+    expect(narrow).toHaveLength(100);
+  });
+
+  it('lists the global engagement before scoped ones, each scoped one naming its workflow, with its expiry', () => {
+    const { db } = ledgerWith(sampleRuns());
+    engageAt(db, 'deploy', { by: 'bob', at: 30, reason: 'bad migration', expiresAt: '2025-11-14T00:30:00Z' });
+    engageAt(db, GLOBAL, { by: 'alice', at: 5, reason: 'incident 42' });
+    const source = ledgerSource(db);
+    expect(source.activeKillswitch(NOW).map((e) => e.scope)).toEqual([GLOBAL, 'deploy']);
+    const out = lines(mount(source, { size: { columns: 160, rows: 14 } }).lastFrame());
+    expect(out[0]).toBe('!'.repeat(160));
+    expect(out[1]).toMatch(/^!!! KILLSWITCH ENGAGED !!! all workflows — by alice since 2025-11-13T23:55:00Z \(5m ago\) — reason: incident 42$/);
+    expect(out[2]).toMatch(
+      /^!!! KILLSWITCH ENGAGED !!! workflow "deploy" — by bob since 2025-11-13T23:30:00Z \(30m ago\), expires 2025-11-14T00:30:00Z \(in 30m\) — reason: bad migration$/,
+    );
+    expect(out[3]).toBe('!'.repeat(160));
+    expect(out[4]).toMatch(/^ops {2}\/tmp\/ws/);
+    cleanup();
+
+    // Where one line would not fit with exact times, every line gives them up: they read alike.
+    const narrow = lines(mount(source, { size: { columns: 110, rows: 14 } }).lastFrame());
+    expect(narrow[1]).toBe('!!! KILLSWITCH ENGAGED !!! all workflows — by alice 5m ago — reason: incident 42');
+    expect(narrow[2]).toBe('!!! KILLSWITCH ENGAGED !!! workflow "deploy" — by bob 30m ago, expires in 30m — reason: bad migration');
+  });
+
+  it('orders scoped engagements by when they were engaged', () => {
+    const { db } = ledgerWith([]);
+    engageAt(db, 'b', { at: 30 });
+    engageAt(db, 'a', { at: 20 });
+    engageAt(db, GLOBAL, { at: 10 });
+    engageAt(db, 'c', { at: 5 });
+    expect(ledgerSource(db).activeKillswitch(NOW).map((e) => e.scope)).toEqual([GLOBAL, 'b', 'a', 'c']);
+  });
+
+  it('shows no banner once released', () => {
+    const { db } = ledgerWith(sampleRuns());
+    engageAt(db, GLOBAL, { at: 12 });
+    engageAt(db, 'deploy', { at: 10 });
+    releaseAt(db, GLOBAL);
+    releaseAt(db, 'deploy');
+    const frame = mount(ledgerSource(db)).lastFrame();
+    expect(frame).not.toContain('KILLSWITCH');
+    expect(frame).not.toContain('!!!');
+    expect(lines(frame)[0]).toMatch(/^ops {2}\/tmp\/ws/);
+    expect(lines(frame)).toHaveLength(11);
+  });
+
+  it('shows no banner for an engagement past its expiry, though nobody has swept it, and does not sweep it either', () => {
+    const { db } = ledgerWith(sampleRuns());
+    engageAt(db, GLOBAL, { at: 60, expiresAt: minutesAgo(30) });
+    const writes = writesBy(db);
+    const frame = mount(ledgerSource(db)).lastFrame();
+    expect(frame).not.toContain('KILLSWITCH');
+    expect(lines(frame)[0]).toMatch(/^ops /);
+    // Still recorded as unreleased: sweeping is a write (with an audit event), not the console's job.
+    expect(unreleased(db)).toHaveLength(1);
+    expect(writesBy(db)).toBe(writes);
+  });
+
+  it('takes the banner down when the expiry passes on the clock, with no write to notice', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    let at = Date.parse(NOW);
+    engageAt(db, 'deploy', { at: 1, reason: 'bad deploy', expiresAt: '2025-11-14T00:00:02Z' });
+    const source = ledgerSource(db);
+    const dataVersion = source.dataVersion();
+    const { lastFrame } = mount(source, { clock: () => at });
+    expect(lines(lastFrame())[1]).toMatch(/^!!! KILLSWITCH ENGAGED !!! workflow "deploy" .* by alice 1m ago, expires in 2s — reason: bad deploy$/);
+    at += 2_000; // exactly the expiry: no longer in force
+    await vi.waitFor(() => expect(lastFrame()).not.toContain('KILLSWITCH'), { timeout: 3000 });
+    expect(lines(lastFrame())[0]).toMatch(/^ops /);
+    expect(lines(lastFrame())).toHaveLength(11);
+    expect(source.dataVersion()).toBe(dataVersion);
+  });
+
+  it('with colour off prints no escape codes, the banner framed by rules of !', () => {
+    const { db } = ledgerWith(sampleRuns());
+    engageAt(db, GLOBAL, { reason: 'deploys corrupting prod' });
+    const frame = mount(ledgerSource(db), { color: false }).lastFrame() ?? '';
+    expect(frame).not.toContain(ESC);
+    const out = lines(frame);
+    expect(out[0]).toBe('!'.repeat(100));
+    expect(out[1]).toBe('!!! KILLSWITCH ENGAGED !!! all workflows — by alice 12m ago — reason: deploys corrupting prod');
+    expect(out[2]).toBe('!'.repeat(100));
+    expect(out).toHaveLength(11);
+  });
+
+  it('shows an engagement made by another process after the next poll, and takes it down on its release', async () => {
+    const { path, db } = ledgerWith(sampleRuns());
+    const { lastFrame } = mount(ledgerSource(db), { pollMs: 20 });
+    await tick(60);
+    expect(lastFrame()).not.toContain('KILLSWITCH');
+
+    const other = openLedger(path, { now: NOW }); // a second connection: "another process"
+    try {
+      engageAt(other, 'deploy', { by: 'carol', at: 1, reason: 'runaway retries' });
+      await vi.waitFor(() => expect(lines(lastFrame())[1]).toMatch(/^!!! KILLSWITCH ENGAGED !!! workflow "deploy" — by carol 1m ago — reason: runaway retries$/), {
+        timeout: 1000,
+      });
+      expect(lines(lastFrame())).toHaveLength(11);
+      releaseAt(other, 'deploy', 0.5);
+      await vi.waitFor(() => expect(lastFrame()).not.toContain('KILLSWITCH'), { timeout: 1000 });
+      expect(lines(lastFrame())[0]).toMatch(/^ops /);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('takes its rows from the runs table: the screen still fits the terminal, and scrolling follows the smaller window', async () => {
+    const { db } = ledgerWith(Array.from({ length: 30 }, (_, i) => run(String(2000 + i), 100 - i)));
+    engageAt(db, GLOBAL, { at: 12 });
+    engageAt(db, 'deploy', { at: 10 });
+    engageAt(db, 'release', { at: 8 });
+    const runRows = (frame: string | undefined) => lines(stripAnsi(frame ?? '')).filter((l) => /^[ >] 20\d\d /.test(l));
+
+    // Colour: three banner lines; header, headings, footer; five runs.
+    const coloured = mount(ledgerSource(db), { color: true }).lastFrame();
+    expect(lines(coloured)).toHaveLength(11);
+    expect(runRows(coloured)).toHaveLength(5);
+    expect(lines(stripAnsi(coloured ?? '')).slice(0, 3).map((l) => l.slice(0, 21))).toEqual(Array(3).fill(' ■ KILLSWITCH ENGAGED'));
+    cleanup();
+
+    // No colour, same screen: the rules take two more rows, so the third engagement is summed up.
+    const { lastFrame, stdin } = mount(ledgerSource(db));
+    const out = lines(lastFrame());
+    expect(out).toHaveLength(11);
+    expect(out[1]).toMatch(/^!!! KILLSWITCH ENGAGED !!! all workflows /);
+    expect(out[2]).toBe('!!! +2 more engaged !!!: workflow "deploy", workflow "release" (see ops killswitch status)');
+    expect(out[3]).toBe('!'.repeat(100));
+    expect(runRows(lastFrame())).toHaveLength(4);
+
+    await listening(stdin);
+    for (let i = 0; i < 6; i++) stdin.write('j');
+    await vi.waitFor(() => expect(selectedLine(lastFrame())).toMatch(/^> 2023 /));
+    expect(runRows(lastFrame())).toHaveLength(4);
+    expect(lines(lastFrame())).toHaveLength(11);
+    expect(lines(lastFrame()).at(-1)).toMatch(/7\/30$/);
+  });
+
+  it('cuts banner lines to a narrow terminal, never wrapping them', () => {
+    const { db } = ledgerWith(sampleRuns());
+    engageAt(db, GLOBAL, { reason: 'a long explanation of what went wrong\nwith a newline in it, which must not break the line' });
+    for (const color of [true, false]) {
+      const out = lines(stripAnsi(mount(ledgerSource(db), { color, size: { columns: 60, rows: 12 } }).lastFrame() ?? ''));
+      expect(out).toHaveLength(11);
+      for (const line of out) expect(line.length).toBeLessThanOrEqual(60);
+      const banner = out.find((l) => l.includes('KILLSWITCH ENGAGED'))!;
+      expect(banner).toHaveLength(60);
+      expect(banner.endsWith('…')).toBe(true);
+      cleanup();
+    }
+  });
+
+  it('says the killswitch is engaged even when the terminal is too small for the console', () => {
+    const { db } = ledgerWith(sampleRuns());
+    engageAt(db, 'deploy');
+    const { lastFrame } = mount(ledgerSource(db), { size: { columns: 60, rows: 5 } });
+    expect(lastFrame()).toBe('!!! KILLSWITCH ENGAGED !!! workflow "deploy" | too small: 60x5, needs 30x6');
+  });
+
+  it('reads a ledger older than the killswitch (no table) as nothing engaged', () => {
+    const path = join(tempWorkspace(), '.ops', 'ledger.db');
+    const db = openLedger(path, { create: true, now: NOW, migrations: migrations.slice(0, 1) });
+    dbs.push(db);
+    const source = ledgerSource(db);
+    expect(source.activeKillswitch(NOW)).toEqual([]);
+    const out = lines(mount(source).lastFrame());
+    expect(out[0]).toMatch(/^ops /);
+    expect(out.at(-1)).toMatch(/q quit +0 runs$/); // no error in the footer
   });
 });
 

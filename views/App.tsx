@@ -3,10 +3,13 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { fitColumns, runColumns } from './columns';
 import { Footer } from './Footer';
 import { Header } from './Header';
+import { bannerLines, bannerSummary, KillswitchBanner } from './KillswitchBanner';
 import { MARKER_WIDTH, RunsTable } from './RunsTable';
 import type { ConsoleSource } from './source';
+import { alarm } from './theme';
+import { useKillswitch } from './hooks/useKillswitch';
 import { useNow } from './hooks/useNow';
-import { useRuns } from './hooks/useRuns';
+import { useDataVersion, useRuns } from './hooks/useRuns';
 import { useTerminalSize, type TerminalSize } from './hooks/useTerminalSize';
 
 export interface AppProps {
@@ -23,10 +26,17 @@ export interface AppProps {
   size?: TerminalSize;
 }
 
-/** Header, column headings, footer: the rows of the screen that are not runs. */
+/** Header, column headings, footer: the rows of the screen that are not runs (besides the killswitch banner). */
 const CHROME = 3;
 const MIN_COLUMNS = 30;
 const MIN_HEIGHT = CHROME + 1;
+
+/**
+ * Rows the killswitch banner may take: all but one run row on a short screen (the banner
+ * matters more than the runs), about half the rest on a tall one, and at least three (a
+ * line between its two rules without colour).
+ */
+const bannerRoom = (height: number) => Math.max(1, Math.min(height - CHROME - 1, Math.max(3, Math.ceil((height - CHROME) / 2))));
 
 /** The first visible row, moved just enough to keep the cursor on screen. */
 const windowTop = (top: number, cursor: number, rows: number) => Math.max(0, Math.min(top, cursor), cursor - rows + 1);
@@ -37,13 +47,23 @@ export function App({ source, workspace, clock, color, pollMs = 500, size }: App
   // One row short of the terminal: once the output reaches the last row Ink clears and
   // repaints the whole screen on every frame instead of updating it in place.
   const height = Math.max(1, rows - 1);
-  const tableRows = Math.max(1, height - CHROME);
 
   const { exit } = useApp();
   const now = useNow(clock);
+  // First: the version is sampled before the queries below run.
+  const data = useDataVersion(source, pollMs);
+  const killswitch = useKillswitch(source, data.version, now);
+  const engaged = killswitch.engagements;
+  const banner = useMemo(() => bannerLines(engaged, now, color, bannerRoom(height), columns), [engaged, now, color, height, columns]);
+  // The banner's rows come out of the table's, so the whole still fits the terminal.
+  const tableRows = Math.max(1, height - CHROME - banner.length);
+  const minHeight = MIN_HEIGHT + (engaged.length > 0 ? 1 : 0);
+
   const [nav, setNav] = useState({ cursor: 0, top: 0 });
   const top = windowTop(nav.top, nav.cursor, tableRows);
-  const { runs, total, counts, error } = useRuns(source, top, tableRows, now, pollMs);
+  const runsView = useRuns(source, data.version, top, tableRows, now);
+  const { runs, total, counts } = runsView;
+  const error = runsView.error ?? killswitch.error ?? data.error;
   const cursor = Math.min(nav.cursor, Math.max(0, total - 1));
 
   const tableWidth = columns - MARKER_WIDTH;
@@ -71,15 +91,20 @@ export function App({ source, workspace, clock, color, pollMs = 500, size }: App
     });
   });
 
-  if (columns < MIN_COLUMNS || height < MIN_HEIGHT) {
-    return (
-      <Text wrap="truncate-end">
-        too small: {columns}x{rows}, needs {MIN_COLUMNS}x{MIN_HEIGHT + 1}
+  if (columns < MIN_COLUMNS || height < minHeight) {
+    const tooSmall = `too small: ${columns}x${rows}, needs ${MIN_COLUMNS}x${minHeight + 1}`;
+    // Even then, an engaged killswitch is the one thing said first.
+    return engaged.length > 0 ? (
+      <Text wrap="truncate-end" {...alarm(color)}>
+        {bannerSummary(engaged, color)} | {tooSmall}
       </Text>
+    ) : (
+      <Text wrap="truncate-end">{tooSmall}</Text>
     );
   }
   return (
     <Box flexDirection="column" width={columns} height={height}>
+      <KillswitchBanner lines={banner} width={columns} color={color} />
       <Header workspace={workspace} counts={counts} width={columns} color={color} />
       <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
       <Footer position={total === 0 ? -1 : cursor} total={total} error={error} width={columns} color={color} />

@@ -1,3 +1,4 @@
+import type { Engagement } from '../src/killswitch/state';
 import type { Run } from '../src/runs/types';
 
 /** Runs of a time window, by outcome: the header's "last 24 h" line. */
@@ -24,6 +25,13 @@ export interface ConsoleSource {
   totalRuns(): number;
   /** Runs whose latest attempt started in the 24 h before `now` (epoch ms). */
   counts24h(now: number): RunTally;
+  /**
+   * Killswitch engagements in force at `nowIso` (UTC ISO, compared as text): not released
+   * and not expired, the global one first, then scoped ones by engagement time. An expired
+   * engagement nobody has swept yet is left out, as `ops guard` leaves it out. [] when the
+   * ledger predates the killswitch.
+   */
+  activeKillswitch(nowIso: string): Engagement[];
   /** Changes whenever another process has committed: polled to decide whether to re-query. */
   dataVersion(): number;
 }

@@ -6,6 +6,7 @@ import type { StateTone } from '../src/runs/format';
  */
 export interface Paint {
   color?: string;
+  backgroundColor?: string;
   dimColor?: boolean;
   bold?: boolean;
 }
@@ -20,3 +21,5 @@ export function tonePaint(tone: StateTone, color: boolean): Paint {
 export const dim = (color: boolean): Paint => (color ? { dimColor: true } : {});
 export const accent = (color: boolean): Paint => (color ? { color: 'cyan', bold: true } : {});
 export const warn = (color: boolean): Paint => (color ? { color: 'red' } : {});
+/** The killswitch banner: bold bright white on red, the one thing on screen that shouts. */
+export const alarm = (color: boolean): Paint => (color ? { color: 'whiteBright', backgroundColor: 'red', bold: true } : {});

@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Ledger } from '../ledger/open';
 import { countAllRuns, countRuns, listRuns } from '../ledger/runs';
 import { toIso } from '../time/clock';
@@ -5,6 +7,14 @@ import { failedConclusions } from '../runs/types';
 import type { ConsoleSource, RunTally } from '../../views/source';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+// Unreleased and unexpired, global first. Only a SELECT: the console never sweeps an expired
+// engagement (that is a write, with its audit event); it just stops showing it.
+const ACTIVE_KILLSWITCH = `
+  SELECT id, scope, reason, actor, engaged_at, expires_at, released_at, released_by, release_reason, release_kind
+  FROM killswitch_engagements
+  WHERE released_at IS NULL AND (expires_at IS NULL OR expires_at > @now)
+  ORDER BY scope = @global DESC, engaged_at, id`;
 
 /**
  * The console's view of a ledger. Every read is an index range scan bounded by what is on
@@ -15,6 +25,10 @@ export function ledgerSource(db: Ledger): ConsoleSource {
   // PRAGMA data_version changes only when *another* connection commits, which is exactly
   // "someone else wrote": a poll costs one integer read, no table access.
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const killswitchTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'killswitch_engagements'`).pluck();
+  // Prepared once the table exists: a ledger older than migration 2 has none (until some
+  // newer ops migrates it, which the next call then notices).
+  let activeKillswitch: Database.Statement<{ now: string; global: string }, Engagement> | null = null;
   return {
     latestRuns: (limit, offset) => listRuns(db, { limit, offset }),
     totalRuns: () => countAllRuns(db),
@@ -23,6 +37,14 @@ export function ledgerSource(db: Ledger): ConsoleSource {
       // "…00.500Z" sorts before "…00Z".
       const s = Math.floor(now / 1000) * 1000;
       return tally(countRuns(db, toIso(s - DAY_MS), toIso(s + 1000)));
+    },
+    activeKillswitch: (nowIso) => {
+      if (activeKillswitch === null) {
+        if (killswitchTable.get() === undefined) return [];
+        activeKillswitch = db.prepare<{ now: string; global: string }, Engagement>(ACTIVE_KILLSWITCH);
+      }
+      // isActive as well: the one definition of "in force" that the guard uses too.
+      return activeKillswitch.all({ now: nowIso, global: GLOBAL }).filter((e) => isActive(e, nowIso));
     },
     dataVersion: () => dataVersion.get() as number,
   };

@@ -17,7 +17,9 @@ export interface Engagement {
 }
 
 /** An engagement whose expiry has passed counts as released, whether or not that was recorded yet. */
-export const isActive = (e: Engagement, now: string) => e.released_at === null && (e.expires_at === null || e.expires_at > now);
+export const isActive = (e: Engagement, now: string) =>
+  // Compared as instants: ISO text with and without milliseconds does not sort as time does.
+  e.released_at === null && (e.expires_at === null || Date.parse(e.expires_at) > Date.parse(now));
 
 /** What stops `workflow` now: the global engagement first, else the workflow's own. */
 export function covering(engagements: readonly Engagement[], workflow: string | undefined, now: string): Engagement | undefined {

@@ -2,42 +2,32 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../../src/runs/types';
 import type { ConsoleSource, RunTally } from '../source';
 
-export interface RunsView {
-  /** The visible window: at most `limit` runs starting at `offset`, latest first. */
-  runs: Run[];
-  total: number;
-  counts: RunTally;
-  /** The last query failure, shown in the footer; the last good data stays on screen. */
+export interface DataVersion {
+  /** Bumped each time a poll finds that another process has committed: re-query on change. */
+  version: number;
+  /** The last failure to read the data version; null once a read succeeds again. */
   error: string | null;
 }
 
-const noRuns: RunTally = { total: 0, success: 0, failed: 0, active: 0, other: 0 };
-
 /**
- * The runs the console shows, kept live. Only the visible window is queried. Instead of
- * re-querying on a timer, it polls the source's data version (PRAGMA data_version: one
- * integer, no table read) and re-queries only when another process has committed.
+ * Watches the source for writes by other processes. Instead of re-querying on a timer, it
+ * polls the source's data version (PRAGMA data_version: one integer, no table read) and
+ * bumps `version` only when another process has committed. Called before the hooks that
+ * query, so the version is sampled before their queries run: a commit landing between a
+ * query and the next poll is still noticed.
  */
-export function useRuns(source: ConsoleSource, offset: number, limit: number, now: number, pollMs: number): RunsView {
+export function useDataVersion(source: ConsoleSource, pollMs: number): DataVersion {
   const [version, setVersion] = useState(0);
   const [pollError, setPollError] = useState<string | null>(null);
-  // The data version the current data was read at: read before the queries, so a commit
-  // landing between the query and the first poll is still noticed.
+  // The data version the data on screen was read at.
   const seen = useRef<number | null>(null);
-  const lastGood = useRef<Omit<RunsView, 'error'>>({ runs: [], total: 0, counts: noRuns });
-
-  const totals = useMemo(
+  const sampled = useMemo(
     () =>
       attempt(() => {
         seen.current = source.dataVersion();
-        return { total: source.totalRuns() };
       }),
     [source, version],
   );
-  const page = useMemo(() => attempt(() => source.latestRuns(limit, offset)), [source, version, offset, limit]);
-  // Counted again when the data changes and once a minute as the 24 h window slides.
-  const minute = Math.floor(now / 60_000);
-  const counts = useMemo(() => attempt(() => source.counts24h(now)), [source, version, minute]);
 
   useEffect(() => {
     const timer = setInterval(() => {
@@ -55,20 +45,47 @@ export function useRuns(source: ConsoleSource, offset: number, limit: number, no
     return () => clearInterval(timer);
   }, [source, pollMs]);
 
+  return { version, error: sampled.ok ? pollError : sampled.error };
+}
+
+export interface RunsView {
+  /** The visible window: at most `limit` runs starting at `offset`, latest first. */
+  runs: Run[];
+  total: number;
+  counts: RunTally;
+  /** The last query failure, shown in the footer; the last good data stays on screen. */
+  error: string | null;
+}
+
+const noRuns: RunTally = { total: 0, success: 0, failed: 0, active: 0, other: 0 };
+
+/**
+ * The runs the console shows, kept live: re-queried when `version` (useDataVersion) says
+ * another process wrote. Only the visible window is queried.
+ */
+export function useRuns(source: ConsoleSource, version: number, offset: number, limit: number, now: number): RunsView {
+  const lastGood = useRef<Omit<RunsView, 'error'>>({ runs: [], total: 0, counts: noRuns });
+
+  const totals = useMemo(() => attempt(() => source.totalRuns()), [source, version]);
+  const page = useMemo(() => attempt(() => source.latestRuns(limit, offset)), [source, version, offset, limit]);
+  // Counted again when the data changes and once a minute as the 24 h window slides.
+  const minute = Math.floor(now / 60_000);
+  const counts = useMemo(() => attempt(() => source.counts24h(now)), [source, version, minute]);
+
   const good = lastGood.current;
   const view = {
     runs: page.ok ? page.value : good.runs,
-    total: totals.ok ? totals.value.total : good.total,
+    total: totals.ok ? totals.value : good.total,
     counts: counts.ok ? counts.value : good.counts,
   };
   lastGood.current = view;
   const failure = [totals, page, counts].find((r) => !r.ok);
-  return { ...view, error: failure && !failure.ok ? failure.error : pollError };
+  return { ...view, error: failure && !failure.ok ? failure.error : null };
 }
 
-type Attempt<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Attempt<T> = { ok: true; value: T } | { ok: false; error: string };
 
-function attempt<T>(fn: () => T): Attempt<T> {
+export function attempt<T>(fn: () => T): Attempt<T> {
   try {
     return { ok: true, value: fn() };
   } catch (err) {
