@@ -32,8 +32,17 @@ const common = {
     OPS_VERSION: JSON.stringify(pkg.version),
     'process.env.NODE_ENV': '"production"',
   },
-  // Bundled CommonJS (yargs' helpers, react) may call require(): give ESM chunks one.
-  banner: { js: "import { createRequire as __opsCreateRequire } from 'node:module'; const require = __opsCreateRequire(import.meta.url);" },
+  // Bundled CommonJS (yargs' helpers, react, write-file-atomic) expects require() and
+  // __filename: give every ESM chunk both.
+  banner: {
+    js: [
+      "import { createRequire as __opsCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __opsFileURLToPath } from 'node:url';",
+      'const require = __opsCreateRequire(import.meta.url);',
+      // write-file-atomic names its temp files after __filename.
+      'const __filename = __opsFileURLToPath(import.meta.url);',
+    ].join(' '),
+  },
   alias: {
     // Ink imports its devtools bridge only when DEV=true; never ship it.
     'react-devtools-core': './build/devtools-stub.mjs',

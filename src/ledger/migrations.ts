@@ -109,4 +109,38 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX idempotency_expiry ON idempotency_keys (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'evidence artifacts and sanitization history',
+    sql: `
+      -- What ops evidence collect wrote for a run attempt (SPEC §3.2): name, size and sha256
+      -- of the sanitized copy, or why a file could not be collected.
+      CREATE TABLE evidence_artifacts (
+        run_id       TEXT    NOT NULL,
+        attempt      INTEGER NOT NULL,
+        name         TEXT    NOT NULL, -- path as given to --logs/--artifact, relative to the source root
+        kind         TEXT    NOT NULL CHECK (kind IN ('log', 'artifact')),
+        path         TEXT,             -- where the copy is, relative to the reports root
+        bytes        INTEGER,
+        sha256       TEXT,
+        status       TEXT    NOT NULL CHECK (status IN ('collected', 'unreadable', 'refused')),
+        error        TEXT,
+        collected_at TEXT    NOT NULL,
+        PRIMARY KEY (run_id, attempt, name)
+      ) WITHOUT ROWID;
+
+      -- What the sanitizer masked (SPEC §3.3): rule, file, count; never the secret itself.
+      CREATE TABLE sanitization_history (
+        id      INTEGER PRIMARY KEY,
+        ts      TEXT    NOT NULL,
+        command TEXT    NOT NULL,      -- 'collect' or 'sanitize'
+        file    TEXT    NOT NULL,
+        rule    TEXT    NOT NULL,
+        count   INTEGER NOT NULL CHECK (count > 0),
+        run_id  TEXT,
+        attempt INTEGER
+      );
+      CREATE INDEX sanitization_by_file ON sanitization_history (file, ts);
+    `,
+  },
 ];

@@ -62,3 +62,17 @@ export function zonedStamp(ms: number, timeZone: string): string {
   const p = zonedParts(ms, timeZone);
   return `${p.year}${p.month}${p.day}_${p.hour}${p.minute}${p.second}`;
 }
+
+/** The UTC instant (epoch ms) at which calendar date YYYY-MM-DD begins in a zone. */
+export function zonedMidnightUtc(date: string, timeZone: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, d);
+  // The zone's offset at a guess, applied twice: exact except inside a DST jump at midnight.
+  let guess = wall;
+  for (let i = 0; i < 2; i++) {
+    const p = zonedParts(guess, timeZone);
+    const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+    guess = wall - (asUtc - guess);
+  }
+  return guess;
+}

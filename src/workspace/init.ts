@@ -10,7 +10,7 @@ export interface InitFile {
   action: 'created' | 'kept';
 }
 
-const GITIGNORE = '# The ledger is this machine\'s state, not source: keep it out of git.\nledger.db\nledger.db-*\n*.tmp-*\n';
+const GITIGNORE = '# The ledger and locks are this machine\'s state, not source: keep them out of git.\nledger.db\nledger.db-*\nevidence.lock*\n*.tmp-*\n';
 
 /**
  * Writes the default `.ops/` config files and an empty, migrated ledger. Never overwrites:

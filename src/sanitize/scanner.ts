@@ -1,0 +1,402 @@
+/**
+ * The pure scanner: a Latin-1 text (one char per byte) in, the spans to mask out.
+ *
+ * Speed comes from a keyword pre-filter (the gitleaks idea): one `indexOf` pass per keyword
+ * over the lower-cased text; a rule's regex then runs only on the lines (windows of at most
+ * ±4 KiB) where one of its keywords occurs. Env-secret values are plain `indexOf` hits.
+ */
+import { builtinRules, nameForKey, NOT_SECRET_KEY, NOT_SECRET_VALUE, type RuleDef } from './rules';
+import { envSecrets } from './env-secrets';
+import { maskStyle, type MaskStyle } from './mask';
+
+export interface CompiledRule {
+  name: string;
+  /** null for a literal (env-secret) rule. */
+  re: RegExp | null;
+  literal: string | null;
+  block: boolean;
+  valueChecks: boolean;
+  nameByKey: boolean;
+  secretGroup: boolean;
+  /** Names of the groups holding the secret, in pattern order. */
+  groups: string[];
+  priority: number;
+}
+
+export interface RuleSet {
+  /** keyword (lower case) → rules tried where it occurs, case-insensitively. */
+  ci: Map<string, CompiledRule[]>;
+  /** keyword → rules, case-sensitive (literal env secrets, SK…). */
+  cs: Map<string, CompiledRule[]>;
+  /** The cs keywords as bytes. */
+  csBytes: Map<string, Buffer>;
+  /** Rules without keywords: run over the whole text. */
+  always: CompiledRule[];
+  exclusions: RegExp[];
+  style: MaskStyle;
+  /** Rule names, for reports (env secrets appear once, as `env-secret`). */
+  names: string[];
+}
+
+export interface Span {
+  rule: string;
+  start: number;
+  end: number;
+  priority: number;
+}
+
+/** The mask-rules.json fields the scanner needs (zod output of the schema). */
+export interface MaskRulesConfig {
+  maskStyle?: string;
+  builtinRules?: boolean;
+  rules?: { name: string; pattern: string; keywords?: string[] }[];
+  exclusions?: string[];
+}
+
+/** Half-width of a keyword's window on a long line, and a block rule's reach after its keyword. */
+export const LINE_WINDOW = 4096;
+export const BLOCK_WINDOW = 20_480;
+
+export const ENV_RULE = 'env-secret';
+
+function compile(def: RuleDef): CompiledRule {
+  const secretGroup = /\(\?<secret/.test(def.pattern) || Boolean(def.nameByKey);
+  const flags = 'g' + (secretGroup ? 'd' : '') + (def.flags ?? '').replace(/[gdy]/g, '');
+  return {
+    name: def.name,
+    re: new RegExp(def.pattern, flags),
+    literal: null,
+    block: Boolean(def.block),
+    valueChecks: Boolean(def.valueChecks),
+    nameByKey: Boolean(def.nameByKey),
+    secretGroup,
+    groups: [...def.pattern.matchAll(/\(\?<(secret[A-Za-z0-9]*)>/g)].map((m) => m[1]!),
+    priority: def.priority ?? 1,
+  };
+}
+
+/**
+ * The rule set of a workspace: built-in rules (unless `builtinRules: false`), the rules and
+ * exclusions of mask-rules.json, and the values of secret-named variables of `env`
+ * (always on: they are known secrets).
+ */
+export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv = {}): RuleSet {
+  const defs: RuleDef[] = [];
+  if (config.builtinRules !== false) defs.push(...builtinRules);
+  for (const r of config.rules ?? []) {
+    defs.push({ name: r.name, pattern: r.pattern, keywords: (r.keywords ?? []).map((k) => k.toLowerCase()), priority: 1 });
+  }
+  const set: RuleSet = {
+    ci: new Map(),
+    cs: new Map(),
+    csBytes: new Map(),
+    always: [],
+    exclusions: (config.exclusions ?? []).map((x) => new RegExp(x)),
+    style: maskStyle(config.maskStyle),
+    names: [],
+  };
+  const add = (map: Map<string, CompiledRule[]>, kw: string, rule: CompiledRule) => {
+    const list = map.get(kw);
+    if (list) list.push(rule);
+    else map.set(kw, [rule]);
+  };
+  for (const def of defs) {
+    const rule = compile(def);
+    set.names.push(def.name);
+    if (!def.keywords.length) set.always.push(rule);
+    for (const kw of def.keywords) {
+      if (def.caseSensitive) add(set.cs, kw, rule);
+      else add(set.ci, kw.toLowerCase(), rule);
+    }
+  }
+  const secrets = envSecrets(env);
+  if (secrets.length) set.names.push(ENV_RULE);
+  for (const s of secrets) {
+    const latin1 = Buffer.from(s.value, 'utf8').toString('latin1');
+    add(set.cs, latin1, { name: ENV_RULE, re: null, literal: latin1, block: false, valueChecks: false, nameByKey: false, secretGroup: false, groups: [], priority: 2 });
+  }
+  for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
+  return set;
+}
+
+/** Start of the line holding byte `p`, at most `limit` bytes back. */
+export function lineStart(text: Uint8Array, p: number, limit: number): number {
+  const lo = Math.max(0, p - limit);
+  for (let i = p - 1; i >= lo; i--) if (text[i] === 10) return i + 1;
+  return lo;
+}
+
+/** End (the newline's index) of the line holding byte `p`, at most `limit` bytes on. */
+export function lineEnd(text: Uint8Array, p: number, limit: number): number {
+  const hi = Math.min(text.length, p + limit);
+  for (let i = p; i < hi; i++) if (text[i] === 10) return i;
+  return hi;
+}
+
+/**
+ * Aho–Corasick automaton over the case-insensitive keywords, as a dense DFA on byte classes:
+ * one pass over the text finds every keyword occurrence (instead of one indexOf pass each).
+ */
+interface KeywordAutomaton {
+  cls: Uint8Array;
+  width: number;
+  /** Next state, pre-multiplied by width. */
+  delta: Int32Array;
+  /** Keyword ids ending in a state (pre-multiplied index), or undefined. */
+  out: (number[] | undefined)[];
+  keywords: string[];
+  rules: CompiledRule[][];
+}
+
+const automata = new WeakMap<RuleSet, KeywordAutomaton>();
+
+function automaton(set: RuleSet): KeywordAutomaton {
+  let a = automata.get(set);
+  if (a) return a;
+  const keywords = [...set.ci.keys()];
+  const cls = new Uint8Array(256);
+  let width = 1;
+  for (const kw of keywords) {
+    for (let i = 0; i < kw.length; i++) {
+      const c = kw.charCodeAt(i);
+      if (!cls[c]) {
+        cls[c] = width++;
+        const up = String.fromCharCode(c).toUpperCase();
+        if (up.length === 1 && up.charCodeAt(0) < 256) cls[up.charCodeAt(0)] = cls[c]!;
+      }
+    }
+  }
+  // Trie.
+  const next: number[][] = [new Array(width).fill(-1)];
+  const outs: number[][] = [[]];
+  keywords.forEach((kw, id) => {
+    let st = 0;
+    for (let i = 0; i < kw.length; i++) {
+      const c = cls[kw.charCodeAt(i)]!;
+      if (next[st]![c] === -1) {
+        next[st]![c] = next.length;
+        next.push(new Array(width).fill(-1));
+        outs.push([]);
+      }
+      st = next[st]![c]!;
+    }
+    outs[st]!.push(id);
+  });
+  // Failure links, breadth first, turned into a full transition table.
+  const fail = new Array<number>(next.length).fill(0);
+  const queue: number[] = [];
+  for (let c = 0; c < width; c++) {
+    const t = next[0]![c]!;
+    if (t === -1) next[0]![c] = 0;
+    else queue.push(t);
+  }
+  next[0]![0] = 0;
+  while (queue.length) {
+    const st = queue.shift()!;
+    outs[st]!.push(...outs[fail[st]!]!);
+    for (let c = 0; c < width; c++) {
+      const t = next[st]![c]!;
+      if (t === -1 || c === 0) next[st]![c] = c === 0 ? 0 : next[fail[st]!]![c]!;
+      else {
+        fail[t] = next[fail[st]!]![c]!;
+        queue.push(t);
+      }
+    }
+  }
+  const delta = new Int32Array(next.length * width);
+  const out: (number[] | undefined)[] = new Array(next.length * width);
+  for (let st = 0; st < next.length; st++) {
+    for (let c = 0; c < width; c++) delta[st * width + c] = next[st]![c]! * width;
+    if (outs[st]!.length) out[st * width] = outs[st];
+  }
+  a = { cls, width, delta, out, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
+  automata.set(set, a);
+  return a;
+}
+
+/** Where keywords end, as pairs (index of the last byte, keyword id): the hot loop, kept monomorphic. */
+function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
+  const { cls, delta, out } = ac;
+  const hits: number[] = [];
+  const len = text.length;
+  let st = 0;
+  for (let i = 0; i < len; i++) {
+    st = delta[st + cls[text[i]!]!]!;
+    const hit = out[st];
+    if (hit !== undefined) for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
+  }
+  return hits;
+}
+
+/**
+ * Every span of `text` (bytes; regexes see them as Latin-1) to mask, sorted, overlaps
+ * merged (the higher-priority rule names it).
+ */
+export function scan(set: RuleSet, text: Buffer): Span[] {
+  const spans: Span[] = [];
+  const windows = new Map<CompiledRule, number[]>();
+  const len = text.length;
+  // The window of the current line, reused while hits stay inside it.
+  let curA = -1;
+  let curB = -1;
+  let curWhole = false;
+  const note = (rules: CompiledRule[], p: number, kwLen: number) => {
+    let a = -1;
+    let b = -1;
+    for (const r of rules) {
+      if (r.literal !== null) {
+        acceptLiteral(set, r, p, kwLen, spans);
+        continue;
+      }
+      if (a === -1) {
+        if (curWhole && p >= curA && p + kwLen <= curB) {
+          a = curA;
+          b = curB;
+        } else {
+          a = lineStart(text, p, LINE_WINDOW);
+          b = lineEnd(text, p + kwLen, LINE_WINDOW);
+          curA = a;
+          curB = b;
+          curWhole = (a === 0 || text[a - 1] === 10) && (b === len || text[b] === 10);
+        }
+      }
+      const e = r.block ? Math.min(len, p + BLOCK_WINDOW) : b;
+      let w = windows.get(r);
+      if (!w) windows.set(r, (w = []));
+      if (w.length && w[w.length - 2] === a && w[w.length - 1]! >= e) continue;
+      w.push(a, e);
+    }
+  };
+  if (set.ci.size) {
+    const ac = automaton(set);
+    const hits = findKeywords(ac, text);
+    for (let i = 0; i < hits.length; i += 2) {
+      const id = hits[i + 1]!;
+      const kwLen = ac.keywords[id]!.length;
+      note(ac.rules[id]!, hits[i]! + 1 - kwLen, kwLen);
+    }
+  }
+  for (const [kw, rules] of set.cs) {
+    const needle = set.csBytes.get(kw)!;
+    let p = text.indexOf(needle);
+    while (p !== -1) {
+      note(rules, p, kw.length);
+      p = text.indexOf(needle, p + kw.length);
+    }
+  }
+  for (const r of set.always) (windows.get(r) ?? (windows.set(r, []), windows.get(r)!)).push(0, text.length);
+
+  // Windows are mostly whole lines, shared by the rules whose keywords are on them.
+  let lastA = -1;
+  let lastB = -1;
+  let lastSub = '';
+  for (const [rule, w] of windows) {
+    const merged = mergePairs(w);
+    const re = rule.re!;
+    for (let i = 0; i < merged.length; i += 2) {
+      const a = merged[i]!;
+      const b = merged[i + 1]!;
+      if (a !== lastA || b !== lastB) {
+        lastA = a;
+        lastB = b;
+        lastSub = text.toString('latin1', a, b);
+      }
+      const sub = lastSub;
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(sub)) !== null) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        let s = m.index;
+        let e = s + m[0].length;
+        let name = rule.name;
+        if (rule.secretGroup && m.indices?.groups) {
+          const ig = m.indices.groups;
+          for (const g of rule.groups) {
+            const idx = ig[g];
+            if (idx) {
+              [s, e] = idx;
+              break;
+            }
+          }
+          if (rule.nameByKey) {
+            const key = m.groups?.key ?? '';
+            if (NOT_SECRET_KEY.test(key)) continue;
+            name = nameForKey(key);
+          }
+        }
+        accept(set, rule, name, sub, m.index, m.index + m[0].length, s, e, spans, a);
+      }
+    }
+  }
+  return mergeSpans(spans);
+}
+
+/** Keeps a match unless it is excluded, already masked, or (context rules) not a secret value. */
+function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms: number, me: number, s: number, e: number, out: Span[], offset = 0): void {
+  const secret = text.slice(s, e);
+  if (set.style.prefix && secret.includes(set.style.prefix)) return;
+  if (rule.valueChecks && NOT_SECRET_VALUE.test(secret)) return;
+  if (set.exclusions.length) {
+    const whole = text.slice(ms, me);
+    if (set.exclusions.some((x) => x.test(whole))) return;
+  }
+  out.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority });
+}
+
+function acceptLiteral(set: RuleSet, rule: CompiledRule, p: number, len: number, out: Span[]): void {
+  if (set.exclusions.length) {
+    const lit = rule.literal!;
+    if (set.exclusions.some((x) => x.test(lit))) return;
+  }
+  out.push({ rule: rule.name, start: p, end: p + len, priority: rule.priority });
+}
+
+function mergePairs(w: number[]): number[] {
+  if (w.length <= 2) return w;
+  const idx: number[] = [];
+  for (let i = 0; i < w.length; i += 2) idx.push(i);
+  idx.sort((x, y) => w[x]! - w[y]!);
+  const out: number[] = [];
+  for (const i of idx) {
+    const a = w[i]!;
+    const b = w[i + 1]!;
+    if (out.length && a <= out[out.length - 1]!) out[out.length - 1] = Math.max(out[out.length - 1]!, b);
+    else out.push(a, b);
+  }
+  return out;
+}
+
+function mergeSpans(spans: Span[]): Span[] {
+  if (spans.length <= 1) return spans;
+  spans.sort((x, y) => x.start - y.start || y.end - x.end);
+  const out: Span[] = [spans[0]!];
+  for (let i = 1; i < spans.length; i++) {
+    const s = spans[i]!;
+    const cur = out[out.length - 1]!;
+    if (s.start < cur.end) {
+      if (s.end > cur.end) cur.end = s.end;
+      if (s.priority < cur.priority) {
+        cur.priority = s.priority;
+        cur.rule = s.rule;
+      }
+    } else out.push({ ...s });
+  }
+  return out;
+}
+
+/** Masks every span of a whole, small UTF-8 text (tests, one-off strings); spans are byte offsets. */
+export function maskText(set: RuleSet, text: string): { text: string; spans: Span[] } {
+  const bytes = Buffer.from(text, 'utf8');
+  const spans = scan(set, bytes);
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const s of spans) {
+    parts.push(bytes.subarray(at, s.start), Buffer.from(set.style.text(s.rule), 'latin1'));
+    at = s.end;
+  }
+  parts.push(bytes.subarray(at));
+  return { text: Buffer.concat(parts).toString('utf8'), spans };
+}
