@@ -138,12 +138,12 @@ export function lineEnd(text: Uint8Array, p: number, limit: number): number {
  * one pass over the text finds every keyword occurrence (instead of one indexOf pass each).
  */
 interface KeywordAutomaton {
-  cls: Uint8Array;
-  width: number;
-  /** Next state, pre-multiplied by width. */
+  /** Next state by byte: delta[state + byte], states pre-multiplied by 256 (no class lookup: faster). */
   delta: Int32Array;
   /** Keyword ids ending in a state (pre-multiplied index), or undefined. */
   out: (number[] | undefined)[];
+  /** 1 where `out` is set: the hot loop tests a byte, not an array hole. */
+  term: Uint8Array;
   keywords: string[];
   rules: CompiledRule[][];
 }
@@ -203,27 +203,33 @@ function automaton(set: RuleSet): KeywordAutomaton {
       }
     }
   }
-  const delta = new Int32Array(next.length * width);
-  const out: (number[] | undefined)[] = new Array(next.length * width);
+  const delta = new Int32Array(next.length * 256);
+  const out: (number[] | undefined)[] = new Array(next.length * 256);
+  const term = new Uint8Array(next.length * 256);
   for (let st = 0; st < next.length; st++) {
-    for (let c = 0; c < width; c++) delta[st * width + c] = next[st]![c]! * width;
-    if (outs[st]!.length) out[st * width] = outs[st];
+    for (let b = 0; b < 256; b++) delta[st * 256 + b] = next[st]![cls[b]!]! * 256;
+    if (outs[st]!.length) {
+      out[st * 256] = outs[st];
+      term[st * 256] = 1;
+    }
   }
-  a = { cls, width, delta, out, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
+  a = { delta, out, term, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
   automata.set(set, a);
   return a;
 }
 
 /** Where keywords end, as pairs (index of the last byte, keyword id): the hot loop, kept monomorphic. */
 function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
-  const { cls, delta, out } = ac;
+  const { delta, out, term } = ac;
   const hits: number[] = [];
   const len = text.length;
   let st = 0;
   for (let i = 0; i < len; i++) {
-    st = delta[st + cls[text[i]!]!]!;
-    const hit = out[st];
-    if (hit !== undefined) for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
+    st = delta[st + text[i]!]!;
+    if (term[st] !== 0) {
+      const hit = out[st]!;
+      for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
+    }
   }
   return hits;
 }
