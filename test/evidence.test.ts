@@ -218,4 +218,22 @@ describe('ops evidence collect', () => {
     expect((await ops(['evidence', 'verify', '--workspace', repo])).code).toBe(0);
     expect((await ops(['audit', 'verify', '--workspace', repo])).code).toBe(0);
   }, 120_000);
+
+  it('exits 5 when another process holds the workspace evidence lock past --lock-timeout, and writes nothing', async () => {
+    const repo = checkout(fakeGithubToken());
+    mkdirSync(join(repo, '.ops'));
+    const holder = new Database(join(repo, '.ops', 'evidence.lock'));
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      const r = await ops([...collectArgs(repo), '--lock-timeout', '1s'], { cwd: repo, env: githubEnv('4242') });
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/evidence\.lock: workspace busy: another ops process holds the evidence lock \(waited 1 s\)\n$/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(existsSync(join(repo, 'docs'))).toBe(false);
+    // Released: the same collect goes through.
+    expect((await ops(collectArgs(repo), { cwd: repo, env: githubEnv('4242') })).code).toBe(0);
+  });
 });
