@@ -93,7 +93,7 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
     }
   }
 
-  const classification = failedConclusions.has(run.conclusion ?? '') ? classifyLogs(files, folder) : run.classification;
+  const classification = failedConclusions.has(run.conclusion ?? '') ? classifyLogs(files, req.reportsDir) : run.classification;
   const toStore: RunInput = { ...run, classification, created_at: createdAt };
 
   const outcome = db
@@ -196,12 +196,12 @@ function replaceArtifactRows(db: Ledger, run: RunInput, files: CollectedFile[], 
 }
 
 /** Classifies a failed run from the tail of its collected (already sanitized) logs. */
-function classifyLogs(files: CollectedFile[], folder: string): RunInput['classification'] {
+function classifyLogs(files: CollectedFile[], reportsDir: string): RunInput['classification'] {
   const TAIL = 256 * 1024;
   const text = files
     .filter((f) => f.kind === 'log' && f.status === 'collected' && f.path)
     .map((f) => {
-      const bytes = readFileSync(join(folder, '..', f.path!));
+      const bytes = readFileSync(join(reportsDir, f.path!));
       return bytes.subarray(Math.max(0, bytes.length - TAIL)).toString('utf8');
     })
     .join('\n');

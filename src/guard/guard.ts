@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Exit } from '../cli/errors';
 import { covering, describeEngagement, GLOBAL, type Engagement } from '../killswitch/state';
+import { toIso } from '../time/clock';
 
 /**
  * `ops guard`, the first step of every workflow: may runs proceed? Reads the ledger
@@ -37,7 +38,7 @@ export const retryBudget: GuardRule = {
   name: 'retry-budget',
   async check(db, q) {
     if (q.workflow === undefined || !hasColumn(db, 'run_attempts', 'is_latest')) return null;
-    const since = new Date(q.now - HOUR).toISOString().replace('.000Z', 'Z');
+    const since = toIso(q.now - HOUR);
     // Re-runs are attempts after the first; a run's latest attempt says how many it had.
     const reruns = db
       .prepare(`SELECT COALESCE(SUM(attempt - 1), 0) FROM run_attempts WHERE is_latest = 1 AND workflow = ? AND sort_at >= ? AND attempt > 1`)
