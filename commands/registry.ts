@@ -8,6 +8,7 @@ import runsList from './runs/list';
 import runsShow from './runs/show';
 import { killswitch } from './killswitch';
 import guard from './guard';
+import classify from './classify';
 import evidenceCollect from './evidence/collect';
 import evidenceVerify from './evidence/verify';
 import evidenceSanitize from './evidence/sanitize';
@@ -22,6 +23,7 @@ export const registry: Registry = [
   { command: 'runs <command>', describe: 'Import, list and show workflow runs', commands: [runsImport, runsList, runsShow] },
   killswitch,
   guard,
+  classify,
   { command: 'evidence <command>', describe: 'Collect, sanitize and verify evidence', commands: [evidenceCollect, evidenceSanitize, evidenceVerify] },
   { command: 'audit <command>', describe: 'Read and verify the tamper-evident audit log', commands: [auditLog, auditVerify] },
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },

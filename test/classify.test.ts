@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify, type ClassifyInput } from '../src/retry/classify';
 import type { FailureClass, RiskLevel } from '../src/runs/types';
+import { ops, tempDir } from './helpers';
 
 interface Row {
   name: string;
@@ -305,5 +308,34 @@ describe('classify', () => {
     const ms = performance.now() - t0;
     expect(c.class).toBe('transient');
     expect(ms).toBeLessThan(1500);
+  });
+});
+
+describe('ops classify (CLI)', () => {
+  it('prints the §10.4 object with --json, from text, a file, stdin or a status', async () => {
+    const fromText = await ops(['classify', '--text', "HTTP 422: Workflow does not have 'workflow_dispatch' trigger (https://api.github.com/repos/a/b/actions/workflows/d.yml/dispatches)", '--json']);
+    expect(fromText.code).toBe(0);
+    expect(Object.keys(JSON.parse(fromText.stdout)).slice(0, 6)).toEqual(['http_status', 'class', 'cause', 'retryable', 'risk', 'action']);
+    expect(JSON.parse(fromText.stdout)).toMatchObject({ http_status: 422, class: 'configuration', retryable: false });
+    const log = join(tempDir(), 'job.log');
+    writeFileSync(log, 'npm ERR! network request to https://registry.npmjs.org/x failed, reason: read ECONNRESET\n');
+    expect(JSON.parse((await ops(['classify', '--file', log, '--json'])).stdout)).toMatchObject({ class: 'transient', retryable: true });
+    const stdin = await ops(['classify', '--file', '-', '--json'], { stdin: 'HTTP 429: Too Many Requests\nRetry-After: 30\n' });
+    expect(JSON.parse(stdin.stdout)).toMatchObject({ http_status: 429, class: 'rate_limit', retryable: true, retry_after_s: 30 });
+    expect(JSON.parse((await ops(['classify', '--http-status', '404', '--json'])).stdout)).toMatchObject({ class: 'resource', retryable: false });
+    const human = await ops(['classify', '--http-status', '503']);
+    expect(human.stdout).toMatch(/^class {6}transient\nhttp {7}503\n/);
+  });
+
+  it.each([
+    [['classify'], /^ops: classify: nothing to classify/],
+    [['classify', '--http-status', '42'], /^ops: --http-status: expected an HTTP status from 100 to 599/],
+    [['classify', '--exit-code', '-1'], /^ops: --exit-code: expected 0 to 255/],
+    [['classify', '--text', 'x', '--file', 'y'], /^ops: classify: arguments file and text are mutually exclusive/],
+    [['classify', '--file', 'missing.log'], /^ops: missing\.log: no such file/],
+  ])('%j → exit 2', async (args, message) => {
+    const r = await ops(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
   });
 });
