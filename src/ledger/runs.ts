@@ -22,10 +22,7 @@ function runToRow(run: Run): AttemptRow {
 }
 
 /** The row's values in `columns` order, for positional binding. */
-const rowValues = (row: AttemptRow) => [
-  row.run_id, row.attempt, row.repository, row.workflow, row.job, row.event, row.branch, row.head_sha, row.actor,
-  row.status, row.conclusion, row.started_at, row.completed_at, row.duration_ms, row.url, row.classification,
-];
+const rowValues = (row: AttemptRow): unknown[] => runKeys.map((k) => row[k]);
 
 function sameRow(a: AttemptRow, b: AttemptRow): boolean {
   for (const k of runKeys) if (a[k] !== b[k]) return false;
