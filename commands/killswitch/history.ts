@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { defineCommand } from '../../src/cli/command';
 import { printJson } from '../../src/cli/output';
 
@@ -6,13 +5,10 @@ export default defineCommand({
   command: 'history',
   describe: 'Every engage and release, oldest first: who, when, why, scope, expiry',
   async run(_args, ctx) {
-    const { killswitchHistory, sweepExpired } = await import('../../src/killswitch/store');
-    let entries: ReturnType<typeof killswitchHistory> = [];
-    if (existsSync(ctx.ledgerPath)) {
-      const db = await ctx.ledger();
-      db.transaction(() => sweepExpired(db, ctx.nowIso)).immediate();
-      entries = killswitchHistory(db);
-    }
+    const { killswitchHistory } = await import('../../src/killswitch/store');
+    const { observedLedger } = await import('../../src/killswitch/report');
+    const db = await observedLedger(ctx);
+    const entries = db ? killswitchHistory(db) : [];
     if (ctx.json) return printJson(ctx.io, entries);
     if (!entries.length) {
       ctx.io.stderr.write('the killswitch has never been engaged\n');

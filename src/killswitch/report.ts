@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import type { Context } from '../cli/context';
+import type { Ledger } from '../ledger/open';
 import { style } from '../cli/style';
 import { appendLogLine, logFilePath } from '../evidence/layout';
 import { killswitchLogLines } from './log-line';
 import { describeEngagement, scopeLabel } from './state';
-import type { KillswitchOutcome } from './store';
+import { sweepExpired, type KillswitchOutcome } from './store';
 
 /** What a killswitch call did, in one line (two when it replays an earlier call). */
 export function describeOutcome(o: KillswitchOutcome, color: boolean): string {
@@ -33,4 +35,16 @@ export async function writeKillswitchLog(ctx: Context, o: KillswitchOutcome): Pr
   } catch (err) {
     return `${path}: killswitch log not written (${(err as Error).message}); the ledger and audit log have the change`;
   }
+}
+
+/**
+ * The ledger for a killswitch read (status, history), with lapsed engagements recorded
+ * first: that is what "recorded when first observed" means (SPEC §1.3). Null when there is
+ * no ledger yet: nothing was ever engaged.
+ */
+export async function observedLedger(ctx: Context): Promise<Ledger | null> {
+  if (!existsSync(ctx.ledgerPath)) return null;
+  const db = await ctx.ledger();
+  db.transaction(() => sweepExpired(db, ctx.nowIso)).immediate();
+  return db;
 }
