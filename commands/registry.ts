@@ -9,6 +9,7 @@ import runsShow from './runs/show';
 import { killswitch } from './killswitch';
 import guard from './guard';
 import classify from './classify';
+import { retry } from './retry';
 import evidenceCollect from './evidence/collect';
 import evidenceVerify from './evidence/verify';
 import evidenceSanitize from './evidence/sanitize';
@@ -24,6 +25,7 @@ export const registry: Registry = [
   killswitch,
   guard,
   classify,
+  retry,
   { command: 'evidence <command>', describe: 'Collect, sanitize and verify evidence', commands: [evidenceCollect, evidenceSanitize, evidenceVerify] },
   { command: 'audit <command>', describe: 'Read and verify the tamper-evident audit log', commands: [auditLog, auditVerify] },
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },

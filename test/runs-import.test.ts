@@ -16,7 +16,7 @@ async function workspaceWithImport(file = GH_RUNS) {
 describe('ops runs import', () => {
   it('imports gh run JSON and counts what it did', async () => {
     const { result } = await workspaceWithImport();
-    expect(result).toEqual({ input: GH_RUNS, records: 6, inserted: 6, updated: 0, unchanged: 0 });
+    expect(result).toEqual({ input: GH_RUNS, records: 6, inserted: 6, updated: 0, unchanged: 0, enqueued: 0 });
   });
 
   it('importing the same JSON twice leaves the ledger byte-for-byte identical', async () => {
@@ -192,7 +192,7 @@ describe('ops runs import as a real process (parsing on a worker thread)', () =>
     expect(dumpLedger(join(ws, '.ops', 'ledger.db'))).not.toMatch(/"run_id"/);
 
     const first = opsProcess(['runs', 'import', good, '--workspace', ws, '--json']);
-    expect(JSON.parse(first.stdout)).toEqual({ input: good, records: 5000, inserted: 5000, updated: 0, unchanged: 0 });
+    expect(JSON.parse(first.stdout)).toEqual({ input: good, records: 5000, inserted: 5000, updated: 0, unchanged: 0, enqueued: 0 });
     const again = opsProcess(['runs', 'import', good, '--workspace', ws, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ unchanged: 5000 });
   });

@@ -77,11 +77,18 @@ export default defineCommand({
         actor: { name: ctx.actor, role: ctx.role },
         copier,
         idempotencyTtlSeconds: ttl,
+        retryPolicy: await ctx.config('retry-policy.json'),
       }),
     );
+    let problem: string | null = null;
+    if (result.enqueued) {
+      const { writeRetryEvidence } = await import('../../src/retry/report');
+      problem = await writeRetryEvidence(ctx, await ctx.ledger(), [{ at: ctx.nowIso, what: 'ENQUEUE', entry: result.enqueued.entry, detail: result.enqueued.entry.reason ?? undefined }]);
+    }
 
     const failed = result.files.filter((f) => f.status !== 'collected');
-    if (ctx.json) printJson(ctx.io, result);
+    const { entryJson } = await import('../../src/retry/queue');
+    if (ctx.json) printJson(ctx.io, { ...result, enqueued: result.enqueued && entryJson(result.enqueued.entry) });
     else {
       const collected = result.files.filter((f) => f.status === 'collected');
       const masked = collected.reduce((n, f) => n + f.masked.reduce((m, x) => m + x.count, 0), 0);
@@ -89,9 +96,11 @@ export default defineCommand({
         `${result.unchanged ? 'unchanged' : 'collected'}: run ${result.run_id} attempt ${result.attempt} → ${result.folder}\n` +
           `  ${collected.length} file${collected.length === 1 ? '' : 's'} (${collected.filter((f) => f.written).length} written), ${masked} secret${masked === 1 ? '' : 's'} masked` +
           (result.classification ? `, failure: ${result.classification.class} (${result.classification.cause})` : '') +
-          '\n',
+          '\n' +
+          (result.enqueued ? `  queued for retry: #${result.enqueued.entry.id}, up to ${result.enqueued.entry.max_attempts} attempts (ops retry replay runs it)\n` : ''),
       );
     }
+    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     for (const p of result.unmatched) ctx.io.stderr.write(`ops: warning: no file matches ${JSON.stringify(p)}\n`);
     for (const f of result.files) if (f.not_scanned) ctx.io.stderr.write(`ops: warning: ${f.name}: ${f.not_scanned} file, copied without secret scanning\n`);
     for (const f of failed) ctx.io.stderr.write(`ops: ${f.name}: ${f.error}\n`);

@@ -1,16 +1,9 @@
 import type { CommandGroup } from '../../src/cli/command';
 import { usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
-import { parseDuration } from '../../src/cli/parse';
+import { parseDuration, requireReason } from '../../src/cli/parse';
 import history from './history';
 import status from './status';
-
-/** `--reason` is what the next on-call reads at 3 a.m.: required, and not blank. */
-export function requireReason(reason: unknown): string {
-  const text = typeof reason === 'string' ? reason.trim() : '';
-  if (!text) throw usageError('--reason', 'required and not blank: say why (it is recorded in the audit log and shown by ops guard)');
-  return text;
-}
 
 export const killswitch: CommandGroup = {
   command: 'killswitch',

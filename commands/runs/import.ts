@@ -1,6 +1,7 @@
 import { defineCommand } from '../../src/cli/command';
 import { usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
+import type { EnqueueOutcome } from '../../src/retry/queue';
 
 export default defineCommand({
   command: 'import <file>',
@@ -16,11 +17,29 @@ export default defineCommand({
     const { importRuns } = await import('../../src/runs/import-runs');
     const input = openInput(args.file, ctx.io);
     const db = await ctx.ledger({ create: true });
-    const result = await importRuns(db, input.stream, { inputName: input.name, repo: args.repo, now: ctx.nowIso, actor: { name: ctx.actor, role: ctx.role } });
-    if (ctx.json) return printJson(ctx.io, { input: input.name, ...result });
-    ctx.io.stdout.write(
-      `imported ${result.records} record${result.records === 1 ? '' : 's'} from ${input.name}: ` +
-        `${result.inserted} inserted, ${result.updated} updated, ${result.unchanged} unchanged\n`,
-    );
+    let enqueued: EnqueueOutcome[] = [];
+    const result = await importRuns(db, input.stream, {
+      inputName: input.name,
+      repo: args.repo,
+      now: ctx.nowIso,
+      actor: { name: ctx.actor, role: ctx.role },
+      retryPolicy: await ctx.config('retry-policy.json'),
+      onEnqueued: (o) => (enqueued = o),
+    });
+    let problem: string | null = null;
+    if (enqueued.length) {
+      const { writeRetryEvidence } = await import('../../src/retry/report');
+      problem = await writeRetryEvidence(ctx, db, enqueued.map((o) => ({ at: ctx.nowIso, what: 'ENQUEUE' as const, entry: o.entry, detail: o.entry.reason ?? undefined })));
+    }
+    if (ctx.json) printJson(ctx.io, { input: input.name, ...result });
+    else {
+      ctx.io.stdout.write(
+        `imported ${result.records} record${result.records === 1 ? '' : 's'} from ${input.name}: ` +
+          `${result.inserted} inserted, ${result.updated} updated, ${result.unchanged} unchanged` +
+          (result.enqueued ? `; ${result.enqueued} failed run${result.enqueued === 1 ? '' : 's'} queued for retry` : '') +
+          '\n',
+      );
+    }
+    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
   },
 });

@@ -23,3 +23,10 @@ export function positiveInt(flag: string, value: unknown, max = Number.MAX_SAFE_
   if (!Number.isInteger(n) || n < 1 || n > max) throw usageError(flag, `must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/** `--reason` is what the next on-call reads at 3 a.m.: required, and not blank. */
+export function requireReason(reason: unknown): string {
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (!text) throw usageError('--reason', 'required and not blank: say why (it is recorded in the audit log and shown by ops guard)');
+  return text;
+}

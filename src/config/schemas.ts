@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidTimeZone, DEFAULT_TIMEZONE } from '../time/zone';
+import { knownPlaceholders, unknownPlaceholder } from '../retry/command';
 
 /**
  * The five `.ops/*.json` files of SPEC §10.1. Objects are strict: a misspelt key is an
@@ -23,7 +24,25 @@ const mainConfig = z.strictObject({
   ghTimeoutSeconds: positiveInt.default(60),
   /** How long an idempotency key's first result is remembered (SPEC §1.6). */
   idempotencyTtlSeconds: positiveInt.default(86_400),
-  retryCommand: commandTemplate.default(['{gh}', 'run', 'rerun', '{run_id}', '--failed']),
+  /** What `ops retry replay` runs for an entry (no shell): {gh}, {run_id}, {repository}, {workflow}, {attempt}, {run_attempt}. */
+  retryCommand: commandTemplate
+    .superRefine((argv, ctx) => {
+      const bad = unknownPlaceholder(argv);
+      if (bad) ctx.addIssue({ code: 'custom', message: `unknown placeholder ${bad} (known: ${knownPlaceholders()})` });
+    })
+    .default(['{gh}', 'run', 'rerun', '{run_id}', '--failed']),
+  /**
+   * How a dispatched re-run is confirmed (SPEC §2.4) with `gh run view`: replay waits up to
+   * waitSeconds for the new attempt to finish, checking every pollSeconds; after that a
+   * later replay checks again, until maxWaitSeconds after the dispatch.
+   */
+  recovery: z
+    .strictObject({
+      pollSeconds: positiveInt.default(15),
+      waitSeconds: z.number().int().nonnegative().default(0),
+      maxWaitSeconds: positiveInt.default(3600),
+    })
+    .prefault({}),
   rollback: z
     .strictObject({
       trackedPaths: z.array(z.string().min(1)).default(['.github/workflows/*.yml']),
@@ -69,6 +88,8 @@ const retryPolicy = z.strictObject({
   capSeconds: t.capSeconds.default(300),
   retryUnknown: t.retryUnknown.default(false),
   autoEnqueue: z.boolean().default(true),
+  /** Failures older than this are history, not incidents: importing last month's runs must not re-run them. */
+  autoEnqueueMaxAgeHours: positiveInt.default(24),
   overrides: z.array(retryTuning.partial().extend({ workflow: z.string().min(1) })).default([]),
   budget: z
     .strictObject({

@@ -7,6 +7,8 @@ import { idempotency } from '../idempotency/keys';
 import type { Ledger } from '../ledger/open';
 import { runWriter } from '../ledger/runs';
 import { classify } from '../retry/classify';
+import { autoEnqueue, type EnqueueOutcome } from '../retry/queue';
+import type { RetryPolicy } from '../config/schemas';
 import { failedConclusions, type RunInput } from '../runs/types';
 import { zonedDate } from '../time/zone';
 import { writeDateSummaries, type SummaryArtifact } from './summary';
@@ -29,6 +31,8 @@ export interface CollectRequest {
   actor: { name: string; role: string };
   copier: SanitizingCopier;
   idempotencyTtlSeconds: number;
+  /** When given, a failed run is queued for retry per policy, in the same transaction. */
+  retryPolicy?: RetryPolicy;
 }
 
 export interface CollectedFile extends SummaryArtifact {
@@ -54,6 +58,8 @@ export interface CollectResult {
   /** The audit event of the first collect of this run attempt (idempotency key collect:<run>:<attempt>). */
   first_audit_seq: number | null;
   classification: RunInput['classification'];
+  /** The retry entry this collect queued (autoEnqueue), or null. */
+  enqueued: EnqueueOutcome | null;
 }
 
 /**
@@ -96,9 +102,11 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
   const classification = failedConclusions.has(run.conclusion ?? '') ? classifyLogs(files, req.reportsDir) : run.classification;
   const toStore: RunInput = { ...run, classification, created_at: createdAt };
 
+  let enqueued: EnqueueOutcome | null = null;
   const outcome = db
     .transaction(() => {
       const runOutcome = runWriter(db, req.nowIso)(toStore);
+      enqueued = (req.retryPolicy && runOutcome !== 'unchanged' && autoEnqueue(db, [toStore], req.retryPolicy, Date.parse(req.nowIso), req.actor)[0]) || null;
       const artifactsChanged = replaceArtifactRows(db, run, files, req.nowIso);
       const anyWritten = files.some((f) => f.written);
       const keys = idempotency(db, req.nowIso);
@@ -136,6 +144,7 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
     audit_seq: outcome.audit_seq,
     first_audit_seq: outcome.first_audit_seq,
     classification,
+    enqueued,
   };
 }
 

@@ -40,10 +40,16 @@ export const retryBudget: GuardRule = {
     if (q.workflow === undefined || !hasColumn(db, 'run_attempts', 'is_latest')) return null;
     const since = toIso(q.now - HOUR);
     // Re-runs are attempts after the first; a run's latest attempt says how many it had.
-    const reruns = db
+    const runReruns = db
       .prepare(`SELECT COALESCE(SUM(attempt - 1), 0) FROM run_attempts WHERE is_latest = 1 AND workflow = ? AND sort_at >= ? AND attempt > 1`)
       .pluck()
       .get(q.workflow, since) as number;
+    // ops's own re-runs, counted when they start (the new attempts may not be imported yet).
+    const opsRetries = hasTable(db, 'retry_attempts')
+      ? (db.prepare('SELECT COUNT(*) FROM retry_attempts WHERE workflow = ? AND started_at > ?').pluck().get(q.workflow, since) as number)
+      : 0;
+    // The two overlap (an ops re-run becomes a new attempt): the larger is the count.
+    const reruns = Math.max(runReruns, opsRetries);
     if (reruns === 0) return null; // the budget is at least 1: no need to read the policy
     const budget = (await q.retryPolicy()).budget.maxRetriesPerWorkflowPerHour;
     return reruns > budget

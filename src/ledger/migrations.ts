@@ -143,4 +143,72 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX sanitization_by_file ON sanitization_history (file, ts);
     `,
   },
+  {
+    version: 4,
+    name: 'retry queue and retry attempts',
+    sql: `
+      -- SPEC §1.2: one entry per failed run attempt that ops retries. A replayer owns an
+      -- entry while its lease (owner + expiry) holds; a lease left by a crashed replayer
+      -- expires and the entry is picked up again.
+      CREATE TABLE retry_queue (
+        id               INTEGER PRIMARY KEY,
+        run_id           TEXT    NOT NULL,
+        run_attempt      INTEGER NOT NULL,  -- the failed run attempt this entry retries
+        repository       TEXT    NOT NULL,
+        workflow         TEXT    NOT NULL,
+        state            TEXT    NOT NULL CHECK (state IN ('pending','processing','completed','failed','cancelled')),
+        -- what the next step does: re-run the run, or look at the run to see what the last
+        -- re-run did (after a dispatch, or when its outcome is unknown: timeout, lost lease)
+        phase            TEXT    NOT NULL CHECK (phase IN ('rerun','verify')),
+        attempt          INTEGER NOT NULL CHECK (attempt >= 0), -- re-runs executed so far
+        max_attempts     INTEGER NOT NULL CHECK (max_attempts >= 0),
+        next_attempt_at  TEXT    NOT NULL,
+        origin           TEXT    NOT NULL CHECK (origin IN ('auto','manual')),
+        reason           TEXT,
+        class            TEXT    NOT NULL,  -- class of the failure the entry was made for
+        classification   TEXT,              -- JSON (SPEC §2.2) of the latest failure seen
+        last_error       TEXT,              -- masked
+        last_http_status INTEGER,
+        watch_attempt    INTEGER,           -- the run's attempt before the last re-run: verify waits for a later one
+        dispatched_at    TEXT,
+        idempotency_key  TEXT    NOT NULL UNIQUE,
+        lease_owner      TEXT,
+        lease_expires_at TEXT,
+        held_by          INTEGER REFERENCES killswitch_engagements (id),
+        recovered_at     TEXT,
+        recovery_ms      INTEGER,
+        created_at       TEXT    NOT NULL,
+        updated_at       TEXT    NOT NULL,
+        UNIQUE (run_id, run_attempt)
+      );
+      CREATE INDEX retry_due ON retry_queue (state, next_attempt_at, id);
+
+      -- Every executed re-run (SPEC §1.2 retry history). The idempotency key is unique, so
+      -- an attempt is recorded, and executed, at most once.
+      CREATE TABLE retry_attempts (
+        id              INTEGER PRIMARY KEY,
+        entry_id        INTEGER NOT NULL REFERENCES retry_queue (id),
+        run_id          TEXT    NOT NULL,
+        workflow        TEXT    NOT NULL,
+        attempt         INTEGER NOT NULL CHECK (attempt >= 1),
+        idempotency_key TEXT    NOT NULL UNIQUE,
+        owner           TEXT    NOT NULL,
+        command         TEXT    NOT NULL,   -- JSON argv as executed
+        reason          TEXT,
+        started_at      TEXT    NOT NULL,
+        finished_at     TEXT,
+        duration_ms     INTEGER,
+        outcome         TEXT    NOT NULL CHECK (outcome IN ('running','dispatched','succeeded','rerun_failed','failed','timeout','lost','unverified')),
+        exit_code       INTEGER,
+        http_status     INTEGER,
+        error           TEXT,               -- masked
+        classification  TEXT,               -- JSON (SPEC §2.2) of this attempt's failure
+        run_attempt     INTEGER,            -- the run attempt the re-run created, once seen
+        run_conclusion  TEXT,
+        UNIQUE (entry_id, attempt)
+      );
+      CREATE INDEX retry_attempts_by_time     ON retry_attempts (started_at);
+      CREATE INDEX retry_attempts_by_workflow ON retry_attempts (workflow, started_at);
+    `,
+  },
 ];

@@ -4,12 +4,17 @@ import { runWriter } from '../ledger/runs';
 import { appendAudit } from '../audit/log';
 import { importWorkerUrl, parseRunBatchesInWorker } from './parallel-parse';
 import { InputProblem, parseRunBatches } from './parse-runs';
+import { autoEnqueue, type EnqueueOutcome } from '../retry/queue';
+import type { RetryPolicy } from '../config/schemas';
+import { failedConclusions, type RunInput } from './types';
 
 export interface ImportResult {
   records: number;
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Retry entries queued for failed runs (retry-policy.json autoEnqueue). */
+  enqueued: number;
 }
 
 export interface ImportOptions {
@@ -22,6 +27,10 @@ export interface ImportOptions {
   batchSize?: number;
   /** Parse on a worker thread when the built worker is there (default true). */
   parallel?: boolean;
+  /** When given, failed runs are queued for retry per policy, in the same transaction. */
+  retryPolicy?: RetryPolicy;
+  /** The entries queued, once committed (for the retry log). */
+  onEnqueued?: (outcomes: EnqueueOutcome[]) => void;
 }
 
 /**
@@ -32,7 +41,8 @@ export interface ImportOptions {
  * not while waiting for input, so a slow `gh … | ops runs import -` does not block CI writers.
  */
 export async function importRuns(db: Ledger, input: AsyncIterable<string | Buffer>, opts: ImportOptions): Promise<ImportResult> {
-  const result: ImportResult = { records: 0, inserted: 0, updated: 0, unchanged: 0 };
+  const result: ImportResult = { records: 0, inserted: 0, updated: 0, unchanged: 0, enqueued: 0 };
+  const failed: RunInput[] = [];
   const parseOpts = { repo: opts.repo, batchSize: opts.batchSize ?? 500 };
   const workerUrl = opts.parallel === false ? null : importWorkerUrl();
   const batches = workerUrl ? parseRunBatchesInWorker(workerUrl, input, parseOpts) : parseRunBatches(input, parseOpts);
@@ -43,14 +53,21 @@ export async function importRuns(db: Ledger, input: AsyncIterable<string | Buffe
         db.exec('BEGIN IMMEDIATE');
         write = runWriter(db, opts.now);
       }
-      for (const run of batch) result[write(run)]++;
+      for (const run of batch) {
+        const outcome = write(run);
+        result[outcome]++;
+        if (outcome !== 'unchanged' && opts.retryPolicy && failedConclusions.has(run.conclusion ?? '')) failed.push(run);
+      }
       result.records += batch.length;
     }
     if (write) {
+      const enqueued = failed.length ? autoEnqueue(db, failed, opts.retryPolicy!, Date.parse(opts.now), opts.actor) : [];
+      result.enqueued = enqueued.length;
       if (result.inserted || result.updated) {
         appendAudit(db, { ts: opts.now, actor: opts.actor.name, role: opts.actor.role, event: 'runs.import', target_id: opts.inputName, payload: { input: opts.inputName, ...result } });
       }
       db.exec('COMMIT');
+      if (enqueued.length) opts.onEnqueued?.(enqueued);
     }
     return result;
   } catch (err) {

@@ -1,0 +1,33 @@
+import { defineCommand } from '../../src/cli/command';
+import { usageError } from '../../src/cli/errors';
+import { printJson } from '../../src/cli/output';
+import { positiveInt } from '../../src/cli/parse';
+
+export default defineCommand<{ run_id?: string; limit: number }>({
+  command: 'history [run_id]',
+  describe: 'Every executed retry attempt (of one run, or the latest of all): outcome, exit code, HTTP status, class, duration, key',
+  builder: (y) =>
+    y
+      .positional('run_id', { type: 'string', describe: 'Only this run' })
+      .options({ limit: { type: 'number', default: 100, describe: 'At most this many attempts' } }) as never,
+  async run(args, ctx) {
+    const limit = positiveInt('--limit', args.limit, 1_000_000);
+    const runId = args.run_id === undefined ? undefined : String(args.run_id);
+    if (runId !== undefined && !/^[1-9]\d*$/.test(runId)) throw usageError('RUN_ID', `expected a numeric run id, got ${JSON.stringify(runId)}`);
+    const { existsSync } = await import('node:fs');
+    const { retryHistory } = await import('../../src/retry/queue');
+    const attempts = existsSync(ctx.ledgerPath) ? retryHistory(await ctx.ledger(), { runId, limit }) : [];
+    if (ctx.json) {
+      const { attemptJson } = await import('../../src/retry/evidence');
+      return printJson(ctx.io, attempts.map((a) => ({ id: a.id, entry_id: a.entry_id, run_id: a.run_id, workflow: a.workflow, ...attemptJson(a) })));
+    }
+    if (!attempts.length) {
+      ctx.io.stderr.write(runId ? `no retry attempts of run ${runId}\n` : 'no retry attempts yet\n');
+      return;
+    }
+    const { renderTable } = await import('../../src/cli/table');
+    const { style } = await import('../../src/cli/style');
+    const { attemptColumns } = await import('../../src/retry/format');
+    ctx.io.stdout.write(renderTable(attemptColumns(style(ctx.io.color)), attempts));
+  },
+});

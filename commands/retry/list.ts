@@ -1,0 +1,32 @@
+import { defineCommand } from '../../src/cli/command';
+import { printJson } from '../../src/cli/output';
+import { positiveInt } from '../../src/cli/parse';
+
+const states = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
+
+export default defineCommand({
+  command: 'list',
+  aliases: ['ls'],
+  describe: 'The retry queue: waiting and running entries first (soonest due first), then finished ones',
+  builder: (y) =>
+    y.options({
+      state: { choices: states, describe: 'Only entries in this state' },
+      run: { type: 'string', describe: 'Only entries of this run' },
+      limit: { type: 'number', default: 50, describe: 'At most this many entries' },
+    }),
+  async run(args, ctx) {
+    const limit = positiveInt('--limit', args.limit, 1_000_000);
+    const { existsSync } = await import('node:fs');
+    const { listEntries, entryJson } = await import('../../src/retry/queue');
+    const entries = existsSync(ctx.ledgerPath) ? listEntries(await ctx.ledger(), { state: args.state, runId: args.run, limit }) : [];
+    if (ctx.json) return printJson(ctx.io, entries.map(entryJson));
+    if (!entries.length) {
+      ctx.io.stderr.write(args.state || args.run ? 'no retry entries match\n' : 'the retry queue is empty\n');
+      return;
+    }
+    const { renderTable } = await import('../../src/cli/table');
+    const { style } = await import('../../src/cli/style');
+    const { entryColumns } = await import('../../src/retry/format');
+    ctx.io.stdout.write(renderTable(entryColumns(style(ctx.io.color), ctx.now), entries));
+  },
+});

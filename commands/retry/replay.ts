@@ -1,0 +1,104 @@
+import { defineCommand } from '../../src/cli/command';
+import { Exit, OpsError } from '../../src/cli/errors';
+import { printJson } from '../../src/cli/output';
+import { positiveInt } from '../../src/cli/parse';
+
+export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: boolean }>({
+  command: 'replay',
+  describe: 'Run the due retries: lease, check the killswitch, re-run through gh, confirm the new attempt, record everything',
+  builder: (y) =>
+    y
+      .options({
+        max: { type: 'number', describe: 'At most this many entries (default: every due one)' },
+        concurrency: { type: 'number', default: 2, describe: 'Re-runs at the same time' },
+        'dry-run': { type: 'boolean', describe: 'Show what would run; change nothing' },
+      })
+      .example('$0 retry replay --max 20 --concurrency 4', '')
+      .example('$0 retry replay --dry-run', '') as never,
+  async run(args, ctx) {
+    const max = args.max === undefined ? Infinity : positiveInt('--max', args.max);
+    const concurrency = positiveInt('--concurrency', args.concurrency, 64);
+    const config = await ctx.config('config.json');
+    const policy = await ctx.config('retry-policy.json');
+    const gh = ctx.io.env.OPS_GH || config.gh;
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(ctx.ledgerPath)) {
+      if (ctx.json) printJson(ctx.io, args['dry-run'] ? { dry_run: true, steps: [] } : { handled: 0, results: [], held: [], deferred: [], lost: [], aborted: null });
+      else ctx.io.stdout.write('replay: nothing due (no ledger yet)\n');
+      return;
+    }
+    const db = await ctx.ledger();
+
+    if (args['dry-run']) {
+      const { planReplay } = await import('../../src/retry/plan');
+      const steps = planReplay(db, ctx.now, { config, policy, gh, max });
+      if (ctx.json) printJson(ctx.io, { dry_run: true, steps });
+      else {
+        let out = '';
+        for (const s of steps) {
+          const head = `#${s.id} run ${s.run_id} (${s.workflow})${s.lease_expired ? ' [lease expired]' : ''}`;
+          if (s.action === 'held') out += `${head}: held: killswitch engaged (${s.killswitch!.scope === '*' ? 'all workflows' : s.killswitch!.scope}) by ${s.killswitch!.actor}: ${s.killswitch!.reason}\n`;
+          else if (s.action === 'deferred') out += `${head}: deferred: retry budget of the workflow used up for this hour\n`;
+          else out += `${head}: would ${s.action === 'verify' ? 'check the run' : `run attempt ${s.attempt}/${s.max_attempts}`}: ${s.command.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`;
+        }
+        out += steps.length ? `dry run: ${steps.length} due; nothing was changed\n` : 'dry run: nothing due\n';
+        ctx.io.stdout.write(out);
+      }
+      return steps.some((s) => s.action === 'held') ? Exit.blocked : Exit.ok;
+    }
+
+    const { hostname } = await import('node:os');
+    const { randomBytes } = await import('node:crypto');
+    const { replay } = await import('../../src/retry/replay');
+    const { commandOutputMasker, writeRetryEvidence } = await import('../../src/retry/report');
+    const { appendRetryLog } = await import('../../src/retry/evidence');
+    const reportsDir = await ctx.reportsDir();
+    const timeZone = await ctx.timezone();
+    const pinned = Boolean(ctx.io.env.OPS_NOW);
+    const events: Parameters<typeof appendRetryLog>[2][number][] = [];
+    let interrupted = false;
+    const onSigint = () => {
+      interrupted = true;
+      ctx.io.stderr.write('ops: retry replay: interrupted: no new re-run starts; waiting for the running ones to finish\n');
+    };
+    process.once('SIGINT', onSigint);
+    let report;
+    try {
+      report = await replay({
+        db,
+        owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+        clock: pinned ? () => ctx.now : () => Date.now(),
+        max,
+        concurrency,
+        policy,
+        config,
+        gh,
+        env: ctx.io.env,
+        mask: await commandOutputMasker(ctx),
+        stopped: () => interrupted,
+        onEvent: (ev) => {
+          events.push(ev);
+          // As it happens: someone tailing the log sees a slow replay progress.
+          try {
+            appendRetryLog(reportsDir, timeZone, [ev]);
+          } catch {
+            // reported once below, by writeRetryEvidence
+          }
+        },
+      });
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+    const problem = await writeRetryEvidence(ctx, db, events, { alreadyLogged: true });
+    if (ctx.json) printJson(ctx.io, report);
+    else {
+      const { describeReplay } = await import('../../src/retry/format');
+      const { style } = await import('../../src/cli/style');
+      ctx.io.stdout.write(describeReplay(report, style(ctx.io.color), ctx.now));
+    }
+    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+    if (report.aborted) throw new OpsError(Exit.failed, 'retry replay', report.aborted);
+    if (interrupted) return Exit.interrupted;
+    return report.held.length ? Exit.blocked : Exit.ok;
+  },
+});

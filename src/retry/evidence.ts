@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { writeFileIfChanged } from '../evidence/atomic';
+import { appendLogLine, logFilePath } from '../evidence/layout';
+import { writeDateSummaries } from '../evidence/summary';
+import type { Ledger } from '../ledger/open';
+import { zonedDate, zonedMidnightUtc } from '../time/zone';
+import { toIso } from '../time/clock';
+import { entryJson, toAttempt, toEntry, type RetryAttempt, type RetryEntry } from './queue';
+
+/**
+ * The retry engine's evidence (SPEC §3.1): `logs/retry_log_YYYYMMDD.log` lines, appended
+ * as things happen, and `AUTO_RETRY_MANIFEST.json`, the retry history of a date,
+ * regenerated from the ledger (deterministic: the same ledger gives the same bytes).
+ * A date is the calendar date (JST by default) of the attempt's start, or of the
+ * entry's creation for an entry with no attempt yet.
+ */
+
+export interface RetryLogEvent {
+  at: string;
+  what: 'ENQUEUE' | 'ATTEMPT' | 'RECOVERED' | 'RESCHEDULE' | 'WAITING' | 'FAILED' | 'HELD' | 'DEFERRED' | 'LOST' | 'CANCEL';
+  entry: RetryEntry;
+  attempt?: RetryAttempt | null;
+  detail?: string;
+}
+
+/** One greppable key=value line; free text quoted last. */
+export function retryLogLine(ev: RetryLogEvent): string {
+  const { entry: e, attempt: a } = ev;
+  const parts = [ev.at, ev.what, `entry=${e.id}`, `run=${e.run_id}`, `workflow=${JSON.stringify(e.workflow)}`, `attempt=${e.attempt}/${e.max_attempts}`, `state=${e.state}`];
+  if (a) {
+    parts.push(`outcome=${a.outcome}`, `key=${a.idempotency_key}`);
+    if (a.exit_code !== null) parts.push(`exit=${a.exit_code}`);
+    if (a.http_status !== null) parts.push(`http=${a.http_status}`);
+    if (a.classification) parts.push(`class=${a.classification.class}`);
+    if (a.duration_ms !== null) parts.push(`duration_ms=${a.duration_ms}`);
+  }
+  if (e.state === 'pending') parts.push(`next=${e.next_attempt_at}`);
+  if (ev.detail) parts.push(`detail=${JSON.stringify(ev.detail)}`);
+  return parts.join(' ');
+}
+
+export function appendRetryLog(reportsDir: string, timeZone: string, events: readonly RetryLogEvent[]): void {
+  const byPath = new Map<string, string[]>();
+  for (const ev of events) {
+    const path = logFilePath(reportsDir, 'retry', Date.parse(ev.at), timeZone);
+    byPath.set(path, [...(byPath.get(path) ?? []), retryLogLine(ev)]);
+  }
+  for (const [path, lines] of byPath) appendLogLine(path, lines.join('\n'));
+}
+
+export interface RetryManifest {
+  date: string;
+  timezone: string;
+  totals: { entries: number; attempts: number; recovered: number; failed: number };
+  entries: (ReturnType<typeof entryJson> & { attempts: ReturnType<typeof attemptJson>[] })[];
+}
+
+export function attemptJson(a: RetryAttempt) {
+  return {
+    attempt: a.attempt,
+    idempotency_key: a.idempotency_key,
+    started_at: a.started_at,
+    finished_at: a.finished_at,
+    duration_ms: a.duration_ms,
+    outcome: a.outcome,
+    exit_code: a.exit_code,
+    http_status: a.http_status,
+    error: a.error,
+    classification: a.classification,
+    run_attempt: a.run_attempt,
+    run_conclusion: a.run_conclusion,
+    command: a.command,
+    reason: a.reason,
+    owner: a.owner,
+  };
+}
+
+function dayBounds(date: string, timeZone: string): [string, string] {
+  const next = new Date(Date.parse(date + 'T00:00:00Z') + 86_400_000).toISOString().slice(0, 10);
+  return [toIso(zonedMidnightUtc(date, timeZone)), toIso(zonedMidnightUtc(next, timeZone))];
+}
+
+export function buildRetryManifest(db: Ledger, date: string, timeZone: string): RetryManifest {
+  const [from, to] = dayBounds(date, timeZone);
+  const attempts = (db.prepare('SELECT * FROM retry_attempts WHERE started_at >= ? AND started_at < ? ORDER BY entry_id, attempt').all(from, to) as Parameters<typeof toAttempt>[0][]).map(toAttempt);
+  const ids = new Set(attempts.map((a) => a.entry_id));
+  for (const id of db.prepare('SELECT id FROM retry_queue WHERE created_at >= ? AND created_at < ?').pluck().all(from, to) as number[]) ids.add(id);
+  const entries = (db.prepare('SELECT * FROM retry_queue WHERE id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id').all(JSON.stringify([...ids])) as Parameters<typeof toEntry>[0][]).map(toEntry);
+  return {
+    date,
+    timezone: timeZone,
+    totals: {
+      entries: entries.length,
+      attempts: attempts.length,
+      recovered: entries.filter((e) => e.state === 'completed').length,
+      failed: entries.filter((e) => e.state === 'failed').length,
+    },
+    entries: entries.map((e) => ({ ...entryJson(e), attempts: attempts.filter((a) => a.entry_id === e.id).map(attemptJson) })),
+  };
+}
+
+/** Regenerates the manifests of the dates of these moments, and each date's index; returns the files written. */
+export function writeRetryManifests(db: Ledger, reportsDir: string, timeZone: string, moments: Iterable<string>): string[] {
+  const dates = new Set([...moments].map((at) => zonedDate(Date.parse(at), timeZone)));
+  const written: string[] = [];
+  for (const date of [...dates].sort()) {
+    const path = join(reportsDir, date, 'AUTO_RETRY_MANIFEST.json');
+    if (writeFileIfChanged(path, JSON.stringify(buildRetryManifest(db, date, timeZone), null, 2) + '\n')) written.push(path);
+    written.push(...writeDateSummaries(db, reportsDir, date, timeZone));
+  }
+  return written;
+}
