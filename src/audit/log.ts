@@ -1,4 +1,5 @@
 import type { Ledger } from '../ledger/open';
+import { prepared } from '../ledger/statements';
 import { canonicalJson, eventHash, GENESIS, sha256, type AuditFields } from './chain';
 
 export interface AuditEvent extends AuditFields {
@@ -26,7 +27,7 @@ const HEAD_KEY = 'audit_head';
  */
 export function appendAudit(db: Ledger, e: NewAuditEvent): AuditEvent {
   if (!db.inTransaction) throw new Error('appendAudit must run inside the transaction of the change it records');
-  const last = db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  const last = prepared(db, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
   const fields: AuditFields = {
     seq: (last?.seq ?? 0) + 1,
     ts: e.ts,
@@ -40,11 +41,11 @@ export function appendAudit(db: Ledger, e: NewAuditEvent): AuditEvent {
     prev_hash: last?.hash ?? GENESIS,
   };
   const event: AuditEvent = { ...fields, hash: eventHash(fields) };
-  db.prepare(
+  prepared(db, 
     `INSERT INTO audit_events (seq, ts, actor, role, event, run_id, target_id, payload_sha256, idempotency_key, prev_hash, hash)
      VALUES (@seq, @ts, @actor, @role, @event, @run_id, @target_id, @payload_sha256, @idempotency_key, @prev_hash, @hash)`,
   ).run(event);
-  db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
+  prepared(db, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
     HEAD_KEY,
     JSON.stringify({ seq: event.seq, hash: event.hash }),
   );
@@ -53,7 +54,7 @@ export function appendAudit(db: Ledger, e: NewAuditEvent): AuditEvent {
 
 /** The newest events first. */
 export function listAudit(db: Ledger, limit: number): AuditEvent[] {
-  return db.prepare('SELECT * FROM audit_events ORDER BY seq DESC LIMIT ?').all(limit) as AuditEvent[];
+  return prepared(db, 'SELECT * FROM audit_events ORDER BY seq DESC LIMIT ?').all(limit) as AuditEvent[];
 }
 
 export type VerifyResult = { ok: true; events: number; head: string } | { ok: false; events: number; seq: number; problem: string };
@@ -66,7 +67,7 @@ export type VerifyResult = { ok: true; events: number; head: string } | { ok: fa
 export function verifyAudit(db: Ledger): VerifyResult {
   let prev: AuditEvent | undefined;
   let count = 0;
-  for (const row of db.prepare('SELECT * FROM audit_events ORDER BY rowid').iterate() as IterableIterator<AuditEvent>) {
+  for (const row of prepared(db, 'SELECT * FROM audit_events ORDER BY rowid').iterate() as IterableIterator<AuditEvent>) {
     count++;
     const expectedSeq = (prev?.seq ?? 0) + 1;
     if (row.seq !== expectedSeq) {
@@ -76,7 +77,7 @@ export function verifyAudit(db: Ledger): VerifyResult {
     if (eventHash(row) !== row.hash) return fail(count, row.seq, 'edited: its hash no longer matches its fields');
     prev = row;
   }
-  const head = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(HEAD_KEY) as string | undefined;
+  const head = prepared(db, 'SELECT value FROM meta WHERE key = ?', true).get(HEAD_KEY) as string | undefined;
   if (head !== undefined) {
     const h = JSON.parse(head) as { seq: number; hash: string };
     if (!prev || prev.seq < h.seq) return fail(count, (prev?.seq ?? 0) + 1, `missing: the log ends at event ${prev?.seq ?? 0} but event ${h.seq} was recorded (deleted)`);

@@ -1,4 +1,5 @@
 import type { Ledger } from './open';
+import { prepared } from './statements';
 import { mergeAttempt } from '../runs/merge';
 import { failedConclusions, runKeys, type Run, type RunInput, type RunConclusion, type RunStatus } from '../runs/types';
 
@@ -37,17 +38,17 @@ export type WriteOutcome = 'inserted' | 'updated' | 'unchanged';
  * is not written at all: importing the same data twice leaves the ledger byte-identical.
  */
 export function runWriter(db: Ledger, now: string) {
-  const attemptsOf = db.prepare<[string], StoredRow>(`SELECT ${columns}, created_at FROM run_attempts WHERE run_id = ?`);
+  const attemptsOf = prepared<[string], StoredRow>(db, `SELECT ${columns}, created_at FROM run_attempts WHERE run_id = ?`);
   // Positional parameters: binding arrays is measurably faster than named objects on bulk imports.
-  const insert = db.prepare(
+  const insert = prepared(db, 
     `INSERT INTO run_attempts (${columns}, is_latest, sort_at, created_at, recorded_at, updated_at)
      VALUES (${runKeys.map(() => '?').join(', ')}, ?, ?, ?, ?, ?)`,
   );
-  const update = db.prepare(
+  const update = prepared(db, 
     `UPDATE run_attempts SET (${columns}, sort_at, updated_at) = (${runKeys.map(() => '?').join(', ')}, ?, ?)
      WHERE run_id = ? AND attempt = ?`,
   );
-  const demote = db.prepare(`UPDATE run_attempts SET is_latest = 0 WHERE run_id = ? AND ${LATEST}`);
+  const demote = prepared(db, `UPDATE run_attempts SET is_latest = 0 WHERE run_id = ? AND ${LATEST}`);
 
   return (input: RunInput): WriteOutcome => {
     const stored = attemptsOf.all(input.run_id);

@@ -32,6 +32,9 @@ export async function runCommand(argv: readonly string[], opts: RunOptions): Pro
     stdin: 'ignore',
     maxBuffer: 4_000_000,
     stripFinalNewline: true,
+    // No exit hooks per call (they cost ~2 ms each): if ops dies mid-call, its gh finishes on its
+    // own and the expired lease makes the next replayer look at the run before re-running it.
+    cleanup: false,
   });
   const code = (r as { code?: string }).code;
   const spawnError = r.failed && r.exitCode === undefined && !r.timedOut && code ? `cannot run ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'not found' : code}` : null;

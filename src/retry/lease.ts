@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/log';
+import { prepared } from '../ledger/statements';
 import type { Ledger } from '../ledger/open';
 import { runWriter } from '../ledger/runs';
 import { covering, isActive, type Engagement } from '../killswitch/state';
@@ -57,7 +58,7 @@ const BATCH = 32;
 const activeEngagements = (db: Ledger, now: string) => unreleased(db).filter((e) => isActive(e, now));
 
 function retriesInLastHour(db: Ledger, workflow: string, nowMs: number): number {
-  return db.prepare('SELECT COUNT(*) FROM retry_attempts WHERE workflow = ? AND started_at > ?').pluck().get(workflow, isoFloor(nowMs - HOUR)) as number;
+  return prepared(db, 'SELECT COUNT(*) FROM retry_attempts WHERE workflow = ? AND started_at > ?', true).get(workflow, isoFloor(nowMs - HOUR)) as number;
 }
 
 /** Picks the next due entry and leases it to `owner`; records what it had to pass over. */
@@ -71,7 +72,7 @@ export function leaseNext(db: Ledger, req: LeaseRequest): LeaseResult {
       const deferred: RetryEntry[] = [];
       const skip = new Set(req.exclude);
       const overBudget = new Map<string, boolean>();
-      const due = db.prepare(
+      const due = prepared(db, 
         `SELECT id FROM retry_queue WHERE state = 'pending' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?))
          ORDER BY next_attempt_at, id LIMIT ${BATCH}`,
       );
@@ -93,7 +94,7 @@ export function leaseNext(db: Ledger, req: LeaseRequest): LeaseResult {
               continue;
             }
           }
-          db.prepare(
+          prepared(db, 
             `UPDATE retry_queue SET state = 'processing', lease_owner = ?, lease_expires_at = ?, held_by = NULL, updated_at = ? WHERE id = ? AND state = 'pending'`,
           ).run(req.owner, isoCeil(req.nowMs + req.leaseMs), now, id);
           return { entry: getEntry(db, id)!, held, deferred, lost };
@@ -107,7 +108,7 @@ export function leaseNext(db: Ledger, req: LeaseRequest): LeaseResult {
 function hold(db: Ledger, e: RetryEntry, stop: Engagement, now: string): Held {
   if (e.held_by === stop.id) return { entry: e, engagement: stop, recorded: false };
   systemAudit(db, now, 'retry.held', e, { id: e.id, killswitch: stop.id, scope: stop.scope });
-  db.prepare('UPDATE retry_queue SET held_by = ?, updated_at = ? WHERE id = ?').run(stop.id, now, e.id);
+  prepared(db, 'UPDATE retry_queue SET held_by = ?, updated_at = ? WHERE id = ?').run(stop.id, now, e.id);
   return { entry: { ...e, held_by: stop.id }, engagement: stop, recorded: true };
 }
 
@@ -117,17 +118,17 @@ function hold(db: Ledger, e: RetryEntry, stop: Engagement, now: string): Held {
  * is to look at the run, not to re-run it.
  */
 function reclaimExpired(db: Ledger, now: string): LostLease[] {
-  const expired = db.prepare(`SELECT id FROM retry_queue WHERE state = 'processing' AND lease_expires_at <= ?`).pluck().all(now) as number[];
+  const expired = prepared(db, `SELECT id FROM retry_queue WHERE state = 'processing' AND lease_expires_at <= ?`, true).all(now) as number[];
   return expired.map((id) => {
     const e = getEntry(db, id)!;
     const last = lastAttemptOf(db, id);
     const running = last?.outcome === 'running' ? last : null;
     const why = `lease of ${e.lease_owner} expired at ${e.lease_expires_at}${running ? ' while its re-run was under way: outcome unknown' : ''}`;
     if (running) {
-      db.prepare(`UPDATE retry_attempts SET outcome = 'lost', finished_at = ?, error = ? WHERE id = ?`).run(now, why, running.id);
+      prepared(db, `UPDATE retry_attempts SET outcome = 'lost', finished_at = ?, error = ? WHERE id = ?`).run(now, why, running.id);
     }
     systemAudit(db, now, 'retry.lease_expired', e, { id, owner: e.lease_owner, lease_expires_at: e.lease_expires_at, attempt: running?.attempt ?? null });
-    db.prepare(
+    prepared(db, 
       `UPDATE retry_queue SET state = 'pending', phase = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
     ).run(running ? 'verify' : e.phase, now, why, now, id);
     return { entry: getEntry(db, id)!, attempt: running && { ...running, outcome: 'lost' as const, error: why }, owner: e.lease_owner ?? '' };
@@ -153,17 +154,16 @@ export function beginRerun(db: Ledger, entryId: number, owner: string, nowMs: nu
         release(db, e.id, { state: 'pending', phase: 'rerun', next: e.next_attempt_at, now });
         return { ok: false, held };
       }
-      const n = 1 + (db.prepare('SELECT COUNT(*) FROM retry_attempts WHERE run_id = ?').pluck().get(e.run_id) as number);
-      const watch = (db.prepare('SELECT MAX(attempt) FROM run_attempts WHERE run_id = ?').pluck().get(e.run_id) as number | null) ?? e.run_attempt;
+      const n = 1 + (prepared(db, 'SELECT COUNT(*) FROM retry_attempts WHERE run_id = ?', true).get(e.run_id) as number);
+      const watch = (prepared(db, 'SELECT MAX(attempt) FROM run_attempts WHERE run_id = ?', true).get(e.run_id) as number | null) ?? e.run_attempt;
       const id = Number(
-        db
-          .prepare(
+        prepared(db, 
             `INSERT INTO retry_attempts (entry_id, run_id, workflow, attempt, idempotency_key, owner, command, reason, started_at, outcome)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')`,
           )
           .run(e.id, e.run_id, e.workflow, e.attempt + 1, executionKey(e.run_id, n), owner, JSON.stringify(command), e.reason, now).lastInsertRowid,
       );
-      db.prepare(`UPDATE retry_queue SET attempt = attempt + 1, phase = 'rerun', watch_attempt = ?, updated_at = ? WHERE id = ?`).run(watch, now, e.id);
+      prepared(db, `UPDATE retry_queue SET attempt = attempt + 1, phase = 'rerun', watch_attempt = ?, updated_at = ? WHERE id = ?`).run(watch, now, e.id);
       return { ok: true, entry: getEntry(db, e.id)!, attempt: attemptById(db, id) };
     })
     .immediate();
@@ -173,8 +173,8 @@ export function beginRerun(db: Ledger, entryId: number, owner: string, nowMs: nu
 export function abortRerun(db: Ledger, begun: { entry: RetryEntry; attempt: RetryAttempt }, owner: string, nowMs: number, error: string): void {
   db.transaction(() => {
     const now = isoFloor(nowMs);
-    db.prepare(`DELETE FROM retry_attempts WHERE id = ? AND outcome = 'running'`).run(begun.attempt.id);
-    db.prepare(
+    prepared(db, `DELETE FROM retry_attempts WHERE id = ? AND outcome = 'running'`).run(begun.attempt.id);
+    prepared(db, 
       `UPDATE retry_queue SET state = 'pending', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ?
        WHERE id = ? AND state = 'processing' AND lease_owner = ?`,
     ).run(error, now, begun.entry.id, owner);
@@ -201,7 +201,7 @@ export function finishRerun(db: Ledger, begun: { entry: RetryEntry; attempt: Ret
     .transaction((): Transition => {
       const now = isoFloor(nowMs);
       const outcome = r.exitCode === 0 && !r.timedOut ? 'dispatched' : r.timedOut ? 'timeout' : 'failed';
-      db.prepare(
+      prepared(db, 
         `UPDATE retry_attempts SET outcome = ?, finished_at = ?, duration_ms = ?, exit_code = ?, http_status = ?, error = ?, classification = ?
          WHERE id = ? AND outcome IN ('running', 'lost')`,
       ).run(outcome, now, Math.round(r.durationMs), r.exitCode, r.classification?.http_status ?? null, r.error, r.classification && JSON.stringify(r.classification), begun.attempt.id);
@@ -210,7 +210,7 @@ export function finishRerun(db: Ledger, begun: { entry: RetryEntry; attempt: Ret
       systemAudit(db, now, 'retry.attempt', e, { id: e.id, attempt: attempt.attempt, outcome, exit_code: r.exitCode, http_status: attempt.http_status, class: r.classification?.class ?? null, duration_ms: attempt.duration_ms }, attempt.idempotency_key);
       if (e.state !== 'processing' || e.lease_owner !== owner) return { kind: 'lease_lost', entry: e, attempt };
       if (outcome === 'dispatched') {
-        db.prepare(`UPDATE retry_queue SET phase = 'verify', dispatched_at = ?, updated_at = ? WHERE id = ?`).run(now, now, e.id);
+        prepared(db, `UPDATE retry_queue SET phase = 'verify', dispatched_at = ?, updated_at = ? WHERE id = ?`).run(now, now, e.id);
         return { kind: 'dispatched', entry: getEntry(db, e.id)!, attempt };
       }
       const c = r.classification!;
@@ -247,7 +247,7 @@ export function finishVerify(db: Ledger, entryId: number, owner: string, nowMs: 
       const since = Date.parse(e.dispatched_at ?? last?.started_at ?? e.updated_at);
       const overdue = nowMs - since > opts.maxWaitSeconds * 1000;
       const giveUp = (why: string) => {
-        if (last && ['dispatched', 'timeout', 'lost'].includes(last.outcome)) db.prepare(`UPDATE retry_attempts SET outcome = 'unverified' WHERE id = ?`).run(last.id);
+        if (last && ['dispatched', 'timeout', 'lost'].includes(last.outcome)) prepared(db, `UPDATE retry_attempts SET outcome = 'unverified' WHERE id = ?`).run(last.id);
         return finalFailure(db, e, last && attemptById(db, last.id), why, e.classification, now);
       };
       const waiting = (why: string): Transition =>
@@ -260,14 +260,14 @@ export function finishVerify(db: Ledger, entryId: number, owner: string, nowMs: 
         if (last && (last.outcome === 'lost' || last.outcome === 'timeout')) {
           // The re-run whose outcome was unknown never reached GitHub.
           if (e.attempt >= e.max_attempts) return giveUp(`gave up after ${e.attempt} of ${e.max_attempts} attempts; the last one (${last.outcome}) never reached the run`);
-          db.prepare(`UPDATE retry_queue SET phase = 'rerun', updated_at = ? WHERE id = ?`).run(now, e.id);
+          prepared(db, `UPDATE retry_queue SET phase = 'rerun', updated_at = ? WHERE id = ?`).run(now, e.id);
           return { kind: 'rerun', entry: getEntry(db, e.id)!, attempt: last };
         }
         return waiting(`run ${e.run_id} shows no attempt after ${watch} yet`);
       }
       runWriter(db, now)({ ...run, repository: e.repository, classification: run.conclusion === 'success' ? null : (run.classification ?? e.classification) });
       if (last) {
-        db.prepare(`UPDATE retry_attempts SET run_attempt = ?, run_conclusion = ?, outcome = CASE WHEN outcome IN ('lost', 'timeout') THEN 'dispatched' ELSE outcome END WHERE id = ?`).run(
+        prepared(db, `UPDATE retry_attempts SET run_attempt = ?, run_conclusion = ?, outcome = CASE WHEN outcome IN ('lost', 'timeout') THEN 'dispatched' ELSE outcome END WHERE id = ?`).run(
           run.attempt,
           run.conclusion,
           last.id,
@@ -275,20 +275,20 @@ export function finishVerify(db: Ledger, entryId: number, owner: string, nowMs: 
       }
       if (run.status !== 'completed') return waiting(`run ${e.run_id} attempt ${run.attempt} is ${run.status}`);
       if (run.conclusion === 'success') {
-        if (last) db.prepare(`UPDATE retry_attempts SET outcome = 'succeeded' WHERE id = ?`).run(last.id);
-        const failedAt = db.prepare('SELECT completed_at FROM run_attempts WHERE run_id = ? AND attempt = ?').pluck().get(e.run_id, e.run_attempt) as string | null | undefined;
+        if (last) prepared(db, `UPDATE retry_attempts SET outcome = 'succeeded' WHERE id = ?`).run(last.id);
+        const failedAt = prepared(db, 'SELECT completed_at FROM run_attempts WHERE run_id = ? AND attempt = ?', true).get(e.run_id, e.run_attempt) as string | null | undefined;
         const recoveryMs = Math.max(0, nowMs - Date.parse(failedAt ?? e.created_at));
         systemAudit(db, now, 'retry.recovered', e, { id: e.id, run_attempt: run.attempt, attempts: e.attempt, recovery_ms: recoveryMs });
-        db.prepare(
+        prepared(db, 
           `UPDATE retry_queue SET state = 'completed', recovered_at = ?, recovery_ms = ?, watch_attempt = ?, lease_owner = NULL, lease_expires_at = NULL,
              last_error = NULL, updated_at = ? WHERE id = ?`,
         ).run(now, recoveryMs, run.attempt, now, e.id);
         return { kind: 'completed', entry: getEntry(db, e.id)!, attempt: last && attemptById(db, last.id) };
       }
       // The re-run itself failed: the failure the entry was made for, most likely, again.
-      if (last) db.prepare(`UPDATE retry_attempts SET outcome = 'rerun_failed' WHERE id = ?`).run(last.id);
+      if (last) prepared(db, `UPDATE retry_attempts SET outcome = 'rerun_failed' WHERE id = ?`).run(last.id);
       const why = `run attempt ${run.attempt} concluded ${run.conclusion}`;
-      db.prepare('UPDATE retry_queue SET watch_attempt = ? WHERE id = ?').run(run.attempt, e.id);
+      prepared(db, 'UPDATE retry_queue SET watch_attempt = ? WHERE id = ?').run(run.attempt, e.id);
       const decision = decideAfterFailure(opts.tuning, e.class, e.attempt, e.max_attempts, undefined, opts.random);
       if (decision.next === 'fail') return finalFailure(db, getEntry(db, e.id)!, last && attemptById(db, last.id), `${why}; ${decision.why}`, e.classification, now);
       release(db, e.id, { state: 'pending', phase: 'rerun', next: isoCeil(nowMs + decision.delaySeconds * 1000), now, error: why });
@@ -320,7 +320,7 @@ interface Release {
 }
 
 function release(db: Ledger, id: number, r: Release): void {
-  db.prepare(
+  prepared(db, 
     `UPDATE retry_queue SET state = ?, phase = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
        last_error = COALESCE(?, last_error), last_http_status = CASE WHEN ? THEN ? ELSE last_http_status END,
        classification = COALESCE(?, classification), updated_at = ? WHERE id = ?`,
@@ -332,9 +332,9 @@ function release(db: Ledger, id: number, r: Release): void {
  * audit ticket needs (class, cause, attempts, evidence paths).
  */
 function finalFailure(db: Ledger, e: RetryEntry, attempt: RetryAttempt | null, why: string, c: Classification | null, now: string): Transition {
-  const evidence = db.prepare('SELECT path FROM evidence_artifacts WHERE run_id = ? AND path IS NOT NULL ORDER BY path').pluck().all(e.run_id) as string[];
+  const evidence = prepared(db, 'SELECT path FROM evidence_artifacts WHERE run_id = ? AND path IS NOT NULL ORDER BY path', true).all(e.run_id) as string[];
   systemAudit(db, now, 'retry.failed', e, { id: e.id, run_attempt: e.run_attempt, class: c?.class ?? e.class, cause: c?.cause ?? null, http_status: c?.http_status ?? null, attempts: e.attempt, why, evidence });
-  db.prepare(
+  prepared(db, 
     `UPDATE retry_queue SET state = 'failed', last_error = ?, last_http_status = COALESCE(?, last_http_status), classification = COALESCE(?, classification),
        lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
   ).run(why, c?.http_status ?? null, c ? JSON.stringify(c) : null, now, e.id);
@@ -347,5 +347,5 @@ function systemAudit(db: Ledger, now: string, event: string, e: RetryEntry, payl
 }
 
 function attemptById(db: Ledger, id: number): RetryAttempt {
-  return toAttempt(db.prepare('SELECT * FROM retry_attempts WHERE id = ?').get(id) as Parameters<typeof toAttempt>[0]);
+  return toAttempt(prepared(db, 'SELECT * FROM retry_attempts WHERE id = ?').get(id) as Parameters<typeof toAttempt>[0]);
 }

@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/log';
+import { prepared } from '../ledger/statements';
 import type { RetryPolicy } from '../config/schemas';
 import type { Ledger } from '../ledger/open';
 import { failedConclusions, type Classification, type FailureClass, type Run, type RunInput } from '../runs/types';
@@ -126,12 +127,12 @@ export const executionKey = (runId: string, n: number) => `retry:${runId}:${n}`;
 const entryKey = (runId: string, runAttempt: number) => `enqueue:${runId}:${runAttempt}`;
 
 export const getEntry = (db: Ledger, id: number): RetryEntry | undefined => {
-  const row = db.prepare('SELECT * FROM retry_queue WHERE id = ?').get(id) as Row<RetryEntry, 'classification'> | undefined;
+  const row = prepared(db, 'SELECT * FROM retry_queue WHERE id = ?').get(id) as Row<RetryEntry, 'classification'> | undefined;
   return row && toEntry(row);
 };
 
 export const lastAttemptOf = (db: Ledger, entryId: number): RetryAttempt | undefined => {
-  const row = db.prepare('SELECT * FROM retry_attempts WHERE entry_id = ? ORDER BY attempt DESC LIMIT 1').get(entryId) as
+  const row = prepared(db, 'SELECT * FROM retry_attempts WHERE entry_id = ? ORDER BY attempt DESC LIMIT 1').get(entryId) as
     | Row<RetryAttempt, 'classification' | 'command'>
     | undefined;
   return row && toAttempt(row);
@@ -161,13 +162,13 @@ export interface EnqueueOutcome {
  */
 export function enqueue(db: Ledger, req: EnqueueRequest): EnqueueOutcome {
   const { run, now } = req;
-  const existing = db.prepare('SELECT id FROM retry_queue WHERE run_id = ? AND run_attempt = ?').pluck().get(run.run_id, run.attempt) as number | undefined;
+  const existing = prepared(db, 'SELECT id FROM retry_queue WHERE run_id = ? AND run_attempt = ?', true).get(run.run_id, run.attempt) as number | undefined;
   if (existing !== undefined) {
     const entry = getEntry(db, existing)!;
     if (entry.state === 'pending' || entry.state === 'processing') return { action: 'queued', entry, audit_seq: null };
     if (req.origin === 'auto') return { action: 'finished', entry, audit_seq: null };
     const audit = auditEnqueue(db, req, entry.id, entry.idempotency_key, { rearmed_from: entry.state, max_attempts: entry.attempt + req.maxAttempts });
-    db.prepare(
+    prepared(db, 
       `UPDATE retry_queue SET state = 'pending', phase = 'rerun', max_attempts = ?, next_attempt_at = ?, origin = 'manual', reason = ?,
          held_by = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
     ).run(entry.attempt + req.maxAttempts, now, req.reason, now, entry.id);
@@ -175,8 +176,7 @@ export function enqueue(db: Ledger, req: EnqueueRequest): EnqueueOutcome {
   }
   const key = entryKey(run.run_id, run.attempt);
   const id = Number(
-    db
-      .prepare(
+    prepared(db, 
         `INSERT INTO retry_queue (run_id, run_attempt, repository, workflow, state, phase, attempt, max_attempts, next_attempt_at,
            origin, reason, class, classification, last_error, last_http_status, idempotency_key, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'pending', 'rerun', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -237,9 +237,9 @@ export function autoEnqueue(db: Ledger, runs: Iterable<RunInput>, policy: RetryP
   if (!policy.autoEnqueue) return [];
   const now = isoFloor(nowMs);
   const oldest = nowMs - policy.autoEnqueueMaxAgeHours * 3_600_000;
-  const isLatest = db.prepare('SELECT is_latest FROM run_attempts WHERE run_id = ? AND attempt = ?').pluck();
+  const isLatest = prepared(db, 'SELECT is_latest FROM run_attempts WHERE run_id = ? AND attempt = ?', true);
   // An entry for an earlier attempt that is still working on the run, or whose re-runs made this attempt.
-  const ownedByEntry = db.prepare(
+  const ownedByEntry = prepared(db, 
     `SELECT 1 FROM retry_queue WHERE run_id = ? AND run_attempt < ? AND (state IN ('pending', 'processing') OR run_attempt + attempt >= ?) LIMIT 1`,
   );
   const out: EnqueueOutcome[] = [];
@@ -276,8 +276,7 @@ export function listEntries(db: Ledger, f: EntryFilter): RetryEntry[] {
     where.push('run_id = ?');
     params.push(f.runId);
   }
-  const rows = db
-    .prepare(
+  const rows = prepared(db, 
       `SELECT * FROM retry_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY state IN ('pending', 'processing') DESC,
                 CASE WHEN state IN ('pending', 'processing') THEN next_attempt_at END,
@@ -292,8 +291,8 @@ export function listEntries(db: Ledger, f: EntryFilter): RetryEntry[] {
 export function retryHistory(db: Ledger, opts: { runId?: string; limit: number }): RetryAttempt[] {
   const rows = (
     opts.runId === undefined
-      ? db.prepare('SELECT * FROM (SELECT * FROM retry_attempts ORDER BY id DESC LIMIT ?) ORDER BY id').all(opts.limit)
-      : db.prepare('SELECT * FROM retry_attempts WHERE run_id = ? ORDER BY id LIMIT ?').all(opts.runId, opts.limit)
+      ? prepared(db, 'SELECT * FROM (SELECT * FROM retry_attempts ORDER BY id DESC LIMIT ?) ORDER BY id').all(opts.limit)
+      : prepared(db, 'SELECT * FROM retry_attempts WHERE run_id = ? ORDER BY id LIMIT ?').all(opts.runId, opts.limit)
   ) as Row<RetryAttempt, 'classification' | 'command'>[];
   return rows.map(toAttempt);
 }
@@ -311,9 +310,8 @@ export interface QueueSummary {
 /** Counts for `ops status` and the console: index-only reads of retry_due. */
 export function queueSummary(db: Ledger, nowMs: number): QueueSummary {
   const by_state = Object.fromEntries(retryStates.map((s) => [s, 0])) as Record<RetryState, number>;
-  for (const r of db.prepare('SELECT state, COUNT(*) AS n FROM retry_queue GROUP BY state').all() as { state: RetryState; n: number }[]) by_state[r.state] = r.n;
-  const pending = db
-    .prepare(`SELECT MIN(next_attempt_at) AS next, SUM(next_attempt_at <= ?) AS due, SUM(held_by IS NOT NULL) AS held FROM retry_queue WHERE state = 'pending'`)
+  for (const r of prepared(db, 'SELECT state, COUNT(*) AS n FROM retry_queue GROUP BY state').all() as { state: RetryState; n: number }[]) by_state[r.state] = r.n;
+  const pending = prepared(db, `SELECT MIN(next_attempt_at) AS next, SUM(next_attempt_at <= ?) AS due, SUM(held_by IS NOT NULL) AS held FROM retry_queue WHERE state = 'pending'`)
     .get(isoFloor(nowMs)) as { next: string | null; due: number | null; held: number | null };
   return { by_state, due: pending.due ?? 0, next_due_at: pending.next, held: pending.held ?? 0 };
 }
@@ -341,6 +339,6 @@ export function cancelEntry(db: Ledger, id: number, reason: string, now: string,
     target_id: String(id),
     payload: { id, reason, was: entry.state, attempt: entry.attempt },
   });
-  db.prepare(`UPDATE retry_queue SET state = 'cancelled', last_error = ?, held_by = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`).run(`cancelled by ${actor.name}: ${reason}`, now, id);
+  prepared(db, `UPDATE retry_queue SET state = 'cancelled', last_error = ?, held_by = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`).run(`cancelled by ${actor.name}: ${reason}`, now, id);
   return { action: 'cancelled', entry: getEntry(db, id)!, audit_seq: audit.seq };
 }
