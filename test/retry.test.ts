@@ -156,6 +156,31 @@ describe('ops retry replay with a fake gh', () => {
     expect(await entry(s)).toMatchObject({ state: 'completed', attempt: 2 });
   });
 
+  it('429 with x-ratelimit-reset: waits until the reset time', async () => {
+    const reset = Date.parse(T0) / 1000 + 120;
+    const s = await setup({ rerun: { '*': [{ exit: 1, stderr: `HTTP 429: API rate limit exceeded for installation ID 1234.\nx-ratelimit-remaining: 0\nx-ratelimit-reset: ${reset}` }, { exit: 0 }] } });
+    await replayAt(s, T0);
+    expect(await entry(s)).toMatchObject({ state: 'pending', next_attempt_at: at(T0, 120), last_http_status: 429, classification: { class: 'rate_limit', reset_at: at(T0, 120) } });
+  });
+
+  it('waits in-process for the re-run to finish when recovery.waitSeconds allows, checking every pollSeconds', async () => {
+    const s = await setup({ view: { '*': [{ status: 'in_progress' }, { status: 'completed', conclusion: 'success' }] } }, [5001], { recovery: { pollSeconds: 1, waitSeconds: 5 } });
+    const r = await replayAt(s, T0);
+    expect(r.stdout).toContain('#1 run 5001 (CI) attempt 1/3: recovered');
+    expect(calls(s, 'view')).toBe(2);
+  });
+
+  it('without waiting, the entry is parked and a later replay confirms the recovery', async () => {
+    const s = await setup({ view: { '*': [{ status: 'in_progress' }, { status: 'completed', conclusion: 'success' }] } });
+    const first = await replayAt(s, T0);
+    expect(first.stdout).toContain('re-run dispatched, waiting for its result');
+    expect(await entry(s)).toMatchObject({ state: 'pending', phase: 'verify', next_attempt_at: at(T0, 15) });
+    expect((await ops(['retry', 'list'], { env: s.env })).stdout).toMatch(/verifying\s+5001/);
+    await replayAt(s, at(T0, 15));
+    expect(await entry(s)).toMatchObject({ state: 'completed', attempt: 1 });
+    expect(calls(s, 'rerun')).toBe(1);
+  });
+
   it('a hang: killed at the timeout, transient; the run is checked before it is re-run', async () => {
     const s = await setup({ rerun: { '*': [{ sleep_ms: 30_000 }, { exit: 0 }] } }, [5001], { ghTimeoutSeconds: 1 });
     const started = Date.now();
@@ -383,6 +408,25 @@ describe('the queue', () => {
     const g = await ops(['guard', '--workflow', 'CI'], { env: s.env });
     expect(g.code).toBe(4);
     expect(g.stderr).toContain('retry budget exceeded: 3 re-runs of workflow "CI" in the last hour, budget 2');
+  });
+
+  it('engaging the killswitch says how many queued retries it holds; a scoped one holds only its workflow', async () => {
+    const s = await setup({ rerun: { '*': [{ exit: 0 }] } }, [5001, 5002]);
+    const on = await ops(['killswitch', '--scope', 'Deploy', '--reason', 'bad deploy'], { env: s.env });
+    expect(on.stdout).toContain('1 queued retry held');
+    const dry = await replayAt(s, T0, '--dry-run');
+    expect(dry.code).toBe(3);
+    expect(dry.stdout).toContain('#2 run 5002 (Deploy): held: killswitch engaged (Deploy) by alice: bad deploy');
+    const r = await replayAt(s, T0, '--json');
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ handled: 1, held: [{ id: 2, workflow: 'Deploy', scope: 'Deploy', reason: 'bad deploy' }] });
+    expect(calls(s, 'rerun', 5001)).toBe(1);
+    expect(calls(s, 'rerun', 5002)).toBe(0);
+    expect((await ops(['retry', 'list'], { env: s.env })).stdout).toMatch(/ 2 {2}held /);
+    await ops(['killswitch', '--release', '--scope', 'Deploy', '--reason', 'fixed'], { env: s.env });
+    expect(await entry(s, 2)).toMatchObject({ state: 'pending', held_by_killswitch: null });
+    expect((await replayAt(s, at(T0, 1))).code).toBe(0);
+    expect(calls(s, 'rerun', 5002)).toBe(1);
   });
 
   it('runs in a real process: ops retry list in a shell', () => {

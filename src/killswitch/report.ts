@@ -14,7 +14,7 @@ export function describeOutcome(o: KillswitchOutcome, color: boolean): string {
   const replay = o.replayed ? `\n(the same idempotency key was used before: this reports that call, audit event #${o.audit_seq}; nothing was done now)` : '';
   switch (o.action) {
     case 'engaged':
-      return s.red(s.bold(`KILLSWITCH ENGAGED for ${scopeLabel(o.scope)}`)) + ` by ${e!.actor} at ${e!.engaged_at}${e!.expires_at ? `, expires ${e!.expires_at}` : ''}: ${e!.reason}` + replay;
+      return s.red(s.bold(`KILLSWITCH ENGAGED for ${scopeLabel(o.scope)}`)) + ` by ${e!.actor} at ${e!.engaged_at}${e!.expires_at ? `, expires ${e!.expires_at}` : ''}: ${e!.reason}` + stopped(o) + replay;
     case 'already_engaged':
       return `already engaged, nothing changed: ${describeEngagement(e!)}`;
     case 'released':
@@ -22,6 +22,13 @@ export function describeOutcome(o: KillswitchOutcome, color: boolean): string {
     case 'not_engaged':
       return `killswitch is not engaged for ${scopeLabel(o.scope)}; nothing changed`;
   }
+}
+
+/** What the engagement stops, when there is anything to stop. */
+function stopped(o: KillswitchOutcome): string {
+  const { held, running } = o.retries ?? { held: 0, running: 0 };
+  if (!held && !running) return '';
+  return `\n${held} queued retr${held === 1 ? 'y' : 'ies'} held${running ? `; ${running} re-run${running === 1 ? '' : 's'} already running will finish, none starts after this` : ''}`;
 }
 
 /** Appends the call's lines to the day's killswitch log; returns a problem to report, or null. */

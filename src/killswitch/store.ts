@@ -1,6 +1,7 @@
 import { appendAudit } from '../audit/log';
 import { idempotency } from '../idempotency/keys';
 import type { Ledger } from '../ledger/open';
+import { prepared } from '../ledger/statements';
 import { GLOBAL, isActive, type Engagement } from './state';
 
 export interface Actor {
@@ -32,6 +33,8 @@ export interface KillswitchOutcome {
   replayed: boolean;
   /** Engagements that had lapsed and were recorded as released by this call. */
   expired: Engagement[];
+  /** What an engagement stops (SPEC §1.3): queued retries now held, running ones that will finish. */
+  retries: { held: number; running: number };
 }
 
 const SELECT = 'SELECT id, scope, reason, actor, engaged_at, expires_at, released_at, released_by, release_reason, release_kind FROM killswitch_engagements';
@@ -68,7 +71,7 @@ export function sweepExpired(db: Ledger, now: string): Engagement[] {
 export function engage(db: Ledger, req: KillswitchRequest): KillswitchOutcome {
   return inTransaction(db, req, 'killswitch.engage', (expired) => {
     const current = unreleased(db).find((e) => e.scope === req.scope);
-    if (current) return { action: 'already_engaged', scope: req.scope, engagement: current, audit_seq: null, replayed: false, expired };
+    if (current) return { action: 'already_engaged', scope: req.scope, engagement: current, audit_seq: null, replayed: false, expired, retries: retriesIn(db, req.scope) };
     const audit = appendAudit(db, {
       ts: req.now,
       actor: req.actor.name,
@@ -84,7 +87,7 @@ export function engage(db: Ledger, req: KillswitchRequest): KillswitchOutcome {
         .run(req.scope, req.reason, req.actor.name, req.now, req.expiresAt ?? null, audit.seq).lastInsertRowid,
     );
     const engagement = db.prepare(`${SELECT} WHERE id = ?`).get(id) as Engagement;
-    return { action: 'engaged', scope: req.scope, engagement, audit_seq: audit.seq, replayed: false, expired };
+    return { action: 'engaged', scope: req.scope, engagement, audit_seq: audit.seq, replayed: false, expired, retries: retriesIn(db, req.scope) };
   });
 }
 
@@ -92,7 +95,7 @@ export function engage(db: Ledger, req: KillswitchRequest): KillswitchOutcome {
 export function release(db: Ledger, req: KillswitchRequest): KillswitchOutcome {
   return inTransaction(db, req, 'killswitch.release', (expired) => {
     const current = unreleased(db).find((e) => e.scope === req.scope);
-    if (!current) return { action: 'not_engaged', scope: req.scope, engagement: null, audit_seq: null, replayed: false, expired };
+    if (!current) return { action: 'not_engaged', scope: req.scope, engagement: null, audit_seq: null, replayed: false, expired, retries: NONE };
     const audit = appendAudit(db, {
       ts: req.now,
       actor: req.actor.name,
@@ -106,7 +109,9 @@ export function release(db: Ledger, req: KillswitchRequest): KillswitchOutcome {
       `UPDATE killswitch_engagements SET released_at = ?, released_by = ?, release_reason = ?, release_kind = 'manual', release_audit = ? WHERE id = ?`,
     ).run(req.now, req.actor.name, req.reason, audit.seq, current.id);
     const engagement = db.prepare(`${SELECT} WHERE id = ?`).get(current.id) as Engagement;
-    return { action: 'released', scope: req.scope, engagement, audit_seq: audit.seq, replayed: false, expired };
+    // Held entries are free again: the next replay runs them.
+    prepared(db, `UPDATE retry_queue SET held_by = NULL WHERE held_by = ?`).run(current.id);
+    return { action: 'released', scope: req.scope, engagement, audit_seq: audit.seq, replayed: false, expired, retries: NONE };
   });
 }
 
@@ -130,6 +135,17 @@ function inTransaction(db: Ledger, req: KillswitchRequest, action: string, work:
       return outcome;
     })
     .immediate();
+}
+
+const NONE = { held: 0, running: 0 };
+
+function retriesIn(db: Ledger, scope: string): { held: number; running: number } {
+  const r = prepared(
+    db,
+    `SELECT COALESCE(SUM(state = 'pending'), 0) AS held, COALESCE(SUM(state = 'processing'), 0) AS running
+     FROM retry_queue WHERE state IN ('pending', 'processing') AND (? = '*' OR workflow = ?)`,
+  ).get(scope, scope) as { held: number; running: number };
+  return { held: r.held, running: r.running };
 }
 
 export interface HistoryEntry {
