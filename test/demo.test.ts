@@ -244,9 +244,13 @@ describe('writeDemo', () => {
     const ids = new Set(query<{ run_id: string }>(dir, 'SELECT DISTINCT run_id FROM run_attempts').map((r) => r.run_id));
     for (const f of Object.keys(tree(join(dir, 'docs')))) expect(ids.has(f.split('/')[3]!), f).toBe(true);
 
+    // The same as a fresh demo under the same policy (it decides what waits in the retry queue).
     const fresh = tempDir();
+    mkdirSync(join(fresh, '.ops'));
+    writeFileSync(join(fresh, '.ops', 'retry-policy.json'), readFileSync(cfg));
     writeDemo({ dir: fresh, runs: 900, days: 7, seed: 2, now });
     expect(dumpLedger(ledgerOf(dir))).toEqual(dumpLedger(ledgerOf(fresh)));
+    expect(query<{ max_attempts: number }>(dir, 'SELECT DISTINCT max_attempts FROM retry_queue')).toEqual([{ max_attempts: 5 }]);
   });
 
   it('an invalid config is exit 2 before anything is written, the old demo stays', () => {

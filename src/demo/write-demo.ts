@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load';
 import { openLedger, type Ledger } from '../ledger/open';
 import { runWriter } from '../ledger/runs';
 import { appendAudit } from '../audit/log';
+import { autoEnqueue } from '../retry/queue';
 import { failedConclusions } from '../runs/types';
 import { toIso } from '../time/clock';
 import { zonedDate } from '../time/zone';
@@ -159,6 +160,8 @@ export function writeDemo(opts: WriteDemoOptions): DemoSummary {
       ledger.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(DEMO_META_KEY, JSON.stringify(meta));
       const actor = opts.actor ?? { name: 'ops', role: 'system' };
       appendAudit(ledger, { ts: nowIso, actor: actor.name, role: actor.role, event: 'demo.generate', payload: { ...meta, attempts: stats.attempts } });
+      // The last day's retryable failures wait in the retry queue, as import would have queued them.
+      autoEnqueue(ledger, recentFailures, loadConfig(dir, 'retry-policy.json').value, opts.now, actor);
     })();
     db.pragma('locking_mode = NORMAL');
     db.pragma('journal_mode = WAL');

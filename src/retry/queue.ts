@@ -280,6 +280,7 @@ export function listEntries(db: Ledger, f: EntryFilter): RetryEntry[] {
       `SELECT * FROM retry_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY state IN ('pending', 'processing') DESC,
                 CASE WHEN state IN ('pending', 'processing') THEN next_attempt_at END,
+                CASE WHEN state IN ('pending', 'processing') THEN id END,
                 updated_at DESC, id DESC
        LIMIT ?`,
     )
