@@ -5,7 +5,7 @@ const WINDOW_MS = 24 * 3_600_000;
 
 export default defineCommand({
   command: 'status',
-  describe: "The console's content as text, for non-TTY use: runs of the last 24 h and the latest failures",
+  describe: "The console's content as text, for non-TTY use: runs of the last 24 h, the retry queue, the latest failures",
   async run(_args, ctx) {
     const { countRuns, listRuns } = await import('../src/ledger/runs');
     const { toIso } = await import('../src/time/clock');
@@ -18,6 +18,8 @@ export default defineCommand({
     // Upper bound is open: a run stamped slightly ahead of this machine's clock still counts.
     const counts = countRuns(db, since, '9999');
     const latestFailures = listRuns(db, { failed: true, limit: 10 });
+    const { queueSummary } = await import('../src/retry/queue');
+    const retryQueue = queueSummary(db, ctx.now);
     if (ctx.json) {
       return printJson(ctx.io, {
         generated_at: ctx.nowIso,
@@ -25,6 +27,7 @@ export default defineCommand({
         killswitch: { ...statusJson(globalStop, GLOBAL), active: engaged.map((e) => statusJson(e, e.scope)) },
         window: { since, hours: 24 },
         runs: counts,
+        retry_queue: retryQueue,
         latest_failures: latestFailures,
       });
     }
@@ -45,7 +48,9 @@ export default defineCommand({
     out += `${failed ? s.red(`${failed} failed`) : '0 failed'}, ${active ? s.yellow(`${active} running or queued`) : '0 running or queued'}`;
     const others = Object.entries(c).filter(([k]) => !['success', 'failure', 'timed_out', 'startup_failure'].includes(k));
     if (others.length) out += `, ${others.map(([k, n]) => `${n} ${k}`).join(', ')}`;
-    out += '\n\n';
+    out += '\n';
+    const { describeQueue } = await import('../src/retry/format');
+    out += describeQueue(retryQueue, s, ctx.now) + '\n\n';
     if (latestFailures.length === 0) out += 'No failed runs in the ledger.\n';
     else out += `${s.bold('Latest failures')}\n` + renderTable(runColumns(s, ctx.now), latestFailures);
     ctx.io.stdout.write(out);

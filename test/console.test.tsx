@@ -20,7 +20,8 @@ import { GLOBAL } from '../src/killswitch/state';
 import { engage, release, unreleased } from '../src/killswitch/store';
 import { migrations } from '../src/ledger/migrations';
 import { openLedger, type Ledger } from '../src/ledger/open';
-import { runWriter } from '../src/ledger/runs';
+import { runAttempts, runWriter } from '../src/ledger/runs';
+import { cancelEntry, enqueue } from '../src/retry/queue';
 import type { Classification, RunInput } from '../src/runs/types';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -116,11 +117,12 @@ describe('ops-console App', () => {
     const { lastFrame } = mount(ledgerSource(db));
     const out = lines(lastFrame());
     expect(out[0]).toMatch(/^ops {2}\/tmp\/ws +24h: 4 runs {2}1 ok {2}1 failed {2}1 active {2}1 other$/);
-    expect(out[1]).toMatch(/^ {2}RUN +WORKFLOW +REPOSITORY +BRANCH +ATT +STATE +DURATION +AGE +CLASS$/);
-    expect(out[2]).toMatch(/^> 1004 +ci +acme\/web +fix\/flaky +2 +failure +3m05s +2m +transient$/);
-    expect(out[3]).toMatch(/^ {2}1003 +lint .* in_progress +- +30m$/);
-    expect(out[4]).toMatch(/^ {2}1002 +deploy .* cancelled /);
-    expect(out[5]).toMatch(/^ {2}1001 +nightly .* success /);
+    expect(out[1]).toBe('retries: 0 pending  0 failed');
+    expect(out[2]).toMatch(/^ {2}RUN +WORKFLOW +REPOSITORY +BRANCH +ATT +STATE +DURATION +AGE +CLASS$/);
+    expect(out[3]).toMatch(/^> 1004 +ci +acme\/web +fix\/flaky +2 +failure +3m05s +2m +transient$/);
+    expect(out[4]).toMatch(/^ {2}1003 +lint .* in_progress +- +30m$/);
+    expect(out[5]).toMatch(/^ {2}1002 +deploy .* cancelled /);
+    expect(out[6]).toMatch(/^ {2}1001 +nightly .* success /);
     expect(out.at(-1)).toMatch(/q quit +1\/4$/);
   });
 
@@ -133,8 +135,8 @@ describe('ops-console App', () => {
   it('moves the selection with j/k and the arrow keys, scrolling the window', async () => {
     const runs = Array.from({ length: 30 }, (_, i) => run(String(2000 + i), 100 - i));
     const { db } = ledgerWith(runs);
-    // rows 8: header, headings, footer and one spare line leave 4 visible runs.
-    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 100, rows: 8 } });
+    // rows 9: header, retry line, headings, footer and one spare line leave 4 visible runs.
+    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 100, rows: 9 } });
     await listening(stdin);
     const press = async (keys: string, selected: RegExp) => {
       stdin.write(keys);
@@ -185,13 +187,13 @@ describe('ops-console App', () => {
     const out = lines(lastFrame());
     expect(out).toHaveLength(11);
     for (const line of out) expect(line.length).toBeLessThanOrEqual(60);
-    expect(out[1]).not.toContain('REPOSITORY');
-    expect(out[1]).toMatch(/WORKFLOW/);
-    expect(out[1]).toMatch(/STATE/);
-    expect(out[2]).toMatch(/^> 1005 +a-very-long-\S*… +success/);
-    expect(out[3]).toMatch(/^ {2}1004 +ci +failure +3m05s +2m +transient$/);
+    expect(out[2]).not.toContain('REPOSITORY');
+    expect(out[2]).toMatch(/WORKFLOW/);
+    expect(out[2]).toMatch(/STATE/);
+    expect(out[3]).toMatch(/^> 1005 +a-very-long-\S*… +success/);
+    expect(out[4]).toMatch(/^ {2}1004 +ci +failure +3m05s +2m +transient$/);
     // Every run still on its own line, in order.
-    expect(out.slice(2, 7).map((l) => l.slice(2, 6))).toEqual(['1005', '1004', '1003', '1002', '1001']);
+    expect(out.slice(3, 8).map((l) => l.slice(2, 6))).toEqual(['1005', '1004', '1003', '1002', '1001']);
   });
 
   it('chooses columns by importance as the width shrinks', () => {
@@ -277,6 +279,36 @@ function releaseAt(db: Ledger, scope: string, at = 1) {
 /** Changes this connection has made: the console must make none. */
 const writesBy = (db: Ledger) => db.prepare('SELECT total_changes()').pluck().get() as number;
 
+describe('ops-console retry queue line', () => {
+  it('counts the queue by state, says what is due or when the next is, and re-reads when another process writes', async () => {
+    const failed = (id: string, m: number) => run(id, m, { workflow: 'ci', conclusion: 'failure', classification: transient });
+    const { db: own, path } = ledgerWith([failed('3001', 20), failed('3002', 10), failed('3003', 5)]);
+    // Writes come from another connection, as from another ops process.
+    const db = openLedger(path, { now: NOW });
+    dbs.push(db);
+    const actor = { name: 'alice', role: 'operator' };
+    const queue = (id: string, now: string) =>
+      db.transaction(() => enqueue(db, { run: runAttempts(db, id).at(-1)!, classification: transient, origin: 'manual', reason: 'x', maxAttempts: 3, now, actor }))();
+    queue('3001', NOW);
+    queue('3002', minutesAgo(-1)); // due a minute from now
+    const { lastFrame } = mount(ledgerSource(own));
+    expect(lines(lastFrame())[1]).toBe('retries: 2 pending  1 due now  0 failed');
+
+    db.transaction(() => cancelEntry(db, 1, 'not needed', NOW, actor))();
+    await vi.waitFor(() => expect(lines(lastFrame())[1]).toBe('retries: 1 pending  next in 1m00s  0 failed  1 cancelled'));
+
+    // The killswitch holds what is queued: said in the same line.
+    db.transaction(() => engage(db, { scope: GLOBAL, reason: 'storm', now: NOW, actor, idempotencyTtlSeconds: 60 }))();
+    db.prepare('UPDATE retry_queue SET held_by = 1 WHERE id = 2').run();
+    await vi.waitFor(() => expect(lastFrame()).toContain('retries: 1 pending  next in 1m00s  1 held by killswitch  0 failed'));
+  });
+
+  it('an old ledger without a retry queue shows a dash, not an error', () => {
+    const source: ConsoleSource = { ...ledgerSource(ledgerWith(sampleRuns()).db), retryQueue: () => null };
+    expect(lines(mount(source).lastFrame())[1]).toBe('retries: -');
+  });
+});
+
 describe('ops-console killswitch banner', () => {
   it('shows a global engagement first, in bold white on red across the full width: scope, who, since, why', () => {
     const { db } = ledgerWith(sampleRuns());
@@ -289,7 +321,7 @@ describe('ops-console killswitch banner', () => {
     expect(banner).toMatch(/^ ■ KILLSWITCH ENGAGED — all workflows — by alice since 2025-11-13T23:48:00Z \(12m ago\) — reason: deploys corrupting prod +$/);
     expect(banner).toHaveLength(140); // the red runs edge to edge
     expect(stripAnsi(out[1]!)).toMatch(/^ops {2}\/tmp\/ws +24h: 4 runs/);
-    expect(stripAnsi(out[2]!)).toMatch(/^ {2}RUN +WORKFLOW/);
+    expect(stripAnsi(out[3]!)).toMatch(/^ {2}RUN +WORKFLOW/);
     expect(out).toHaveLength(11);
     cleanup();
 
@@ -410,10 +442,10 @@ describe('ops-console killswitch banner', () => {
     engageAt(db, 'release', { at: 8 });
     const runRows = (frame: string | undefined) => lines(stripAnsi(frame ?? '')).filter((l) => /^[ >] 20\d\d /.test(l));
 
-    // Colour: three banner lines; header, headings, footer; five runs.
+    // Colour: three banner lines; header, retry line, headings, footer; four runs.
     const coloured = mount(ledgerSource(db), { color: true }).lastFrame();
     expect(lines(coloured)).toHaveLength(11);
-    expect(runRows(coloured)).toHaveLength(5);
+    expect(runRows(coloured)).toHaveLength(4);
     expect(lines(stripAnsi(coloured ?? '')).slice(0, 3).map((l) => l.slice(0, 21))).toEqual(Array(3).fill(' ■ KILLSWITCH ENGAGED'));
     cleanup();
 
@@ -424,12 +456,12 @@ describe('ops-console killswitch banner', () => {
     expect(out[1]).toMatch(/^!!! KILLSWITCH ENGAGED !!! all workflows /);
     expect(out[2]).toBe('!!! +2 more engaged !!!: workflow "deploy", workflow "release" (see ops killswitch status)');
     expect(out[3]).toBe('!'.repeat(100));
-    expect(runRows(lastFrame())).toHaveLength(4);
+    expect(runRows(lastFrame())).toHaveLength(3);
 
     await listening(stdin);
     for (let i = 0; i < 6; i++) stdin.write('j');
     await vi.waitFor(() => expect(selectedLine(lastFrame())).toMatch(/^> 2023 /));
-    expect(runRows(lastFrame())).toHaveLength(4);
+    expect(runRows(lastFrame())).toHaveLength(3);
     expect(lines(lastFrame())).toHaveLength(11);
     expect(lines(lastFrame()).at(-1)).toMatch(/7\/30$/);
   });
@@ -452,7 +484,7 @@ describe('ops-console killswitch banner', () => {
     const { db } = ledgerWith(sampleRuns());
     engageAt(db, 'deploy');
     const { lastFrame } = mount(ledgerSource(db), { size: { columns: 60, rows: 5 } });
-    expect(lastFrame()).toBe('!!! KILLSWITCH ENGAGED !!! workflow "deploy" | too small: 60x5, needs 30x6');
+    expect(lastFrame()).toBe('!!! KILLSWITCH ENGAGED !!! workflow "deploy" | too small: 60x5, needs 30x7');
   });
 
   it('reads a ledger older than the killswitch (no table) as nothing engaged', () => {

@@ -429,6 +429,21 @@ describe('the queue', () => {
     expect(calls(s, 'rerun', 5002)).toBe(1);
   });
 
+  it('ops status shows the queue: counts by state, due, held, next due', async () => {
+    const s = await setup({ rerun: { '*': [HTTP503] } }, [5001, 5002, 5003]);
+    await ops(['retry', 'cancel', '3', '--reason', 'duplicate'], { env: s.env });
+    await replayAt(s, T0, '--max', '1'); // #1 fails with a 503: next in 5 s
+    const json = JSON.parse((await ops(['status', '--json'], { env: s.env })).stdout);
+    expect(json.retry_queue).toEqual({
+      by_state: { pending: 2, processing: 0, completed: 0, failed: 0, cancelled: 1 },
+      due: 1,
+      next_due_at: T0,
+      held: 0,
+    });
+    const text = (await ops(['status'], { env: { ...s.env, OPS_NOW: at(T0, 1) } })).stdout;
+    expect(text).toContain('Retry queue: 2 pending (1 due), 0 running, 0 failed, 0 recovered, 1 cancelled; next due (2025-11-14T00:00:00Z)');
+  });
+
   it('runs in a real process: ops retry list in a shell', () => {
     const ws = tempDir();
     const r = opsProcess(['retry', 'list', '--workspace', ws]);

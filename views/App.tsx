@@ -8,6 +8,8 @@ import { MARKER_WIDTH, RunsTable } from './RunsTable';
 import type { ConsoleSource } from './source';
 import { alarm } from './theme';
 import { useKillswitch } from './hooks/useKillswitch';
+import { useRetryQueue } from './hooks/useRetryQueue';
+import { RetryQueueLine } from './RetryQueueLine';
 import { useNow } from './hooks/useNow';
 import { useDataVersion, useRuns } from './hooks/useRuns';
 import { useTerminalSize, type TerminalSize } from './hooks/useTerminalSize';
@@ -26,8 +28,8 @@ export interface AppProps {
   size?: TerminalSize;
 }
 
-/** Header, column headings, footer: the rows of the screen that are not runs (besides the killswitch banner). */
-const CHROME = 3;
+/** Header, retry queue line, column headings, footer: the rows of the screen that are not runs (besides the killswitch banner). */
+const CHROME = 4;
 const MIN_COLUMNS = 30;
 const MIN_HEIGHT = CHROME + 1;
 
@@ -53,6 +55,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size }: App
   // First: the version is sampled before the queries below run.
   const data = useDataVersion(source, pollMs);
   const killswitch = useKillswitch(source, data.version, now);
+  const retry = useRetryQueue(source, data.version, now);
   const engaged = killswitch.engagements;
   const banner = useMemo(() => bannerLines(engaged, now, color, bannerRoom(height), columns), [engaged, now, color, height, columns]);
   // The banner's rows come out of the table's, so the whole still fits the terminal.
@@ -63,7 +66,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size }: App
   const top = windowTop(nav.top, nav.cursor, tableRows);
   const runsView = useRuns(source, data.version, top, tableRows, now);
   const { runs, total, counts } = runsView;
-  const error = runsView.error ?? killswitch.error ?? data.error;
+  const error = runsView.error ?? killswitch.error ?? retry.error ?? data.error;
   const cursor = Math.min(nav.cursor, Math.max(0, total - 1));
 
   const tableWidth = columns - MARKER_WIDTH;
@@ -106,6 +109,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size }: App
     <Box flexDirection="column" width={columns} height={height}>
       <KillswitchBanner lines={banner} width={columns} color={color} />
       <Header workspace={workspace} counts={counts} width={columns} color={color} />
+      <RetryQueueLine queue={retry.queue} now={now} width={columns} color={color} />
       <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
       <Footer position={total === 0 ? -1 : cursor} total={total} error={error} width={columns} color={color} />
     </Box>

@@ -1,13 +1,7 @@
 import { Box, Text } from 'ink';
 import type { RunTally } from './source';
-import { accent, dim, tonePaint, type Paint } from './theme';
-
-interface Piece {
-  text: string;
-  paint: Paint;
-  /** Lowest goes first when the line is too narrow; the total and the failures stay. */
-  keep: number;
-}
+import { accent, dim, tonePaint } from './theme';
+import { fitPieces, Pieces, type Piece } from './Pieces';
 
 function tallyPieces(counts: RunTally, color: boolean): Piece[] {
   const pieces: Piece[] = [
@@ -21,17 +15,6 @@ function tallyPieces(counts: RunTally, color: boolean): Piece[] {
 }
 
 const SEP = '  ';
-const lineLength = (pieces: Piece[]) => pieces.reduce((n, p) => n + p.text.length, 0) + SEP.length * Math.max(0, pieces.length - 1);
-
-/** Drops the least telling counts until the line fits `room` cells. */
-function fitPieces(pieces: Piece[], room: number): Piece[] {
-  const kept = [...pieces];
-  while (kept.length > 1 && lineLength(kept) > room) {
-    const victim = kept.reduce((v, p) => (p.keep < v.keep ? p : v));
-    kept.splice(kept.indexOf(victim), 1);
-  }
-  return kept;
-}
 
 export interface HeaderProps {
   workspace: string;
@@ -57,12 +40,7 @@ export function Header({ workspace, counts, width, color }: HeaderProps) {
         </Text>
       </Box>
       <Box flexShrink={0} marginLeft={2}>
-        {pieces.map((p, i) => (
-          <Text key={p.text}>
-            {i > 0 ? SEP : ''}
-            <Text {...p.paint}>{p.text}</Text>
-          </Text>
-        ))}
+        <Pieces pieces={pieces} />
       </Box>
     </Box>
   );

@@ -1,5 +1,6 @@
 import type { Engagement } from '../src/killswitch/state';
 import type { Run } from '../src/runs/types';
+import type { QueueSummary } from '../src/retry/queue';
 
 /** Runs of a time window, by outcome: the header's "last 24 h" line. */
 export interface RunTally {
@@ -32,6 +33,8 @@ export interface ConsoleSource {
    * ledger predates the killswitch.
    */
   activeKillswitch(nowIso: string): Engagement[];
+  /** The retry queue by state, with the due count and the next due time; null for a ledger without one. */
+  retryQueue(now: number): QueueSummary | null;
   /** Changes whenever another process has committed: polled to decide whether to re-query. */
   dataVersion(): number;
 }

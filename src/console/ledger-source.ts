@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Ledger } from '../ledger/open';
 import { countAllRuns, countRuns, listRuns } from '../ledger/runs';
+import { queueSummary } from '../retry/queue';
 import { toIso } from '../time/clock';
 import { failedConclusions } from '../runs/types';
 import type { ConsoleSource, RunTally } from '../../views/source';
@@ -29,6 +30,8 @@ export function ledgerSource(db: Ledger): ConsoleSource {
   // Prepared once the table exists: a ledger older than migration 2 has none (until some
   // newer ops migrates it, which the next call then notices).
   let activeKillswitch: Database.Statement<{ now: string; global: string }, Engagement> | null = null;
+  const retryTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'retry_queue'`).pluck();
+  let hasRetryQueue = false;
   return {
     latestRuns: (limit, offset) => listRuns(db, { limit, offset }),
     totalRuns: () => countAllRuns(db),
@@ -45,6 +48,11 @@ export function ledgerSource(db: Ledger): ConsoleSource {
       }
       // isActive as well: the one definition of "in force" that the guard uses too.
       return activeKillswitch.all({ now: nowIso, global: GLOBAL }).filter((e) => isActive(e, nowIso));
+    },
+    retryQueue: (now) => {
+      // Looked up until it exists: an older ledger gets the table when a newer ops migrates it.
+      if (!hasRetryQueue) hasRetryQueue = retryTable.get() !== undefined;
+      return hasRetryQueue ? queueSummary(db, now) : null;
     },
     dataVersion: () => dataVersion.get() as number,
   };

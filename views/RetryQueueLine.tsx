@@ -1,0 +1,48 @@
+import { Box, Text } from 'ink';
+import type { QueueSummary } from '../src/retry/queue';
+import { formatDuration } from '../src/runs/format';
+import { dim, tonePaint, warn } from './theme';
+import { fitPieces, Pieces, type Piece } from './Pieces';
+
+/** "next in 12s", "2 due": when the queue acts next, from the console's clock. */
+function nextText(q: QueueSummary, now: number): string | null {
+  if (q.due > 0) return `${q.due} due now`;
+  if (!q.next_due_at) return null;
+  const s = Math.max(1, Math.ceil((Date.parse(q.next_due_at) - now) / 1000));
+  return `next in ${formatDuration(s * 1000)}`;
+}
+
+export function retryPieces(q: QueueSummary, now: number, color: boolean): Piece[] {
+  const b = q.by_state;
+  const next = nextText(q, now);
+  const pieces: Piece[] = [
+    { text: `retries: ${b.pending} pending`, paint: {}, keep: 9 },
+    ...(next ? [{ text: next, paint: tonePaint('active', color), keep: 7 }] : []),
+    ...(q.held ? [{ text: `${q.held} held by killswitch`, paint: warn(color), keep: 10 }] : []),
+    { text: `${b.processing} running`, paint: tonePaint('active', color), keep: 4 },
+    { text: `${b.failed} failed`, paint: b.failed ? tonePaint('bad', color) : dim(color), keep: 8 },
+    { text: `${b.completed} recovered`, paint: tonePaint('good', color), keep: 3 },
+    { text: `${b.cancelled} cancelled`, paint: tonePaint('muted', color), keep: 1 },
+  ];
+  // Zeros say nothing, except that nothing failed.
+  return pieces.filter((p) => p.keep >= 8 || !/^0 /.test(p.text));
+}
+
+export interface RetryQueueLineProps {
+  queue: QueueSummary | null;
+  now: number;
+  width: number;
+  color: boolean;
+}
+
+/** One line under the header: the retry queue at a glance. */
+export function RetryQueueLine({ queue, now, width, color }: RetryQueueLineProps) {
+  if (!queue) return <Text {...dim(color)}>retries: -</Text>;
+  return (
+    <Box width={width}>
+      <Text wrap="truncate-end">
+        <Pieces pieces={fitPieces(retryPieces(queue, now, color), width)} />
+      </Text>
+    </Box>
+  );
+}
