@@ -161,7 +161,8 @@ export interface EnqueueOutcome {
  * a fresh allowance of attempts; automatically it is left alone. Inside a transaction.
  */
 export function enqueue(db: Ledger, req: EnqueueRequest): EnqueueOutcome {
-  const { run, now } = req;
+  const { run } = req;
+  const now = isoFloor(Date.parse(req.now));
   const existing = prepared(db, 'SELECT id FROM retry_queue WHERE run_id = ? AND run_attempt = ?', true).get(run.run_id, run.attempt) as number | undefined;
   if (existing !== undefined) {
     const entry = getEntry(db, existing)!;
