@@ -15,6 +15,8 @@ import evidenceVerify from './evidence/verify';
 import evidenceSanitize from './evidence/sanitize';
 import auditLog from './audit/log';
 import auditVerify from './audit/verify';
+import auditTicket from './audit/ticket';
+import auditList from './audit/list';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
@@ -27,6 +29,6 @@ export const registry: Registry = [
   classify,
   retry,
   { command: 'evidence <command>', describe: 'Collect, sanitize and verify evidence', commands: [evidenceCollect, evidenceSanitize, evidenceVerify] },
-  { command: 'audit <command>', describe: 'Read and verify the tamper-evident audit log', commands: [auditLog, auditVerify] },
+  { command: 'audit <command>', describe: 'The tamper-evident audit log, and audit tickets of incidents', commands: [auditLog, auditVerify, auditTicket, auditList] },
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
 ];

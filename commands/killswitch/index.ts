@@ -52,12 +52,19 @@ export const killswitch: CommandGroup = {
     // write it must not hide that the killswitch did change.
     const { writeKillswitchLog } = await import('../../src/killswitch/report');
     const logProblem = await writeKillswitchLog(ctx, outcome);
+    let ticketProblem: string | null = null;
+    if (outcome.action === 'engaged' && !outcome.replayed) {
+      // An engagement is an incident: its audit ticket is written now, but an emergency stop
+      // does not wait long behind a running collect for it (ops audit ticket writes it later).
+      const { ticketNow } = await import('../../src/tickets/auto');
+      ticketProblem = (await ticketNow(ctx, db, (t) => t.audit_seq === outcome.audit_seq, 2_000)).problem;
+    }
 
     if (ctx.json) printJson(ctx.io, outcome);
     else {
       const { describeOutcome } = await import('../../src/killswitch/report');
       ctx.io.stdout.write(describeOutcome(outcome, ctx.io.color) + '\n');
     }
-    if (logProblem) ctx.io.stderr.write(`ops: warning: ${logProblem}\n`);
+    for (const p of [logProblem, ticketProblem]) if (p) ctx.io.stderr.write(`ops: warning: ${p}\n`);
   },
 };

@@ -1,6 +1,5 @@
 import { defineCommand } from '../../src/cli/command';
 import { usageError } from '../../src/cli/errors';
-import { printJson } from '../../src/cli/output';
 import { positiveInt } from '../../src/cli/parse';
 
 export default defineCommand<{ run_id?: string; limit: number }>({
@@ -17,17 +16,13 @@ export default defineCommand<{ run_id?: string; limit: number }>({
     const { existsSync } = await import('node:fs');
     const { retryHistory } = await import('../../src/retry/queue');
     const attempts = existsSync(ctx.ledgerPath) ? retryHistory(await ctx.ledger(), { runId, limit }) : [];
-    if (ctx.json) {
-      const { attemptJson } = await import('../../src/retry/evidence');
-      return printJson(ctx.io, attempts.map((a) => ({ id: a.id, entry_id: a.entry_id, run_id: a.run_id, workflow: a.workflow, ...attemptJson(a) })));
-    }
-    if (!attempts.length) {
-      ctx.io.stderr.write(runId ? `no retry attempts of run ${runId}\n` : 'no retry attempts yet\n');
-      return;
-    }
-    const { renderTable } = await import('../../src/cli/table');
-    const { style } = await import('../../src/cli/style');
+    const { attemptJson } = await import('../../src/retry/evidence');
     const { attemptColumns } = await import('../../src/retry/format');
-    ctx.io.stdout.write(renderTable(attemptColumns(style(ctx.io.color)), attempts));
+    const { printRows } = await import('../../src/cli/print-rows');
+    printRows(ctx, attempts, {
+      empty: runId ? `no retry attempts of run ${runId}` : 'no retry attempts yet',
+      columns: attemptColumns,
+      json: (a) => ({ id: a.id, entry_id: a.entry_id, run_id: a.run_id, workflow: a.workflow, ...attemptJson(a) }),
+    });
   },
 });

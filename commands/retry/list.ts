@@ -1,5 +1,4 @@
 import { defineCommand } from '../../src/cli/command';
-import { printJson } from '../../src/cli/output';
 import { positiveInt } from '../../src/cli/parse';
 
 const states = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
@@ -19,14 +18,8 @@ export default defineCommand({
     const { existsSync } = await import('node:fs');
     const { listEntries, entryJson } = await import('../../src/retry/queue');
     const entries = existsSync(ctx.ledgerPath) ? listEntries(await ctx.ledger(), { state: args.state, runId: args.run, limit }) : [];
-    if (ctx.json) return printJson(ctx.io, entries.map(entryJson));
-    if (!entries.length) {
-      ctx.io.stderr.write(args.state || args.run ? 'no retry entries match\n' : 'the retry queue is empty\n');
-      return;
-    }
-    const { renderTable } = await import('../../src/cli/table');
-    const { style } = await import('../../src/cli/style');
+    const { printRows } = await import('../../src/cli/print-rows');
     const { entryColumns } = await import('../../src/retry/format');
-    ctx.io.stdout.write(renderTable(entryColumns(style(ctx.io.color), ctx.now), entries));
+    printRows(ctx, entries, { empty: args.state || args.run ? 'no retry entries match' : 'the retry queue is empty', columns: (s) => entryColumns(s, ctx.now), json: entryJson });
   },
 });
