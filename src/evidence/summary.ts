@@ -5,7 +5,7 @@ import type { Ledger } from '../ledger/open';
 import { rowToRun } from '../ledger/runs';
 import { runKeys, type Run } from '../runs/types';
 import { toIso } from '../time/clock';
-import { zonedMidnightUtc } from '../time/zone';
+import { zonedDayBounds } from '../time/zone';
 import { writeFileIfChanged } from './atomic';
 
 export interface SummaryArtifact {
@@ -29,9 +29,7 @@ export interface RunsSummary {
  * Nothing in it depends on when it is generated, so regenerating is byte-identical.
  */
 export function buildRunsSummary(db: Ledger, date: string, timeZone: string): RunsSummary {
-  const from = toIso(zonedMidnightUtc(date, timeZone));
-  const next = new Date(Date.parse(date + 'T00:00:00Z') + 86_400_000).toISOString().slice(0, 10);
-  const to = toIso(zonedMidnightUtc(next, timeZone));
+  const [from, to] = zonedDayBounds(date, timeZone);
   const rows = db
     .prepare(
       `SELECT ${runKeys.join(', ')} FROM run_attempts

@@ -3,8 +3,7 @@ import { writeFileIfChanged } from '../evidence/atomic';
 import { appendLogLine, logFilePath } from '../evidence/layout';
 import { writeDateSummaries } from '../evidence/summary';
 import type { Ledger } from '../ledger/open';
-import { zonedDate, zonedMidnightUtc } from '../time/zone';
-import { toIso } from '../time/clock';
+import { zonedDate, zonedDayBounds } from '../time/zone';
 import { entryJson, toAttempt, toEntry, type RetryAttempt, type RetryEntry } from './queue';
 
 /**
@@ -75,13 +74,8 @@ export function attemptJson(a: RetryAttempt) {
   };
 }
 
-function dayBounds(date: string, timeZone: string): [string, string] {
-  const next = new Date(Date.parse(date + 'T00:00:00Z') + 86_400_000).toISOString().slice(0, 10);
-  return [toIso(zonedMidnightUtc(date, timeZone)), toIso(zonedMidnightUtc(next, timeZone))];
-}
-
 export function buildRetryManifest(db: Ledger, date: string, timeZone: string): RetryManifest {
-  const [from, to] = dayBounds(date, timeZone);
+  const [from, to] = zonedDayBounds(date, timeZone);
   const attempts = (db.prepare('SELECT * FROM retry_attempts WHERE started_at >= ? AND started_at < ? ORDER BY entry_id, attempt').all(from, to) as Parameters<typeof toAttempt>[0][]).map(toAttempt);
   const ids = new Set(attempts.map((a) => a.entry_id));
   for (const id of db.prepare('SELECT id FROM retry_queue WHERE created_at >= ? AND created_at < ?').pluck().all(from, to) as number[]) ids.add(id);

@@ -76,3 +76,11 @@ export function zonedMidnightUtc(date: string, timeZone: string): number {
   }
   return guess;
 }
+
+/** The UTC instants [start, end) of calendar date YYYY-MM-DD in a zone, as ISO text. */
+export function zonedDayBounds(date: string, timeZone: string): [string, string] {
+  const next = new Date(Date.parse(date + 'T00:00:00Z') + 86_400_000).toISOString().slice(0, 10);
+  return [isoOf(zonedMidnightUtc(date, timeZone)), isoOf(zonedMidnightUtc(next, timeZone))];
+}
+
+const isoOf = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
