@@ -62,6 +62,7 @@ export default defineCommand({
         `  ${summary.repositories.length} repositories, ${summary.workflows} workflows: ${summary.repositories.join(', ')}\n` +
         `  failed: ${n(summary.failed_attempts)} attempts (${byClass || 'none'})\n` +
         `  ${n(summary.failed_runs)} runs still failing, ${n(summary.recovered_runs)} recovered by a re-run; ${n(summary.in_progress)} in progress, ${n(summary.queued)} queued\n` +
+        `  ${n(summary.retries.entries)} retried by ops (${n(summary.retries.recovered)} recovered, ${n(summary.retries.failed)} failed for good); one killswitch incident\n` +
         `  ${n(summary.logs.length)} failure logs under ${summary.logs.length ? summary.logs[0]!.split('/').slice(0, 2).join('/') : 'docs/reports'}/\n` +
         `open it: ops-console --workspace ${shown}\n`,
     );

@@ -242,7 +242,12 @@ describe('writeDemo', () => {
     expect(readFileSync(cfg, 'utf8')).toContain('"maxRetries": 5');
     // Every log on disk belongs to a run of the new ledger.
     const ids = new Set(query<{ run_id: string }>(dir, 'SELECT DISTINCT run_id FROM run_attempts').map((r) => r.run_id));
-    for (const f of Object.keys(tree(join(dir, 'docs')))) expect(ids.has(f.split('/')[3]!), f).toBe(true);
+    const files = Object.keys(tree(join(dir, 'docs')));
+    for (const f of files.filter((f) => f.split('/')[2] === 'artifacts')) expect(ids.has(f.split('/')[3]!), f).toBe(true);
+    // …and every ticket to an incident of the new ledger (the demo's killswitch engagement at least).
+    const tickets = files.filter((f) => f.includes('/audit_tickets/') && f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, 'docs', f), 'utf8')));
+    expect(tickets.some((t) => t.kind === 'killswitch')).toBe(true);
+    for (const t of tickets) if (t.run) expect(ids.has(t.run.run_id)).toBe(true);
 
     // The same as a fresh demo under the same policy (it decides what waits in the retry queue).
     const fresh = tempDir();

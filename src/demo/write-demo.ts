@@ -2,11 +2,13 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, ren
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { usageError } from '../cli/errors';
-import { loadConfig } from '../config/load';
+import { defaultsOf, loadConfig } from '../config/load';
 import { openLedger, type Ledger } from '../ledger/open';
 import { runWriter } from '../ledger/runs';
 import { appendAudit } from '../audit/log';
 import { autoEnqueue } from '../retry/queue';
+import { writeTickets } from '../tickets/write';
+import { writeDemoRetryHistory, type DemoRetryStats } from './retry-history';
 import { failedConclusions } from '../runs/types';
 import { toIso } from '../time/clock';
 import { zonedDate } from '../time/zone';
@@ -53,6 +55,8 @@ export interface DemoSummary {
   workflows: number;
   /** Failure logs written, relative to `dir`. */
   logs: string[];
+  /** The retry history derived from the runs' re-runs. */
+  retries: DemoRetryStats;
 }
 
 /** The `meta` row that marks a ledger as a demo: only such a ledger may be overwritten. */
@@ -99,6 +103,16 @@ export function writeDemo(opts: WriteDemoOptions): DemoSummary {
   // The workspace's own settings decide where evidence goes (an invalid config is exit 2 here,
   // before anything is written).
   const config = loadConfig(dir, 'config.json').value;
+  // The demo's own retry policy (two re-runs, not three), written only if the workspace has
+  // none: the generated runs rarely fail three re-runs in a row, and with two the demo shows
+  // retries that gave up as well as recoveries, each as the engine would have decided it.
+  const policyPath = join(dir, '.ops', 'retry-policy.json');
+  if (!existsSync(policyPath)) {
+    mkdirSync(dirname(policyPath), { recursive: true });
+    writeFileSync(policyPath, JSON.stringify({ ...defaultsOf('retry-policy.json'), maxRetries: 2 }, null, 2) + '\n');
+  }
+  const policy = loadConfig(dir, 'retry-policy.json').value;
+  let retryStats: DemoRetryStats = { entries: 0, attempts: 0, recovered: 0, failed: 0 };
   const timezone = opts.timezone ?? config.timezone;
   const reportsRoot = isAbsolute(config.reportsDir) ? config.reportsDir : resolve(dir, config.reportsDir);
 
@@ -159,9 +173,10 @@ export function writeDemo(opts: WriteDemoOptions): DemoSummary {
     ledger.transaction(() => {
       ledger.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(DEMO_META_KEY, JSON.stringify(meta));
       const actor = opts.actor ?? { name: 'ops', role: 'system' };
+      retryStats = writeDemoRetryHistory(ledger, policy, opts.now);
       appendAudit(ledger, { ts: nowIso, actor: actor.name, role: actor.role, event: 'demo.generate', payload: { ...meta, attempts: stats.attempts } });
       // The last day's retryable failures wait in the retry queue, as import would have queued them.
-      autoEnqueue(ledger, recentFailures, loadConfig(dir, 'retry-policy.json').value, opts.now, actor);
+      autoEnqueue(ledger, recentFailures, policy, opts.now, actor);
     })();
     db.pragma('locking_mode = NORMAL');
     db.pragma('journal_mode = WAL');
@@ -196,6 +211,14 @@ export function writeDemo(opts: WriteDemoOptions): DemoSummary {
   // which a crash would leave behind as a "not a demo" workspace. It never overwrites.
   initWorkspace(dir, ledgerPath, nowIso);
 
+  // The audit tickets of the demo's incidents, as a live workspace would have them.
+  const ticketDb = openLedger(ledgerPath, { now: nowIso });
+  try {
+    writeTickets(ticketDb, reportsRoot, timezone);
+  } finally {
+    ticketDb.close();
+  }
+
   return {
     dir,
     ledger: ledgerPath,
@@ -214,6 +237,7 @@ export function writeDemo(opts: WriteDemoOptions): DemoSummary {
     repositories: [...demoRepositories],
     workflows: demoWorkflowCount,
     logs,
+    retries: retryStats,
   };
 }
 

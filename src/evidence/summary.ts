@@ -4,7 +4,6 @@ import { join, relative, sep } from 'node:path';
 import type { Ledger } from '../ledger/open';
 import { rowToRun } from '../ledger/runs';
 import { runKeys, type Run } from '../runs/types';
-import { toIso } from '../time/clock';
 import { zonedDayBounds } from '../time/zone';
 import { writeFileIfChanged } from './atomic';
 
