@@ -75,18 +75,26 @@ export function buildEvidenceIndex(folder: string, date: string, timeZone: strin
 
 /** Regenerates the date's RUNS_SUMMARY.json and _evidence_index.md; returns the files it wrote. */
 export function writeDateSummaries(db: Ledger, reportsDir: string, date: string, timeZone: string): string[] {
-  const folder = join(reportsDir, date);
-  const written: string[] = [];
-  const summaryPath = join(folder, 'RUNS_SUMMARY.json');
+  const { summary, written } = writeRunsSummary(db, reportsDir, date, timeZone);
+  return [...written, ...writeEvidenceIndex(reportsDir, summary)];
+}
+
+/** RUNS_SUMMARY.json alone, built once: a report writes it first and the index last. */
+export function writeRunsSummary(db: Ledger, reportsDir: string, date: string, timeZone: string): { summary: RunsSummary; written: string[] } {
+  const summaryPath = join(reportsDir, date, 'RUNS_SUMMARY.json');
   const summary = buildRunsSummary(db, date, timeZone);
-  if (writeFileIfChanged(summaryPath, JSON.stringify(summary, null, 2) + '\n')) written.push(summaryPath);
+  return { summary, written: writeFileIfChanged(summaryPath, JSON.stringify(summary, null, 2) + '\n') ? [summaryPath] : [] };
+}
+
+/** _evidence_index.md of the summary's date, with collected files' digests taken from the summary. */
+export function writeEvidenceIndex(reportsDir: string, summary: RunsSummary): string[] {
+  const { date, timezone } = summary;
   const known = new Map<string, { bytes: number; sha256: string }>();
   for (const run of summary.runs) {
     for (const a of run.artifacts) if (a.status === 'collected' && a.path && a.sha256 && a.bytes !== null) known.set(a.path.slice(date.length + 1), { bytes: a.bytes, sha256: a.sha256 });
   }
-  const indexPath = join(folder, INDEX);
-  if (writeFileIfChanged(indexPath, buildEvidenceIndex(folder, date, timeZone, known))) written.push(indexPath);
-  return written;
+  const indexPath = join(reportsDir, date, INDEX);
+  return writeFileIfChanged(indexPath, buildEvidenceIndex(join(reportsDir, date), date, timezone, known)) ? [indexPath] : [];
 }
 
 function walk(dir: string): string[] {

@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import type { MainConfig } from '../config/schemas';
 import { writeFileIfChanged } from '../evidence/atomic';
-import { writeDateSummaries } from '../evidence/summary';
+import { writeEvidenceIndex, writeRunsSummary } from '../evidence/summary';
 import { verifyEvidence } from '../evidence/verify';
 import type { Ledger } from '../ledger/open';
-import { writeRetryManifests } from '../retry/evidence';
+import { writeRetryManifest } from '../retry/evidence';
 import { writeTickets } from '../tickets/write';
 import { auditSummaryMarkdown } from './audit-summary';
 import { dateFacts } from './date-facts';
-import { zonedDayBounds } from '../time/zone';
 import { rollbackProtocolMarkdown } from './rollback-protocol';
 
 export interface ReportFile {
@@ -43,10 +42,10 @@ export function generateDateReport(db: Ledger, reportsDir: string, date: string,
     if (writeFileIfChanged(abs, content)) written.add(abs);
   };
 
-  note(writeDateSummaries(db, reportsDir, date, timeZone));
-  const [from] = zonedDayBounds(date, timeZone);
-  note(writeRetryManifests(db, reportsDir, timeZone, [from]));
-  const tickets = writeTickets(db, reportsDir, timeZone, { only: (t) => t.date === date });
+  const { summary, written: summaryWritten } = writeRunsSummary(db, reportsDir, date, timeZone);
+  note(summaryWritten);
+  note(writeRetryManifest(db, reportsDir, date, timeZone));
+  const tickets = writeTickets(db, reportsDir, timeZone, { only: (t) => t.date === date, skipIndex: true });
   for (const t of tickets) {
     const paths = [join(reportsDir, t.ticket.json_path), join(reportsDir, t.ticket.md_path)];
     paths.forEach((p) => touched.add(p));
@@ -60,8 +59,8 @@ export function generateDateReport(db: Ledger, reportsDir: string, date: string,
     if (doc) put(doc.name, doc.content);
   }
   put('ROLLBACK_PROTOCOL.md', rollbackProtocolMarkdown(date, config.rollback, []));
-  // Again, last: the index now lists every file written above.
-  note(writeDateSummaries(db, reportsDir, date, timeZone));
+  // Last: the index lists every file written above.
+  note(writeEvidenceIndex(reportsDir, summary));
 
   const files = [...new Set([...touched, ...written])].sort().map((abs) => ({ path: abs.slice(reportsDir.length + 1), written: written.has(abs) }));
   return { date, files };

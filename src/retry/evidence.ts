@@ -98,9 +98,14 @@ export function writeRetryManifests(db: Ledger, reportsDir: string, timeZone: st
   const dates = new Set([...moments].map((at) => zonedDate(Date.parse(at), timeZone)));
   const written: string[] = [];
   for (const date of [...dates].sort()) {
-    const path = join(reportsDir, date, 'AUTO_RETRY_MANIFEST.json');
-    if (writeFileIfChanged(path, JSON.stringify(buildRetryManifest(db, date, timeZone), null, 2) + '\n')) written.push(path);
+    written.push(...writeRetryManifest(db, reportsDir, date, timeZone));
     written.push(...writeDateSummaries(db, reportsDir, date, timeZone));
   }
   return written;
+}
+
+/** AUTO_RETRY_MANIFEST.json of one date; returns it when written. */
+export function writeRetryManifest(db: Ledger, reportsDir: string, date: string, timeZone: string): string[] {
+  const path = join(reportsDir, date, 'AUTO_RETRY_MANIFEST.json');
+  return writeFileIfChanged(path, JSON.stringify(buildRetryManifest(db, date, timeZone), null, 2) + '\n') ? [path] : [];
 }
