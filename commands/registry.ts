@@ -17,6 +17,7 @@ import auditLog from './audit/log';
 import auditVerify from './audit/verify';
 import auditTicket from './audit/ticket';
 import auditList from './audit/list';
+import kpi from './kpi';
 import report from './report';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
@@ -30,6 +31,7 @@ export const registry: Registry = [
   classify,
   retry,
   { command: 'evidence <command>', describe: 'Collect, sanitize and verify evidence', commands: [evidenceCollect, evidenceSanitize, evidenceVerify] },
+  kpi,
   { command: 'audit <command>', describe: 'The tamper-evident audit log, and audit tickets of incidents', commands: [auditLog, auditVerify, auditTicket, auditList] },
   report,
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },

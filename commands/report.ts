@@ -55,5 +55,6 @@ export default defineCommand<{ date?: string; from?: string; to?: string }>({
       const n = r.files.filter((f) => f.written).length;
       ctx.io.stdout.write(`${r.date}: ${r.files.length} files, ${n ? `${n} written` : 'all unchanged'} → ${join(reportsDir, r.date)}\n`);
     }
+    for (const r of reports) for (const k of r.kept) ctx.io.stderr.write(`ops: warning: ${k}: kept as it is: it has lines the ledger does not know (written by an older ops)\n`);
   },
 });

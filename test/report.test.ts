@@ -39,7 +39,7 @@ describe('ops report', () => {
     expect(first.code).toBe(0);
     const report = JSON.parse(first.stdout);
     const names = report.dates[0].files.map((f: { path: string }) => f.path);
-    for (const f of ['RUNS_SUMMARY.json', 'AUTO_RETRY_MANIFEST.json', 'PHASE4_AUDIT_SUMMARY.md', 'ROLLBACK_PROTOCOL.md', '_evidence_index.md']) expect(names).toContain(`2025-11-14/${f}`);
+    for (const f of ['RUNS_SUMMARY.json', 'AUTO_RETRY_MANIFEST.json', 'PHASE4_AUDIT_SUMMARY.md', 'OPS_HEALTH_KPI.md', 'ROLLBACK_PROTOCOL.md', '_evidence_index.md']) expect(names).toContain(`2025-11-14/${f}`);
     expect(names.filter((n: string) => n.includes('audit_tickets/'))).toHaveLength(4); // the 403 failure and the engagement
 
     const before = tree(day);
@@ -47,8 +47,9 @@ describe('ops report', () => {
     expect(again.dates[0].files.every((f: { written: boolean }) => !f.written)).toBe(true);
     expect(tree(day)).toEqual(before);
 
-    // Delete every generated file (not the collected evidence or the logs): they come back byte for byte.
-    const generated = Object.keys(before).filter((f) => !f.startsWith('artifacts/') && !f.startsWith('logs/'));
+    // Delete every generated file and log (not the collected evidence): they come back byte for byte.
+    const generated = Object.keys(before).filter((f) => !f.startsWith('artifacts/'));
+    expect(generated.filter((f) => f.startsWith('logs/')).sort()).toEqual(['logs/killswitch_log_20251114.log', 'logs/retry_log_20251114.log']);
     for (const f of generated) rmSync(join(day, f));
     expect((await ops(['report', '--date', '2025-11-14'], { env })).stdout).toMatch(/^2025-11-14: \d+ files, \d+ written → /);
     expect(tree(day)).toEqual(before);
@@ -74,9 +75,26 @@ describe('ops report', () => {
         expect(() => statSync(resolve(dirname(join(day, name)), decodeURI(link!))), `${name}: ${link}`).not.toThrow();
       }
     }
+    const kpi = readFileSync(join(day, 'OPS_HEALTH_KPI.md'), 'utf8');
+    // One run, failed: 0 % against the 95 % target; one retry, given up.
+    expect(kpi).toMatch(/\| `success_rate` \| 0\.0% \| >= 95\.0% \| \*\*breach\*\* \|/);
+    expect(kpi).toMatch(/\| `retries_total` \| 1 \|/);
+    expect(kpi).toMatch(/\| `retry_success_rate` \| 0\.0% \| >= 80\.0% \| \*\*breach\*\* \|/);
+    expect(kpi).toContain('| 2025-11-14 | 1 | 1 | 0.0% | 1 |');
     const rollback = readFileSync(join(day, 'ROLLBACK_PROTOCOL.md'), 'utf8');
     expect(rollback).toContain('`{gh} workflow disable {workflow}`');
     expect(rollback).toContain('## Rollbacks on this date\n\nNone.\n');
+  });
+
+  it('log files come back in time order from the ledger, but one with a line the ledger does not know is kept as it is', async () => {
+    const { env, day } = await busyDay();
+    const log = join(day, 'logs', 'killswitch_log_20251114.log');
+    const line = readFileSync(log, 'utf8');
+    writeFileSync(log, line + 'a line written by hand\n');
+    const r = await ops(['report', '--date', '2025-11-14'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('ops: warning: 2025-11-14/logs/killswitch_log_20251114.log: kept as it is: it has lines the ledger does not know (written by an older ops)\n');
+    expect(readFileSync(log, 'utf8')).toBe(line + 'a line written by hand\n');
   });
 
   it('bad dates are exit 2 naming the flag; --from/--to covers a range', async () => {

@@ -51,7 +51,7 @@ export const killswitch: CommandGroup = {
     // The ledger is the record; the log file is a copy for the evidence folder. Failing to
     // write it must not hide that the killswitch did change.
     const { writeKillswitchLog } = await import('../../src/killswitch/report');
-    const logProblem = await writeKillswitchLog(ctx, outcome);
+    const logProblem = await writeKillswitchLog(ctx, db, outcome);
     let ticketProblem: string | null = null;
     if (outcome.action === 'engaged' && !outcome.replayed) {
       // An engagement is an incident: its audit ticket is written now, but an emergency stop

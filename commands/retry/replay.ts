@@ -55,7 +55,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
     const reportsDir = await ctx.reportsDir();
     const timeZone = await ctx.timezone();
     const pinned = Boolean(ctx.io.env.OPS_NOW);
-    const events: Parameters<typeof appendRetryLog>[2][number][] = [];
+    const events: Parameters<typeof appendRetryLog>[3][number][] = [];
     let interrupted = false;
     const onSigint = () => {
       interrupted = true;
@@ -80,7 +80,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
           events.push(ev);
           // As it happens: someone tailing the log sees a slow replay progress.
           try {
-            appendRetryLog(reportsDir, timeZone, [ev]);
+            appendRetryLog(db, reportsDir, timeZone, [ev]);
           } catch {
             // reported once below, by writeRetryEvidence
           }

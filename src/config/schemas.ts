@@ -65,6 +65,15 @@ const mainConfig = z.strictObject({
         .default([]),
     })
     .prefault({}),
+  /** What `ops kpi` and the health report hold the KPIs against; null: no target for that KPI. */
+  kpiTargets: z
+    .strictObject({
+      successRate: z.number().min(0).max(1).nullable().default(0.95),
+      p95DurationMs: positiveInt.nullable().default(900_000),
+      mttrMs: positiveInt.nullable().default(3_600_000),
+      retrySuccessRate: z.number().min(0).max(1).nullable().default(0.8),
+    })
+    .prefault({}),
 });
 
 /** The knobs of the backoff schedule (SPEC §2.1); a per-workflow override may set any of them. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Context } from '../cli/context';
 import type { Ledger } from '../ledger/open';
 import { style } from '../cli/style';
-import { appendLogLine, logFilePath } from '../evidence/layout';
+import { recordLogLines } from '../evidence/log-lines';
 import { killswitchLogLines } from './log-line';
 import { describeEngagement, scopeLabel } from './state';
 import { sweepExpired, type KillswitchOutcome } from './store';
@@ -31,16 +31,16 @@ function stopped(o: KillswitchOutcome): string {
   return `\n${held} queued retr${held === 1 ? 'y' : 'ies'} held${running ? `; ${running} re-run${running === 1 ? '' : 's'} already running will finish, none starts after this` : ''}`;
 }
 
-/** Appends the call's lines to the day's killswitch log; returns a problem to report, or null. */
-export async function writeKillswitchLog(ctx: Context, o: KillswitchOutcome): Promise<string | null> {
+/** Records the call's lines and appends them to the day's killswitch log; returns a problem to report, or null. */
+export async function writeKillswitchLog(ctx: Context, db: Ledger, o: KillswitchOutcome): Promise<string | null> {
   const lines = killswitchLogLines(o, ctx.role);
   if (!lines.length) return null;
-  const path = logFilePath(await ctx.reportsDir(), 'killswitch', ctx.now, await ctx.timezone());
   try {
-    appendLogLine(path, lines.join('\n'));
+    // Each line starts with the time it records.
+    recordLogLines(db, await ctx.reportsDir(), await ctx.timezone(), 'killswitch', lines.map((line) => ({ at: line.slice(0, line.indexOf(' ')), line })));
     return null;
   } catch (err) {
-    return `${path}: killswitch log not written (${(err as Error).message}); the ledger and audit log have the change`;
+    return `killswitch log not written (${(err as Error).message}); the ledger and audit log have the change`;
   }
 }
 

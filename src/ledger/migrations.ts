@@ -211,4 +211,40 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX retry_attempts_by_workflow ON retry_attempts (workflow, started_at);
     `,
   },
+  {
+    version: 5,
+    name: 'kpi indexes',
+    sql: `
+      -- ops kpi reads every run of its window: workflow, outcome and duration. The indexes
+      -- above hold neither workflow with outcome nor duration, so that was a table lookup per
+      -- run (1.5 s for a 1M-run window). This one holds them in GROUP BY order: the KPI
+      -- histogram is one covering scan with no sort (0.2 s for 1M runs).
+      CREATE INDEX runs_kpi ON run_attempts (workflow, status, conclusion, duration_ms, sort_at) WHERE is_latest = 1;
+      -- Runs that were re-run (a few % of runs), and their earlier attempts: whether and when
+      -- a run first failed (MTTR, failed runs) without scanning every run of the window or
+      -- a random lookup in the wide table (~13 µs each). Small, so nearly free on import.
+      CREATE INDEX reruns_by_time ON run_attempts (sort_at, workflow, conclusion, duration_ms) WHERE is_latest = 1 AND attempt > 1;
+      CREATE INDEX attempts_earlier ON run_attempts (run_id, attempt, conclusion, completed_at) WHERE is_latest = 0;
+    `,
+  },
+  {
+    version: 6,
+    name: 'report indexes and log lines',
+    sql: `
+      -- A date's runs (RUNS_SUMMARY.json, the audit summary) are those created on it: an
+      -- index range instead of a scan of every attempt (1 s → 0.1 s for a date of 15 000 runs
+      -- in a 140 000-run ledger).
+      CREATE INDEX runs_by_created ON run_attempts (created_at, run_id) WHERE is_latest = 1;
+
+      -- Every line of logs/<kind>_log_YYYYMMDD.log, recorded before it is appended to its
+      -- file: ops report writes the files again from here, byte for byte.
+      CREATE TABLE evidence_log_lines (
+        id   INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('detection', 'retry', 'notification', 'killswitch')),
+        at   TEXT NOT NULL,
+        line TEXT NOT NULL
+      );
+      CREATE INDEX log_lines_by_time ON evidence_log_lines (kind, at);
+    `,
+  },
 ];

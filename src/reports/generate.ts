@@ -9,6 +9,7 @@ import { writeTickets } from '../tickets/write';
 import { auditSummaryMarkdown } from './audit-summary';
 import { dateFacts } from './date-facts';
 import { rollbackProtocolMarkdown } from './rollback-protocol';
+import { rewriteLogFiles } from '../evidence/log-lines';
 
 export interface ReportFile {
   /** Relative to the reports root. */
@@ -20,6 +21,8 @@ export interface ReportFile {
 export interface DateReport {
   date: string;
   files: ReportFile[];
+  /** Log files left as they are: they hold lines the ledger does not know. */
+  kept: string[];
 }
 
 /** Extra generated documents (the KPI page) plug in here: date → Markdown. */
@@ -34,6 +37,7 @@ export type DocumentWriter = (date: string) => { name: string; content: string }
 export function generateDateReport(db: Ledger, reportsDir: string, date: string, timeZone: string, config: MainConfig, extra: readonly DocumentWriter[] = []): DateReport {
   const folder = join(reportsDir, date);
   const written = new Set<string>();
+  const kept: string[] = [];
   const touched = new Set(['RUNS_SUMMARY.json', 'AUTO_RETRY_MANIFEST.json', '_evidence_index.md'].map((n) => join(folder, n)));
   const note = (abs: string[]) => abs.forEach((p) => written.add(p));
   const put = (name: string, content: string) => {
@@ -59,9 +63,14 @@ export function generateDateReport(db: Ledger, reportsDir: string, date: string,
     if (doc) put(doc.name, doc.content);
   }
   put('ROLLBACK_PROTOCOL.md', rollbackProtocolMarkdown(date, config.rollback, []));
+  for (const log of rewriteLogFiles(db, reportsDir, date, timeZone)) {
+    touched.add(log.path);
+    if (log.written) written.add(log.path);
+    if (log.kept) kept.push(log.path.slice(reportsDir.length + 1));
+  }
   // Last: the index lists every file written above.
   note(writeEvidenceIndex(reportsDir, summary));
 
   const files = [...new Set([...touched, ...written])].sort().map((abs) => ({ path: abs.slice(reportsDir.length + 1), written: written.has(abs) }));
-  return { date, files };
+  return { date, files, kept };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { writeFileIfChanged } from '../evidence/atomic';
-import { appendLogLine, logFilePath } from '../evidence/layout';
+import { recordLogLines } from '../evidence/log-lines';
 import { writeDateSummaries } from '../evidence/summary';
 import type { Ledger } from '../ledger/open';
 import { zonedDate, zonedDayBounds } from '../time/zone';
@@ -38,13 +38,9 @@ export function retryLogLine(ev: RetryLogEvent): string {
   return parts.join(' ');
 }
 
-export function appendRetryLog(reportsDir: string, timeZone: string, events: readonly RetryLogEvent[]): void {
-  const byPath = new Map<string, string[]>();
-  for (const ev of events) {
-    const path = logFilePath(reportsDir, 'retry', Date.parse(ev.at), timeZone);
-    byPath.set(path, [...(byPath.get(path) ?? []), retryLogLine(ev)]);
-  }
-  for (const [path, lines] of byPath) appendLogLine(path, lines.join('\n'));
+/** Records the events' lines in the ledger and appends them to the day's retry log. */
+export function appendRetryLog(db: Ledger, reportsDir: string, timeZone: string, events: readonly RetryLogEvent[]): void {
+  recordLogLines(db, reportsDir, timeZone, 'retry', events.map((ev) => ({ at: ev.at, line: retryLogLine(ev) })));
 }
 
 export interface RetryManifest {

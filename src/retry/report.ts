@@ -14,7 +14,7 @@ export async function writeRetryEvidence(ctx: Context, db: Ledger, events: reado
   const reportsDir = await ctx.reportsDir();
   const timeZone = await ctx.timezone();
   try {
-    if (!opts.alreadyLogged) appendRetryLog(reportsDir, timeZone, events);
+    if (!opts.alreadyLogged) appendRetryLog(db, reportsDir, timeZone, events);
     const moments = events.flatMap((ev) => [ev.at, ev.attempt?.started_at ?? ev.entry.created_at]);
     await withWorkspaceLock(ctx.workspace, 30_000, async () => writeRetryManifests(db, reportsDir, timeZone, moments));
     return null;
