@@ -19,6 +19,10 @@ import auditTicket from './audit/ticket';
 import auditList from './audit/list';
 import kpi from './kpi';
 import report from './report';
+import snapshotCreate from './snapshot/create';
+import snapshotList from './snapshot/list';
+import snapshotShow from './snapshot/show';
+import rollback from './rollback';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
@@ -34,5 +38,7 @@ export const registry: Registry = [
   kpi,
   { command: 'audit <command>', describe: 'The tamper-evident audit log, and audit tickets of incidents', commands: [auditLog, auditVerify, auditTicket, auditList] },
   report,
+  { command: 'snapshot <command>', describe: 'Record and inspect the tracked state files to roll back to', commands: [snapshotCreate, snapshotList, snapshotShow] },
+  rollback,
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
 ];

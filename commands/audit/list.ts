@@ -15,7 +15,7 @@ export default defineCommand<{ run?: string }>({
       columns: (s) => [
         { header: 'TICKET', value: (t) => t.ticket },
         { header: 'RISK', value: (t) => t.risk, paint: (c, t) => (t.risk === 'high' ? s.red(c) : t.risk === 'medium' ? s.yellow(c) : c) },
-        { header: 'KIND', value: (t) => (t.kind === 'retry_failure' ? 'retry failed' : 'killswitch') },
+        { header: 'KIND', value: (t) => (t.kind === 'retry_failure' ? 'retry failed' : t.kind) },
         { header: 'HTTP', value: (t) => (t.http_status === null ? '-' : String(t.http_status)), align: 'right' },
         { header: 'CLASS', value: (t) => t.class ?? '-' },
         { header: 'RUN', value: (t) => t.run?.run_id ?? '-' },

@@ -247,4 +247,52 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX log_lines_by_time ON evidence_log_lines (kind, at);
     `,
   },
+  {
+    version: 7,
+    name: 'snapshots and sagas',
+    sql: `
+      -- SPEC §1.4: what the tracked state files held at a moment. Contents live in the
+      -- content-addressed store .ops/objects/<sha256>; the ledger keeps which file had which.
+      CREATE TABLE snapshots (
+        id         INTEGER PRIMARY KEY,
+        label      TEXT,
+        actor      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        audit_seq  INTEGER NOT NULL REFERENCES audit_events (seq)
+      );
+      CREATE TABLE snapshot_files (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots (id),
+        path        TEXT    NOT NULL,  -- relative to the workspace, with /
+        sha256      TEXT    NOT NULL,
+        bytes       INTEGER NOT NULL,
+        PRIMARY KEY (snapshot_id, path)
+      ) WITHOUT ROWID;
+
+      -- SPEC §6: a saga and its steps, each step's state committed before and after it runs,
+      -- so a saga cut short is finished or compensated by the next start.
+      CREATE TABLE sagas (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('running', 'compensating', 'completed', 'compensated', 'failed')),
+        actor       TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        subject     TEXT,             -- what it acts on (rollback: the snapshot id)
+        error       TEXT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE TABLE saga_steps (
+        saga_id     INTEGER NOT NULL REFERENCES sagas (id),
+        idx         INTEGER NOT NULL,
+        name        TEXT    NOT NULL,
+        params      TEXT    NOT NULL, -- JSON: what the step acts on
+        state       TEXT    NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'compensating', 'compensated', 'skipped')),
+        memo        TEXT,             -- JSON the action leaves for its compensation (e.g. backups)
+        error       TEXT,
+        started_at  TEXT,
+        finished_at TEXT,
+        PRIMARY KEY (saga_id, idx)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

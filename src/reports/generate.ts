@@ -8,7 +8,7 @@ import { writeRetryManifest } from '../retry/evidence';
 import { writeTickets } from '../tickets/write';
 import { auditSummaryMarkdown } from './audit-summary';
 import { dateFacts } from './date-facts';
-import { rollbackProtocolMarkdown } from './rollback-protocol';
+import { rollbackProtocolMarkdown, rollbacksOf } from './rollback-protocol';
 import { rewriteLogFiles } from '../evidence/log-lines';
 
 export interface ReportFile {
@@ -62,7 +62,7 @@ export function generateDateReport(db: Ledger, reportsDir: string, date: string,
     const doc = w(date);
     if (doc) put(doc.name, doc.content);
   }
-  put('ROLLBACK_PROTOCOL.md', rollbackProtocolMarkdown(date, config.rollback, []));
+  put('ROLLBACK_PROTOCOL.md', rollbackProtocolMarkdown(date, config.rollback, rollbacksOf(db, date, timeZone)));
   for (const log of rewriteLogFiles(db, reportsDir, date, timeZone)) {
     touched.add(log.path);
     if (log.written) written.add(log.path);

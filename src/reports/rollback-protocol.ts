@@ -1,4 +1,7 @@
 import type { MainConfig } from '../config/schemas';
+import type { Ledger } from '../ledger/open';
+import { listSagas } from '../saga/runner';
+import { zonedDayBounds } from '../time/zone';
 import { mdTable } from './markdown';
 
 export interface RollbackRecord {
@@ -27,4 +30,12 @@ export function rollbackProtocolMarkdown(date: string, rollback: MainConfig['rol
   md += `## Rollbacks on this date\n\n`;
   md += history.length ? mdTable(['at (UTC)', 'snapshot', 'actor', 'reason', 'outcome'], history.map((h) => [h.at, h.snapshot, h.actor, h.reason, h.outcome])) : 'None.\n';
   return md;
+}
+
+/** The rollbacks started on a date, oldest first, as the protocol lists them. */
+export function rollbacksOf(db: Ledger, date: string, timeZone: string): RollbackRecord[] {
+  const [from, to] = zonedDayBounds(date, timeZone);
+  return listSagas(db, 'rollback')
+    .filter((s) => s.started_at >= from && s.started_at < to)
+    .map((s) => ({ at: s.started_at, snapshot: `#${s.subject}`, actor: s.actor, reason: s.reason, outcome: s.error ? `${s.state}: ${s.error}` : s.state }));
 }

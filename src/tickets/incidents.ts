@@ -3,6 +3,7 @@ import { prepared } from '../ledger/statements';
 import { getEntry, toAttempt, type RetryAttempt } from '../retry/queue';
 import type { Classification, RiskLevel } from '../runs/types';
 import type { Engagement } from '../killswitch/state';
+import { getSaga } from '../saga/runner';
 
 /**
  * Incidents (SPEC §5.3): what an audit ticket is written for. Each is an audit event, so
@@ -11,7 +12,7 @@ import type { Engagement } from '../killswitch/state';
  * (`killswitch.engage`). Read from the ledger; everything else in the ticket is derived.
  */
 
-export type IncidentKind = 'retry_failure' | 'killswitch';
+export type IncidentKind = 'retry_failure' | 'killswitch' | 'rollback';
 
 export interface TimelineEntry {
   at: string;
@@ -35,6 +36,7 @@ export interface Incident {
   run: { run_id: string; attempt: number; workflow: string; repository: string; url: string | null } | null;
   retry: { entry_id: number; attempts: number; max_attempts: number; origin: string; reason: string | null; why: string | null } | null;
   killswitch: { id: number; scope: string; reason: string; expires_at: string | null; released_at: string | null; released_by: string | null; release_reason: string | null } | null;
+  rollback: { id: number; snapshot: string | null; state: string; reason: string; error: string | null } | null;
   classification: Classification | null;
   /** What the sanitizer masked in the run's evidence: a secret was exposed in its logs. */
   secrets_masked: { rule: string; count: number }[];
@@ -51,7 +53,7 @@ interface AuditRow {
   target_id: string | null;
 }
 
-const INCIDENT_EVENTS = `'retry.failed', 'killswitch.engage'`;
+const INCIDENT_EVENTS = `'retry.failed', 'killswitch.engage', 'rollback.complete', 'rollback.compensated', 'rollback.failed'`;
 
 /** Every incident, oldest first; only those of one run with `runId`. */
 export function listIncidents(db: Ledger, runId?: string): Incident[] {
@@ -60,7 +62,9 @@ export function listIncidents(db: Ledger, runId?: string): Incident[] {
       ? prepared(db, `SELECT seq, ts, actor, event, run_id, target_id FROM audit_events WHERE event IN (${INCIDENT_EVENTS}) ORDER BY seq`).all()
       : prepared(db, `SELECT seq, ts, actor, event, run_id, target_id FROM audit_events WHERE event IN (${INCIDENT_EVENTS}) AND run_id = ? ORDER BY seq`).all(runId)
   ) as AuditRow[];
-  return rows.map((r) => (r.event === 'retry.failed' ? retryFailure(db, r) : killswitchIncident(db, r))).filter((i): i is Incident => i !== null);
+  return rows
+    .map((r) => (r.event === 'retry.failed' ? retryFailure(db, r) : r.event === 'killswitch.engage' ? killswitchIncident(db, r) : rollbackIncident(db, r)))
+    .filter((i): i is Incident => i !== null);
 }
 
 function retryFailure(db: Ledger, a: AuditRow): Incident | null {
@@ -84,6 +88,7 @@ function retryFailure(db: Ledger, a: AuditRow): Incident | null {
     at: a.ts,
     actor: a.actor,
     run: { run_id: e.run_id, attempt: e.run_attempt, workflow: e.workflow, repository: e.repository, url: run?.url ?? null },
+    rollback: null,
     retry: { entry_id: e.id, attempts: attempts.length, max_attempts: e.max_attempts, origin: e.origin, reason: e.reason, why },
     killswitch: null,
     classification: last?.classification ?? e.classification,
@@ -123,7 +128,32 @@ function killswitchIncident(db: Ledger, a: AuditRow): Incident | null {
     actor: a.actor,
     run: null,
     retry: null,
+    rollback: null,
     killswitch: { id: k.id, scope: k.scope, reason: k.reason, expires_at: k.expires_at, released_at: k.released_at, released_by: k.released_by, release_reason: k.release_reason },
+    classification: null,
+    secrets_masked: [],
+    evidence: [],
+    timeline: sortTimeline(timeline),
+  };
+}
+
+function rollbackIncident(db: Ledger, a: AuditRow): Incident | null {
+  const saga = getSaga(db, Number(a.target_id));
+  if (!saga) return null;
+  const timeline: TimelineEntry[] = [{ at: saga.started_at, event: 'rollback.start', detail: `${saga.actor} rolled back to snapshot #${saga.subject}: ${saga.reason}` }];
+  for (const s of saga.steps) {
+    if (s.started_at) timeline.push({ at: s.started_at, event: `step ${s.idx + 1}`, detail: `${s.name} ${JSON.stringify(s.params).slice(0, 200)}: ${s.state}${s.error ? ` (${s.error})` : ''}` });
+  }
+  timeline.push({ at: a.ts, event: a.event, detail: saga.error ?? 'every step done and verified' });
+  return {
+    kind: 'rollback',
+    audit_seq: a.seq,
+    at: a.ts,
+    actor: saga.actor,
+    run: null,
+    retry: null,
+    killswitch: null,
+    rollback: { id: saga.id, snapshot: saga.subject, state: saga.state, reason: saga.reason, error: saga.error },
     classification: null,
     secrets_masked: [],
     evidence: [],

@@ -26,6 +26,7 @@ export interface Ticket {
   run: Incident['run'];
   retry: Incident['retry'];
   killswitch: Incident['killswitch'];
+  rollback: Incident['rollback'];
   secrets_masked: Incident['secrets_masked'];
   /** Links relative to the ticket's own folder, so they resolve on disk and on GitHub. */
   evidence: (Incident['evidence'][number] & { link: string })[];
@@ -59,7 +60,7 @@ function ticketOf(i: Incident, name: string, date: string): Ticket {
   const c = i.classification;
   const exposed = i.secrets_masked.length > 0;
   // §5.3: a secret that reached a log is high risk whatever else failed.
-  const risk: RiskLevel = i.kind === 'killswitch' || exposed ? 'high' : (c?.risk ?? 'low');
+  const risk: RiskLevel = i.kind === 'killswitch' || exposed || i.rollback?.state === 'failed' ? 'high' : i.kind === 'rollback' ? 'medium' : (c?.risk ?? 'low');
   const rotate = exposed ? `rotate the credentials the sanitizer masked in this run's logs (${i.secrets_masked.map((m) => m.rule).join(', ')}); then ` : '';
   const base = {
     ticket: name,
@@ -73,6 +74,7 @@ function ticketOf(i: Incident, name: string, date: string): Ticket {
     run: i.run,
     retry: i.retry,
     killswitch: i.killswitch,
+    rollback: i.rollback,
     secrets_masked: i.secrets_masked,
     evidence: i.evidence.map((e) => ({ ...e, link: `../../${e.path}` })),
     timeline: i.timeline,
@@ -86,6 +88,22 @@ function ticketOf(i: Incident, name: string, date: string): Ticket {
       class: null,
       cause: k.reason,
       recommended_action: KILLSWITCH_ACTION,
+    };
+  }
+  if (i.kind === 'rollback') {
+    const rb = i.rollback!;
+    return {
+      ...base,
+      title: `Rollback #${rb.id} to snapshot #${rb.snapshot} by ${i.actor}: ${rb.state}`,
+      http_status: null,
+      class: null,
+      cause: rb.reason,
+      recommended_action:
+        rb.state === 'completed'
+          ? 'find what made the rollback necessary; re-enable the stopped workflows (the enable command) once the cause is fixed'
+          : rb.state === 'compensated'
+            ? 'the rollback was undone step by step: nothing changed; fix the failing step (see the timeline) and roll back again'
+            : 'a compensation failed: the workspace may be half-restored; compare with `ops snapshot show` and repair by hand',
     };
   }
   const r = i.run!;
@@ -115,6 +133,7 @@ export function ticketJson(t: Ticket): string {
     run: t.run,
     retry: t.retry,
     killswitch: t.killswitch,
+    rollback: t.rollback,
     secrets_masked: t.secrets_masked,
     evidence: t.evidence,
     timeline: t.timeline,
@@ -132,7 +151,7 @@ export function ticketMarkdown(t: Ticket): string {
     if (v !== null && v !== undefined && v !== '') md += `| ${k} | ${cell(String(v))} |\n`;
   };
   row('opened', t.opened_at);
-  row('kind', t.kind === 'retry_failure' ? 'final retry failure' : 'killswitch engagement');
+  row('kind', t.kind === 'retry_failure' ? 'final retry failure' : t.kind === 'killswitch' ? 'killswitch engagement' : 'rollback');
   row('risk', `**${t.risk}**`);
   row('HTTP status', t.http_status);
   row('class', t.class);

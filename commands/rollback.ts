@@ -1,0 +1,94 @@
+import { defineCommand } from '../src/cli/command';
+import { Exit, OpsError, usageError } from '../src/cli/errors';
+import { printJson } from '../src/cli/output';
+import { positiveInt, requireReason } from '../src/cli/parse';
+import { checkTrackedPaths } from './snapshot/shared';
+
+export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolean; reason?: string }>({
+  command: 'rollback',
+  describe: 'Restore a snapshot as a saga: stop the changed workflows, restore the files, verify; undone in reverse if a step fails',
+  builder: (y) =>
+    y
+      .options({
+        to: { type: 'string', describe: 'Snapshot id (default: the latest)' },
+        reason: { type: 'string', describe: 'Why (required): recorded with your name in the audit log' },
+        'dry-run': { type: 'boolean', describe: 'Print the plan and the diff; change nothing' },
+        resume: { type: 'boolean', describe: 'Finish (or undo) a rollback that was cut short' },
+      })
+      .example('$0 rollback --dry-run --reason "bad release"', '')
+      .example('$0 rollback --to 3 --reason "deploys corrupting prod DB"', '') as never,
+  async run(args, ctx) {
+    const config = await ctx.config('config.json');
+    const paths = checkTrackedPaths(config.rollback.trackedPaths);
+    const gh = ctx.io.env.OPS_GH || config.gh;
+    const db = await ctx.ledger();
+    const { getSnapshot, latestSnapshotId, diffSnapshot } = await import('../src/rollback/snapshot');
+    const { planRollback, rollbackSteps } = await import('../src/rollback/rollback');
+    const { createSaga, runSaga, unfinishedSagas } = await import('../src/saga/runner');
+    const { withWorkspaceLock } = await import('../src/evidence/atomic');
+    const { toIso } = await import('../src/time/clock');
+    const pinned = Boolean(ctx.io.env.OPS_NOW);
+    const sagaCtx = {
+      db,
+      now: () => (pinned ? ctx.nowIso : toIso(Date.now())),
+      actor: { name: ctx.actor, role: ctx.role },
+      steps: rollbackSteps({ workspace: ctx.workspace, config, gh, env: ctx.io.env }),
+    };
+
+    if (args.resume) {
+      const results = await withWorkspaceLock(ctx.workspace, 30_000, async () => {
+        const out = [];
+        for (const id of unfinishedSagas(db, 'rollback')) out.push(await runSaga(sagaCtx, id));
+        return out;
+      });
+      return finish(results);
+    }
+
+    const reason = requireReason(args.reason);
+    const id = args.to === undefined ? latestSnapshotId(db) : positiveInt('--to', args.to);
+    if (id === undefined || id === null) throw usageError('--to', 'no snapshot to roll back to (ops snapshot create)');
+    const snap = getSnapshot(db, id);
+    if (!snap) throw usageError('--to', `no snapshot ${id} (see ops snapshot list)`);
+    const diff = diffSnapshot(ctx.workspace, paths, snap);
+    const plan = planRollback(snap, diff, config, gh);
+
+    if (args['dry-run']) {
+      if (ctx.json) return printJson(ctx.io, { dry_run: true, snapshot: snap.id, diff: diff.filter((d) => d.change !== 'same').map((d) => ({ path: d.path, change: d.change })), steps: plan.map((s) => ({ name: s.name, params: s.params, describe: s.describe })) });
+      let out = `rollback to snapshot #${snap.id}${snap.label ? ` (${snap.label})` : ''} — dry run, nothing is changed\n\nchanges:\n`;
+      const changed = diff.filter((d) => d.change !== 'same');
+      out += changed.length ? changed.map((d) => `  ${d.change === 'added' ? 'remove ' : d.change === 'missing' ? 'restore' : 'revert '} ${d.path}\n`).join('') : '  none: the tracked files match the snapshot\n';
+      out += '\nsteps:\n' + plan.map((s, i) => `  ${i + 1}. ${s.describe}\n`).join('');
+      ctx.io.stdout.write(out);
+      return;
+    }
+
+    const result = await withWorkspaceLock(ctx.workspace, 30_000, async () => {
+      const open = unfinishedSagas(db, 'rollback');
+      if (open.length) throw usageError('rollback', `rollback #${open[0]} was cut short: run ops rollback --resume first`);
+      const sagaId = createSaga(db, { kind: 'rollback', reason, subject: String(snap.id), steps: plan.map((s) => ({ name: s.name, params: s.params })), now: sagaCtx.now(), actor: sagaCtx.actor });
+      return runSaga(sagaCtx, sagaId);
+    });
+    return finish([result]);
+
+    async function finish(results: Awaited<ReturnType<typeof runSaga>>[]) {
+      const { ticketNow } = await import('../src/tickets/auto');
+      const ids = new Set(results.map((r) => r.id));
+      const { problem } = results.length ? await ticketNow(ctx, db, (t) => t.rollback !== null && ids.has(t.rollback.id)) : { problem: null };
+      if (ctx.json) printJson(ctx.io, results);
+      else if (!results.length) ctx.io.stdout.write('no rollback to resume\n');
+      else {
+        for (const r of results) {
+          const head = `rollback #${r.id} to snapshot #${r.subject}`;
+          ctx.io.stdout.write(
+            r.state === 'completed'
+              ? `${head}: completed: ${r.steps.map((s) => s.name).join(', ')}\n`
+              : `${head}: ${r.state.toUpperCase()}: ${r.error}\n` + r.steps.map((s) => `  ${s.idx + 1}. ${s.name} ${JSON.stringify(s.params)}: ${s.state}${s.error ? ` (${s.error})` : ''}\n`).join(''),
+          );
+        }
+      }
+      if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+      const bad = results.find((r) => r.state !== 'completed');
+      if (bad) throw new OpsError(Exit.failed, `rollback #${bad.id}`, bad.state === 'failed' ? `${bad.error}; the tree may be half-restored: see ops audit list and the ticket` : `${bad.error}; every step was undone`);
+    }
+  },
+});
