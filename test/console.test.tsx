@@ -303,6 +303,12 @@ describe('ops-console retry queue line', () => {
     await vi.waitFor(() => expect(lastFrame()).toContain('retries: 1 pending  next in 1m00s  1 held by killswitch  0 failed'));
   });
 
+  it('shows the latest rollback and its outcome beside the queue', () => {
+    const { db } = ledgerWith(sampleRuns());
+    db.prepare(`INSERT INTO sagas (kind, state, actor, reason, subject, started_at) VALUES ('rollback', 'completed', 'alice', 'bad release', '3', ?)`).run(minutesAgo(5));
+    expect(lines(mount(ledgerSource(db)).lastFrame())[1]).toBe('retries: 0 pending  0 failed  rollback #1 completed 5m00s ago');
+  });
+
   it('an old ledger without a retry queue shows a dash, not an error', () => {
     const source: ConsoleSource = { ...ledgerSource(ledgerWith(sampleRuns()).db), retryQueue: () => null };
     expect(lines(mount(source).lastFrame())[1]).toBe('retries: -');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAKE_GH, OPS_BIN, ops, tempDir } from './helpers';
@@ -121,6 +121,31 @@ describe('ops rollback', () => {
     expect(await ops(['rollback', '--to', '7', '--reason', 'x'], { env })).toMatchObject({ code: 2, stderr: 'ops: --to: no snapshot 7 (see ops snapshot list)\n' });
     writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ rollback: { trackedPaths: ['../secrets/*'] } }));
     expect(await ops(['rollback', '--reason', 'x'], { env })).toMatchObject({ code: 2, stderr: 'ops: .ops/config.json: rollback.trackedPaths: "../secrets/*" reaches outside the workspace (absolute or ..)\n' });
+  });
+
+  it('removes the configured secrets when asked; a later failure cannot bring them back and says so (failed, exit 1)', async () => {
+    const { ws, env, read } = workspace({ 'workflow disable': { '*': [{ exit: 0 }] } });
+    await ops(['snapshot', 'create'], { env });
+    writeFileSync(join(ws, WF, 'ci.yml'), 'edited\n');
+    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ rollback: { removeSecrets: true, secrets: ['NPM_TOKEN'] } }));
+    const dry = await ops(['rollback', '--dry-run', '--reason', 'leak'], { env });
+    expect(dry.stdout).toContain(`remove secret NPM_TOKEN: ${FAKE_GH} secret delete NPM_TOKEN (cannot be undone: its value is gone)`);
+    // config.json was not in the snapshot: the rollback removes it too (and verifies it is gone).
+    const r = await ops(['rollback', '--reason', 'token leaked in logs'], { env });
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(ws, 'gh.log'), 'utf8')).toContain('secret delete NPM_TOKEN');
+    expect(read('ci.yml')).toBe('name: ci.yml\non: push\n');
+    expect(existsSync(join(ws, '.ops', 'config.json'))).toBe(false);
+
+    // Again, with the restore failing after the secret is gone: nothing can bring it back.
+    await ops(['snapshot', 'create'], { env });
+    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ rollback: { removeSecrets: true, secrets: ['NPM_TOKEN'] } }));
+    rmSync(join(ws, WF, 'nightly.yml'));
+    mkdirSync(join(ws, WF, 'nightly.yml')); // a folder where the file must be restored
+    const failed = await ops(['rollback', '--reason', 'again'], { env });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^ops: rollback #2: compensation of step \d \(remove_secret\) failed: secret NPM_TOKEN was deleted and cannot be restored by ops: set it again \(gh secret set\); the tree may be half-restored/);
+    expect(JSON.parse((await ops(['audit', 'list', '--json'], { env })).stdout).at(-1)).toMatchObject({ kind: 'rollback', risk: 'high', rollback: { state: 'failed' } });
   });
 
   it('is allowed while the killswitch is engaged', async () => {

@@ -109,7 +109,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size }: App
     <Box flexDirection="column" width={columns} height={height}>
       <KillswitchBanner lines={banner} width={columns} color={color} />
       <Header workspace={workspace} counts={counts} width={columns} color={color} />
-      <RetryQueueLine queue={retry.queue} now={now} width={columns} color={color} />
+      <RetryQueueLine queue={retry.queue} rollback={retry.rollback} now={now} width={columns} color={color} />
       <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
       <Footer position={total === 0 ? -1 : cursor} total={total} error={error} width={columns} color={color} />
     </Box>

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { QueueSummary } from '../src/retry/queue';
 import { formatDuration } from '../src/runs/format';
 import { dim, tonePaint, warn } from './theme';
+import type { LatestRollback } from './source';
 import { fitPieces, Pieces, type Piece } from './Pieces';
 
 /** "next in 12s", "2 due": when the queue acts next, from the console's clock. */
@@ -12,7 +13,13 @@ function nextText(q: QueueSummary, now: number): string | null {
   return `next in ${formatDuration(s * 1000)}`;
 }
 
-export function retryPieces(q: QueueSummary, now: number, color: boolean): Piece[] {
+function rollbackPiece(r: LatestRollback, now: number, color: boolean): Piece {
+  const ago = formatDuration(Math.max(0, Math.round((now - Date.parse(r.started_at)) / 1000)) * 1000);
+  const paint = r.state === 'completed' ? tonePaint('good', color) : r.state === 'running' || r.state === 'compensating' ? tonePaint('active', color) : tonePaint('bad', color);
+  return { text: `rollback #${r.id} ${r.state} ${ago} ago`, paint, keep: 6 };
+}
+
+export function retryPieces(q: QueueSummary, now: number, color: boolean, rollback: LatestRollback | null = null): Piece[] {
   const b = q.by_state;
   const next = nextText(q, now);
   const pieces: Piece[] = [
@@ -24,24 +31,26 @@ export function retryPieces(q: QueueSummary, now: number, color: boolean): Piece
     { text: `${b.completed} recovered`, paint: tonePaint('good', color), keep: 3 },
     { text: `${b.cancelled} cancelled`, paint: tonePaint('muted', color), keep: 1 },
   ];
+  if (rollback) pieces.push(rollbackPiece(rollback, now, color));
   // Zeros say nothing, except that nothing failed.
   return pieces.filter((p) => p.keep >= 8 || !/^0 /.test(p.text));
 }
 
 export interface RetryQueueLineProps {
   queue: QueueSummary | null;
+  rollback?: LatestRollback | null;
   now: number;
   width: number;
   color: boolean;
 }
 
-/** One line under the header: the retry queue at a glance. */
-export function RetryQueueLine({ queue, now, width, color }: RetryQueueLineProps) {
+/** One line under the header: the retry queue at a glance, and the latest rollback. */
+export function RetryQueueLine({ queue, rollback = null, now, width, color }: RetryQueueLineProps) {
   if (!queue) return <Text {...dim(color)}>retries: -</Text>;
   return (
     <Box width={width}>
       <Text wrap="truncate-end">
-        <Pieces pieces={fitPieces(retryPieces(queue, now, color), width)} />
+        <Pieces pieces={fitPieces(retryPieces(queue, now, color, rollback), width)} />
       </Text>
     </Box>
   );

@@ -2,6 +2,14 @@ import type { Engagement } from '../src/killswitch/state';
 import type { Run } from '../src/runs/types';
 import type { QueueSummary } from '../src/retry/queue';
 
+export interface LatestRollback {
+  id: number;
+  state: string;
+  snapshot: string | null;
+  actor: string;
+  started_at: string;
+}
+
 /** Runs of a time window, by outcome: the header's "last 24 h" line. */
 export interface RunTally {
   total: number;
@@ -35,6 +43,8 @@ export interface ConsoleSource {
   activeKillswitch(nowIso: string): Engagement[];
   /** The retry queue by state, with the due count and the next due time; null for a ledger without one. */
   retryQueue(now: number): QueueSummary | null;
+  /** The latest rollback (SPEC §7 shows it beside the queue); null when none, or an older ledger. */
+  latestRollback(): LatestRollback | null;
   /** Changes whenever another process has committed: polled to decide whether to re-query. */
   dataVersion(): number;
 }

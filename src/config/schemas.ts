@@ -49,6 +49,9 @@ const mainConfig = z.strictObject({
       disableCommand: commandTemplate.default(['{gh}', 'workflow', 'disable', '{workflow}']),
       enableCommand: commandTemplate.default(['{gh}', 'workflow', 'enable', '{workflow}']),
       removeSecrets: z.boolean().default(false),
+      /** With removeSecrets: the repository secrets a rollback deletes (a leaked credential), and how. */
+      secrets: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/i, 'a secret name: letters, digits and _')).default([]),
+      removeSecretCommand: commandTemplate.default(['{gh}', 'secret', 'delete', '{secret}']),
     })
     .prefault({}),
   notifications: z

@@ -5,7 +5,7 @@ import { countAllRuns, countRuns, listRuns } from '../ledger/runs';
 import { queueSummary } from '../retry/queue';
 import { toIso } from '../time/clock';
 import { failedConclusions } from '../runs/types';
-import type { ConsoleSource, RunTally } from '../../views/source';
+import type { ConsoleSource, LatestRollback, RunTally } from '../../views/source';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -32,6 +32,8 @@ export function ledgerSource(db: Ledger): ConsoleSource {
   let activeKillswitch: Database.Statement<{ now: string; global: string }, Engagement> | null = null;
   const retryTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'retry_queue'`).pluck();
   let hasRetryQueue = false;
+  const sagaTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sagas'`).pluck();
+  let hasSagas = false;
   return {
     latestRuns: (limit, offset) => listRuns(db, { limit, offset }),
     totalRuns: () => countAllRuns(db),
@@ -53,6 +55,11 @@ export function ledgerSource(db: Ledger): ConsoleSource {
       // Looked up until it exists: an older ledger gets the table when a newer ops migrates it.
       if (!hasRetryQueue) hasRetryQueue = retryTable.get() !== undefined;
       return hasRetryQueue ? queueSummary(db, now) : null;
+    },
+    latestRollback: () => {
+      if (!hasSagas) hasSagas = sagaTable.get() !== undefined;
+      if (!hasSagas) return null;
+      return (db.prepare(`SELECT id, state, subject AS snapshot, actor, started_at FROM sagas WHERE kind = 'rollback' ORDER BY id DESC LIMIT 1`).get() as LatestRollback | undefined) ?? null;
     },
     dataVersion: () => dataVersion.get() as number,
   };

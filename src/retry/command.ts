@@ -12,10 +12,12 @@ export interface TemplateValues {
   attempt: number;
   /** The failed run attempt the entry retries. */
   run_attempt: number;
+  /** Rollback: the repository secret to delete. */
+  secret?: string;
 }
 
 const PLACEHOLDER = /\{([a-z_]+)\}/g;
-const KNOWN = new Set<string>(['gh', 'run_id', 'repository', 'workflow', 'attempt', 'run_attempt']);
+const KNOWN = new Set<string>(['gh', 'run_id', 'repository', 'workflow', 'attempt', 'run_attempt', 'secret']);
 
 /** The first placeholder ops does not know, or null: config validation names it. */
 export function unknownPlaceholder(template: readonly string[]): string | null {
@@ -26,5 +28,5 @@ export function unknownPlaceholder(template: readonly string[]): string | null {
 export const knownPlaceholders = () => [...KNOWN].map((k) => `{${k}}`).join(', ');
 
 export function expandTemplate(template: readonly string[], values: TemplateValues): string[] {
-  return template.map((arg) => arg.replace(PLACEHOLDER, (whole, name: string) => (KNOWN.has(name) ? String(values[name as keyof TemplateValues]) : whole)));
+  return template.map((arg) => arg.replace(PLACEHOLDER, (whole, name: string) => (KNOWN.has(name) ? String(values[name as keyof TemplateValues] ?? '') : whole)));
 }

@@ -14,7 +14,7 @@ import { describe, readObject, storeObject, type FileChange, type Snapshot } fro
  */
 
 export interface PlannedStep {
-  name: 'disable_workflow' | 'restore_files' | 'verify';
+  name: 'disable_workflow' | 'remove_secret' | 'restore_files' | 'verify';
   params: Record<string, unknown>;
   /** What the step runs, for --dry-run. */
   describe: string;
@@ -36,6 +36,12 @@ export function planRollback(snap: Snapshot, diff: readonly FileChange[], config
     params: { workflow },
     describe: `stop workflow ${workflow}: ${workflowCommand(config.rollback.disableCommand, gh, workflow).join(' ')} (undo: ${workflowCommand(config.rollback.enableCommand, gh, workflow).join(' ')})`,
   }));
+  if (config.rollback.removeSecrets) {
+    for (const secret of config.rollback.secrets) {
+      const argv = expandTemplate(config.rollback.removeSecretCommand, { gh, secret, workflow: '', run_id: '', repository: '', attempt: 0, run_attempt: 0 });
+      steps.push({ name: 'remove_secret', params: { secret }, describe: `remove secret ${secret}: ${argv.join(' ')} (cannot be undone: its value is gone)` });
+    }
+  }
   steps.push({
     name: 'restore_files',
     params: { snapshot_id: snap.id, files: restores },
@@ -66,6 +72,16 @@ export function rollbackSteps(e: RollbackEnv): (name: string) => StepImpl {
     disable_workflow: {
       action: async (p) => run(workflowCommand(e.config.rollback.disableCommand, e.gh, (p as { workflow: string }).workflow)),
       compensate: async (p) => run(workflowCommand(e.config.rollback.enableCommand, e.gh, (p as { workflow: string }).workflow)),
+    },
+    remove_secret: {
+      action: async (p) => {
+        const secret = (p as { secret: string }).secret;
+        await run(expandTemplate(e.config.rollback.removeSecretCommand, { gh: e.gh, secret, workflow: '', run_id: '', repository: '', attempt: 0, run_attempt: 0 }));
+      },
+      // A deleted secret's value is gone: a person must set it again. The saga ends `failed`, saying so.
+      compensate: async (p) => {
+        throw new Error(`secret ${(p as { secret: string }).secret} was deleted and cannot be restored by ops: set it again (gh secret set)`);
+      },
     },
     restore_files: {
       async action(p, remember, memo) {
