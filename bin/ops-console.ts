@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Exit, OpsError } from '../src/cli/errors';
 import { colorAllowed } from '../src/cli/io';
-import { resolveNow } from '../src/time/clock';
+import { resolveNow, toIso } from '../src/time/clock';
+import { userInfo } from 'node:os';
 import type { Instance } from 'ink';
 import type { Ledger } from '../src/ledger/open';
 
@@ -19,7 +20,8 @@ Options:
   --ledger FILE    ledger file (default: OPS_LEDGER, else <workspace>/.ops/ledger.db)
   -h, --help       show this help
 
-Keys: ↑↓ or j/k move, PgUp/PgDn page, g/G first/last, q quit.
+Keys: ↑↓ or j/k move, PgUp/PgDn page, g/G first/last, K engage / X release the killswitch
+(reason, then type-to-confirm), ? help, q quit.
 `;
 
 const NOT_A_TTY =
@@ -68,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     return report(err);
   }
 
-  const [{ startConsole }, { ledgerSource }] = await Promise.all([importUi(), import('../src/console/ledger-source')]);
+  const [{ startConsole }, { ledgerSource }, { ledgerActions }] = await Promise.all([importUi(), import('../src/console/ledger-source'), import('../src/console/ledger-actions')]);
   const screen = fullScreen(process.stdout);
   let app: Instance | undefined;
   const shutdown = (code: number, error?: unknown): never => {
@@ -86,7 +88,14 @@ async function main(argv: string[]): Promise<number> {
 
   const clock = () => resolveNow(env);
   try {
-    app = startConsole({ source: ledgerSource(db), workspace: tildify(workspace), clock, color: colorAllowed(env) });
+    const actions = ledgerActions(db, {
+      actor: env.OPS_ACTOR || env.GITHUB_ACTOR || userName(),
+      now: () => toIso(clock()),
+      settings: () => consoleSettings(workspace, env),
+    });
+    app = startConsole({ source: ledgerSource(db), actions, workspace: tildify(workspace), clock, color: colorAllowed(env) });
+    // After the first frame: zod and the config schemas are only needed once someone acts.
+    void import('../src/config/load').then((m) => (configModule = m));
     await app.waitUntilExit();
   } catch (err) {
     shutdown(Exit.failed, err);
@@ -150,3 +159,24 @@ function tildify(path: string): string {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+let configModule: typeof import('../src/config/load') | undefined;
+
+/** What an action needs from the workspace config (read when the action runs). */
+function consoleSettings(workspace: string, env: NodeJS.ProcessEnv) {
+  if (!configModule) throw new Error('the configuration is still loading: try again');
+  const config = configModule.loadConfig(workspace, 'config.json').value;
+  return {
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+    reportsDir: resolve(workspace, config.reportsDir),
+    timeZone: env.OPS_TZ || config.timezone,
+  };
+}

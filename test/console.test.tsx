@@ -22,6 +22,8 @@ import { migrations } from '../src/ledger/migrations';
 import { openLedger, type Ledger } from '../src/ledger/open';
 import { runAttempts, runWriter } from '../src/ledger/runs';
 import { cancelEntry, enqueue } from '../src/retry/queue';
+import { ledgerActions } from '../src/console/ledger-actions';
+import { keymap } from '../views/keymap';
 import type { Classification, RunInput } from '../src/runs/types';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -278,6 +280,73 @@ function releaseAt(db: Ledger, scope: string, at = 1) {
 
 /** Changes this connection has made: the console must make none. */
 const writesBy = (db: Ledger) => db.prepare('SELECT total_changes()').pluck().get() as number;
+
+describe('ops-console keys: killswitch from the console, help', () => {
+  const actionsFor = (db: Ledger) =>
+    ledgerActions(db, { actor: 'alice', now: () => NOW, settings: () => ({ idempotencyTtlSeconds: 60, reportsDir: join(tempWorkspace(), 'docs', 'reports'), timeZone: 'Asia/Tokyo' }) });
+
+  it('K asks the reason, then to type ENGAGE; the banner appears and the ledger agrees (same audit event as the CLI)', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
+    await listening(stdin);
+    stdin.write('K');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('ENGAGE the killswitch for all workflows: reason> _  (Enter: next, Esc: cancel)'));
+    stdin.write('\r'); // a blank reason is not accepted
+    await tick();
+    expect(lines(lastFrame()).at(-1)).toMatch(/reason> _/);
+    stdin.write('deploys corrupting prod DB');
+    await vi.waitFor(() => expect(lastFrame()).toContain('reason> deploys corrupting prod DB_'));
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm (reason: deploys corrupting prod DB)> _  (Esc: cancel)'));
+    stdin.write('ENGAGE');
+    await vi.waitFor(() => expect(lastFrame()).toContain('> ENGAGE_'));
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame())[1]).toMatch(/^!!! KILLSWITCH ENGAGED !!! all workflows .* by alice .* reason: deploys corrupting prod DB$/));
+    expect(lines(lastFrame()).at(-1)).toMatch(/^KILLSWITCH ENGAGED for all workflows by alice at 2025-11-14T00:00:00Z: deploys corrupting prod/);
+    expect(unreleased(db)).toEqual([expect.objectContaining({ scope: GLOBAL, actor: 'alice', reason: 'deploys corrupting prod DB' })]);
+    expect(db.prepare(`SELECT event, actor, role FROM audit_events ORDER BY seq DESC LIMIT 1`).get()).toEqual({ event: 'killswitch.engage', actor: 'alice', role: 'operator' });
+  });
+
+  it('a wrong confirmation or Esc changes nothing; X releases with its own word', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
+    await listening(stdin);
+    const say = async (text: string, expectLast: RegExp) => {
+      stdin.write(text);
+      await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(expectLast));
+    };
+    await say('K', /reason> _/);
+    await say('x', /reason> x_/);
+    await say('\r', /type ENGAGE/);
+    await say('engage', /> engage_/);
+    await say('\r', /^confirmation did not match ENGAGE: nothing changed/);
+    expect(unreleased(db)).toEqual([]);
+    await say('K', /reason> _/);
+    await say('\x1b', /^cancelled: nothing changed/);
+    expect(unreleased(db)).toEqual([]);
+
+    engage(db, { scope: GLOBAL, reason: 'incident', now: NOW, actor: { name: 'bob', role: 'operator' }, idempotencyTtlSeconds: 60 });
+    await say('X', /RELEASE the killswitch for all workflows: reason> _/);
+    await say('fixed', /reason> fixed_/);
+    await say('\r', /type RELEASE to confirm/);
+    await say('RELEASE', /> RELEASE_/);
+    await say('\r', /^killswitch released for all workflows by alice/);
+    expect(unreleased(db)).toEqual([]);
+  });
+
+  it('? lists every key from the same table that handles them; without actions K says the console is read-only', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 16 } });
+    await listening(stdin);
+    stdin.write('?');
+    await vi.waitFor(() => expect(lastFrame()).toContain('Keys'));
+    for (const k of keymap) expect(lastFrame()).toContain(k.label);
+    stdin.write(' '); // any key closes it
+    await vi.waitFor(() => expect(lastFrame()).not.toContain('Keys'));
+    stdin.write('K');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^read-only console: use ops killswitch in a shell/));
+  });
+});
 
 describe('ops-console retry queue line', () => {
   it('counts the queue by state, says what is due or when the next is, and re-reads when another process writes', async () => {

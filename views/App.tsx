@@ -6,6 +6,9 @@ import { Header } from './Header';
 import { bannerLines, bannerSummary, KillswitchBanner } from './KillswitchBanner';
 import { MARKER_WIDTH, RunsTable } from './RunsTable';
 import type { ConsoleSource } from './source';
+import type { ConsoleActions } from './actions';
+import { actionFor, keymap } from './keymap';
+import { HelpList, PromptLine, promptKey, type PromptState } from './Prompt';
 import { alarm } from './theme';
 import { useKillswitch } from './hooks/useKillswitch';
 import { useRetryQueue } from './hooks/useRetryQueue';
@@ -26,6 +29,8 @@ export interface AppProps {
   pollMs?: number;
   /** A fixed size instead of the terminal's (tests; the testing library's stdout has no rows). */
   size?: TerminalSize;
+  /** What K and X do; without it the console is read-only and says so. */
+  actions?: ConsoleActions;
 }
 
 /** Header, retry queue line, column headings, footer: the rows of the screen that are not runs (besides the killswitch banner). */
@@ -43,7 +48,7 @@ const bannerRoom = (height: number) => Math.max(1, Math.min(height - CHROME - 1,
 /** The first visible row, moved just enough to keep the cursor on screen. */
 const windowTop = (top: number, cursor: number, rows: number) => Math.max(0, Math.min(top, cursor), cursor - rows + 1);
 
-export function App({ source, workspace, clock, color, pollMs = 500, size }: AppProps) {
+export function App({ source, workspace, clock, color, pollMs = 500, size, actions }: AppProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = size ?? terminal;
   // One row short of the terminal: once the output reaches the last row Ink clears and
@@ -72,18 +77,54 @@ export function App({ source, workspace, clock, color, pollMs = 500, size }: App
   const tableWidth = columns - MARKER_WIDTH;
   const fitted = useMemo(() => fitColumns(runColumns, runs, now, tableWidth), [runs, now, tableWidth]);
 
+  const [prompt, setPrompt] = useState<PromptState | null>(null);
+  const [help, setHelp] = useState(false);
+  const [status, setStatus] = useState<string | null>(null);
+
   useInput((input, key) => {
-    if (input === 'q' || (key.ctrl && input === 'c')) {
+    if (prompt) {
+      const r = promptKey(prompt, input, key);
+      if ('next' in r) setPrompt(r.next);
+      else {
+        setPrompt(null);
+        if ('cancel' in r) setStatus(r.cancel);
+        else {
+          try {
+            setStatus(prompt.action === 'engage' ? actions!.engageKillswitch(r.act) : actions!.releaseKillswitch(r.act));
+          } catch (err) {
+            setStatus(`failed: ${(err as Error).message}`);
+          }
+          data.bump(); // our own commit does not move data_version: re-read now
+        }
+      }
+      return;
+    }
+    if (help) {
+      setHelp(false);
+      return;
+    }
+    setStatus(null);
+    const action = actionFor(input, key);
+    if (action === 'quit') {
       exit();
       return;
     }
+    if (action === 'help') {
+      setHelp(true);
+      return;
+    }
+    if (action === 'engage' || action === 'release') {
+      if (!actions) setStatus('read-only console: use ops killswitch in a shell');
+      else setPrompt({ action, step: 'reason', reason: '', text: '' });
+      return;
+    }
     const to: ((cursor: number) => number) | null =
-      key.downArrow || input === 'j' ? (c) => c + 1
-      : key.upArrow || input === 'k' ? (c) => c - 1
-      : key.pageDown ? (c) => c + tableRows
-      : key.pageUp ? (c) => c - tableRows
-      : key.home || input === 'g' ? () => 0
-      : key.end || input === 'G' ? () => total - 1
+      action === 'down' ? (c) => c + 1
+      : action === 'up' ? (c) => c - 1
+      : action === 'pageDown' ? (c) => c + tableRows
+      : action === 'pageUp' ? (c) => c - tableRows
+      : action === 'first' ? () => 0
+      : action === 'last' ? () => total - 1
       : null;
     if (to === null) return;
     // From the previous state, not this render's: a held-down key delivers presses faster
@@ -110,8 +151,18 @@ export function App({ source, workspace, clock, color, pollMs = 500, size }: App
       <KillswitchBanner lines={banner} width={columns} color={color} />
       <Header workspace={workspace} counts={counts} width={columns} color={color} />
       <RetryQueueLine queue={retry.queue} rollback={retry.rollback} now={now} width={columns} color={color} />
-      <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
-      <Footer position={total === 0 ? -1 : cursor} total={total} error={error} width={columns} color={color} />
+      {help ? (
+        <Box height={tableRows + 1} overflow="hidden">
+          <HelpList rows={keymap.map((k) => ({ label: k.label, help: k.help }))} width={columns} color={color} />
+        </Box>
+      ) : (
+        <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
+      )}
+      {prompt ? (
+        <PromptLine prompt={prompt} width={columns} color={color} />
+      ) : (
+        <Footer position={total === 0 ? -1 : cursor} total={total} error={error} status={status} width={columns} color={color} />
+      )}
     </Box>
   );
 }

@@ -7,6 +7,8 @@ export interface FooterProps {
   total: number;
   /** A query that failed: shown instead of the hints, the data on screen is the last good one. */
   error: string | null;
+  /** The outcome of the last action (K, X): shown until the next key. */
+  status?: string | null;
   width: number;
   color: boolean;
 }
@@ -14,9 +16,9 @@ export interface FooterProps {
 // ASCII on purpose, like the selection marker: the first non-ASCII string Ink measures
 // costs ~85 ms (string-width builds Intl.Segmenter and its emoji regex), a third of the
 // time to first frame. The arrow keys work all the same.
-const HINTS = 'j/k move  PgUp/PgDn page  g/G first/last  q quit';
+const HINTS = 'j/k move  PgUp/PgDn page  g/G first/last  K killswitch  ? help  q quit';
 
-export function Footer({ position, total, error, width, color }: FooterProps) {
+export function Footer({ position, total, error, status = null, width, color }: FooterProps) {
   const where = total === 0 ? '0 runs' : `${position + 1}/${total}`;
   return (
     <Box width={width}>
@@ -25,6 +27,8 @@ export function Footer({ position, total, error, width, color }: FooterProps) {
           <Text {...warn(color)} wrap="truncate-end">
             ledger: {error}
           </Text>
+        ) : status ? (
+          <Text wrap="truncate-end">{status}</Text>
         ) : (
           <Text {...dim(color)} wrap="truncate-end">
             {HINTS}

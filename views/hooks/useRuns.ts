@@ -1,10 +1,12 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../../src/runs/types';
 import type { ConsoleSource, RunTally } from '../source';
 
 export interface DataVersion {
   /** Bumped each time a poll finds that another process has committed: re-query on change. */
   version: number;
+  /** Re-query now: after the console itself wrote (its own commits do not change data_version). */
+  bump(): void;
   /** The last failure to read the data version; null once a read succeeds again. */
   error: string | null;
 }
@@ -45,7 +47,8 @@ export function useDataVersion(source: ConsoleSource, pollMs: number): DataVersi
     return () => clearInterval(timer);
   }, [source, pollMs]);
 
-  return { version, error: sampled.ok ? pollError : sampled.error };
+  const bump = useCallback(() => setVersion((n) => n + 1), []);
+  return { version, bump, error: sampled.ok ? pollError : sampled.error };
 }
 
 export interface RunsView {

@@ -1,0 +1,40 @@
+/**
+ * Every key the console answers, in one table: the input handler dispatches from it and
+ * the help screen (`?`) is generated from it, so the two cannot disagree.
+ */
+
+export type Action = 'down' | 'up' | 'pageDown' | 'pageUp' | 'first' | 'last' | 'engage' | 'release' | 'help' | 'quit';
+
+export interface KeyBinding {
+  action: Action;
+  /** As shown in the help. */
+  label: string;
+  help: string;
+  matches(input: string, key: KeyInfo): boolean;
+}
+
+/** The part of Ink's key object the bindings look at. */
+export interface KeyInfo {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  ctrl?: boolean;
+}
+
+export const keymap: readonly KeyBinding[] = [
+  { action: 'down', label: 'j / Down', help: 'next row', matches: (i, k) => i === 'j' || !!k.downArrow },
+  { action: 'up', label: 'k / Up', help: 'previous row', matches: (i, k) => i === 'k' || !!k.upArrow },
+  { action: 'pageDown', label: 'PgDn', help: 'next page', matches: (_i, k) => !!k.pageDown },
+  { action: 'pageUp', label: 'PgUp', help: 'previous page', matches: (_i, k) => !!k.pageUp },
+  { action: 'first', label: 'g / Home', help: 'latest run', matches: (i, k) => i === 'g' || !!k.home },
+  { action: 'last', label: 'G / End', help: 'oldest run', matches: (i, k) => i === 'G' || !!k.end },
+  { action: 'engage', label: 'K', help: 'engage the killswitch for all workflows (asks the reason, then to type ENGAGE)', matches: (i) => i === 'K' },
+  { action: 'release', label: 'X', help: 'release the killswitch (asks the reason, then to type RELEASE)', matches: (i) => i === 'X' },
+  { action: 'help', label: '?', help: 'this help (any key closes it)', matches: (i) => i === '?' },
+  { action: 'quit', label: 'q / Ctrl-C', help: 'quit', matches: (i, k) => i === 'q' || (!!k.ctrl && i === 'c') },
+];
+
+export const actionFor = (input: string, key: KeyInfo): Action | null => keymap.find((b) => b.matches(input, key))?.action ?? null;
