@@ -334,15 +334,40 @@ describe('ops-console keys: killswitch from the console, help', () => {
     expect(unreleased(db)).toEqual([]);
   });
 
+  it('Tab moves to the retry queue panel (countdown, attempt n/max, class) and to the audit tickets; Shift-Tab back', async () => {
+    const failed = (id: string, m: number) => run(id, m, { workflow: 'ci', conclusion: 'failure', classification: transient });
+    const { db } = ledgerWith([failed('3001', 20), failed('3002', 10)]);
+    const actor = { name: 'alice', role: 'operator' };
+    db.transaction(() => {
+      enqueue(db, { run: runAttempts(db, '3001').at(-1)!, classification: transient, origin: 'auto', reason: 'x', maxAttempts: 3, now: NOW, actor });
+      enqueue(db, { run: runAttempts(db, '3002').at(-1)!, classification: transient, origin: 'auto', reason: 'x', maxAttempts: 3, now: minutesAgo(-2), actor });
+    })();
+    engage(db, { scope: GLOBAL, reason: 'storm', now: minutesAgo(1), actor, idempotencyTtlSeconds: 60 });
+    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 16 } });
+    await listening(stdin);
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +STATE +RUN +WORKFLOW +ATTEMPT +NEXT +CLASS/));
+    const rows = lines(lastFrame()).filter((l) => /^[ >] +\d+ +(pending|held)/.test(l));
+    expect(rows[0]).toMatch(/^> +1 +pending +3001 +ci +0\/3 +due +transient/);
+    expect(rows[1]).toMatch(/^ +2 +pending +3002 +ci +0\/3 +in 2m00s +transient/);
+    expect(lines(lastFrame()).at(-1)).toMatch(/Retry queue 1\/2$/);
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK +KIND +HTTP +TITLE/));
+    expect(lastFrame()).toMatch(/20251114_085900 +high +killswitch +- +Killswitch engaged for all workflows by alice: storm/);
+    expect(lines(lastFrame()).at(-1)).toMatch(/Audit tickets 1\/1$/);
+    stdin.write('\x1b[Z'); // Shift-Tab
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +STATE +RUN/));
+  });
+
   it('? lists every key from the same table that handles them; without actions K says the console is read-only', async () => {
     const { db } = ledgerWith(sampleRuns());
     const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 16 } });
     await listening(stdin);
     stdin.write('?');
-    await vi.waitFor(() => expect(lastFrame()).toContain('Keys'));
-    for (const k of keymap) expect(lastFrame()).toContain(k.label);
+    await vi.waitFor(() => expect(lastFrame()).toContain('next panel: runs, retry queue, audit tickets'));
+    for (const k of keymap) expect(lastFrame()).toContain(`${k.label}  `);
     stdin.write(' '); // any key closes it
-    await vi.waitFor(() => expect(lastFrame()).not.toContain('Keys'));
+    await vi.waitFor(() => expect(lastFrame()).not.toContain('next panel'));
     stdin.write('K');
     await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^read-only console: use ops killswitch in a shell/));
   });

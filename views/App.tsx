@@ -4,7 +4,9 @@ import { fitColumns, runColumns } from './columns';
 import { Footer } from './Footer';
 import { Header } from './Header';
 import { bannerLines, bannerSummary, KillswitchBanner } from './KillswitchBanner';
-import { MARKER_WIDTH, RunsTable } from './RunsTable';
+import { DataTable, MARKER_WIDTH, RunsTable } from './RunsTable';
+import { retryColumns, ticketColumns } from './panel-columns';
+import { panelLabel, panels, useRetryRows, useTicketRows, type Panel } from './hooks/usePanelRows';
 import type { ConsoleSource } from './source';
 import type { ConsoleActions } from './actions';
 import { actionFor, keymap } from './keymap';
@@ -67,15 +69,26 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const tableRows = Math.max(1, height - CHROME - banner.length);
   const minHeight = MIN_HEIGHT + (engaged.length > 0 ? 1 : 0);
 
-  const [nav, setNav] = useState({ cursor: 0, top: 0 });
+  const [panel, setPanel] = useState<Panel>('runs');
+  const [navs, setNavs] = useState<Record<Panel, { cursor: number; top: number }>>({ runs: { cursor: 0, top: 0 }, retries: { cursor: 0, top: 0 }, tickets: { cursor: 0, top: 0 } });
+  const nav = navs[panel];
   const top = windowTop(nav.top, nav.cursor, tableRows);
-  const runsView = useRuns(source, data.version, top, tableRows, now);
-  const { runs, total, counts } = runsView;
-  const error = runsView.error ?? killswitch.error ?? retry.error ?? data.error;
+  const runsTop = panel === 'runs' ? top : windowTop(navs.runs.top, navs.runs.cursor, tableRows);
+  const runsView = useRuns(source, data.version, runsTop, tableRows, now);
+  const { runs, counts } = runsView;
+  const retryRows = useRetryRows(source, panel === 'retries', data.version, top, tableRows);
+  const ticketRows = useTicketRows(source, panel === 'tickets', data.version);
+  const total = panel === 'runs' ? runsView.total : panel === 'retries' ? retryRows.total : ticketRows.total;
+  const error = runsView.error ?? killswitch.error ?? retry.error ?? retryRows.error ?? ticketRows.error ?? data.error;
   const cursor = Math.min(nav.cursor, Math.max(0, total - 1));
+  const setNav = (update: (prev: { cursor: number; top: number }) => { cursor: number; top: number }) =>
+    setNavs((all) => ({ ...all, [panel]: update(all[panel]) }));
 
   const tableWidth = columns - MARKER_WIDTH;
   const fitted = useMemo(() => fitColumns(runColumns, runs, now, tableWidth), [runs, now, tableWidth]);
+  const visibleTickets = ticketRows.rows.slice(top, top + tableRows);
+  const fittedRetries = useMemo(() => fitColumns(retryColumns, retryRows.rows, now, tableWidth), [retryRows.rows, now, tableWidth]);
+  const fittedTickets = useMemo(() => fitColumns(ticketColumns, visibleTickets, now, tableWidth), [visibleTickets, now, tableWidth]);
 
   const [prompt, setPrompt] = useState<PromptState | null>(null);
   const [help, setHelp] = useState(false);
@@ -111,6 +124,10 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     }
     if (action === 'help') {
       setHelp(true);
+      return;
+    }
+    if (action === 'nextPanel' || action === 'prevPanel') {
+      setPanel((p) => panels[(panels.indexOf(p) + (action === 'nextPanel' ? 1 : panels.length - 1)) % panels.length]!);
       return;
     }
     if (action === 'engage' || action === 'release') {
@@ -156,12 +173,18 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
           <HelpList rows={keymap.map((k) => ({ label: k.label, help: k.help }))} width={columns} color={color} />
         </Box>
       ) : (
-        <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
+        panel === 'runs' ? (
+          <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
+        ) : panel === 'retries' ? (
+          <DataTable rows={retryRows.rows} rowKey={(e) => String(e.id)} columns={fittedRetries} selected={total === 0 ? -1 : cursor - top} empty="the retry queue is empty" now={now} width={columns} color={color} />
+        ) : (
+          <DataTable rows={visibleTickets} rowKey={(t) => t.ticket} columns={fittedTickets} selected={total === 0 ? -1 : cursor - top} empty="no audit tickets: no incidents yet" now={now} width={columns} color={color} />
+        )
       )}
       {prompt ? (
         <PromptLine prompt={prompt} width={columns} color={color} />
       ) : (
-        <Footer position={total === 0 ? -1 : cursor} total={total} error={error} status={status} width={columns} color={color} />
+        <Footer label={panel === 'runs' ? undefined : panelLabel[panel]} position={total === 0 ? -1 : cursor} total={total} error={error} status={status} width={columns} color={color} />
       )}
     </Box>
   );

@@ -2,6 +2,8 @@ import { Box, Text } from 'ink';
 import { dim, warn } from './theme';
 
 export interface FooterProps {
+  /** The panel shown, when not the runs (whose count needs no name). */
+  label?: string;
   /** 0-based index of the selected run among all runs; -1 when there are none. */
   position: number;
   total: number;
@@ -16,10 +18,10 @@ export interface FooterProps {
 // ASCII on purpose, like the selection marker: the first non-ASCII string Ink measures
 // costs ~85 ms (string-width builds Intl.Segmenter and its emoji regex), a third of the
 // time to first frame. The arrow keys work all the same.
-const HINTS = 'j/k move  PgUp/PgDn page  g/G first/last  K killswitch  ? help  q quit';
+const HINTS = 'Tab panels  j/k move  PgUp/PgDn page  g/G first/last  K killswitch  ? help  q quit';
 
-export function Footer({ position, total, error, status = null, width, color }: FooterProps) {
-  const where = total === 0 ? '0 runs' : `${position + 1}/${total}`;
+export function Footer({ label, position, total, error, status = null, width, color }: FooterProps) {
+  const where = (label ? `${label} ` : '') + (total === 0 ? (label ? '0' : '0 runs') : `${position + 1}/${total}`);
   return (
     <Box width={width}>
       <Box flexGrow={1} flexShrink={1} minWidth={0}>

@@ -52,7 +52,6 @@ export function HelpList({ rows, width, color }: { rows: { label: string; help: 
   const pad = Math.max(...rows.map((r) => r.label.length)) + 2;
   return (
     <Box flexDirection="column" width={width}>
-      <Text bold>Keys</Text>
       {rows.map((r) => (
         <Text key={r.label} wrap="truncate-end">
           {r.label.padEnd(pad)}

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { Run } from '../src/runs/types';
-import { COLUMN_GAP, padCell, type FittedColumn, type RunColumn } from './columns';
+import { COLUMN_GAP, padCell, type FittedColumn, type TableColumn } from './columns';
 import { accent, dim, tonePaint } from './theme';
 
 /** The selection marker's column: visible without colour, so NO_COLOR users see the cursor too. */
@@ -14,14 +14,14 @@ const GAP = ' '.repeat(COLUMN_GAP);
  * rather than a <Box> per cell: a screen of runs is then ~100 Ink nodes instead of ~1 000,
  * and layout and output, redone on every frame, cost a fraction.
  */
-interface Segment {
+interface Segment<T> {
   text: string;
-  tone?: RunColumn['tone'];
+  tone?: TableColumn<T>['tone'];
 }
 
 /** Consecutive plain cells merged into one string; each coloured cell a segment of its own. */
-function segments(run: Run, columns: FittedColumn[], now: number): Segment[] {
-  const out: Segment[] = [];
+function segments<T>(run: T, columns: FittedColumn<T>[], now: number): Segment<T>[] {
+  const out: Segment<T>[] = [];
   let plain = '';
   columns.forEach((c, i) => {
     if (i > 0) plain += GAP;
@@ -38,9 +38,9 @@ function segments(run: Run, columns: FittedColumn[], now: number): Segment[] {
   return out;
 }
 
-interface RowProps {
-  run: Run;
-  columns: FittedColumn[];
+interface RowProps<T> {
+  run: T;
+  columns: FittedColumn<T>[];
   selected: boolean;
   now: number;
   width: number;
@@ -48,7 +48,7 @@ interface RowProps {
 }
 
 // Memoised: a cursor move redraws two rows' elements, not the page's.
-const Row = memo(function Row({ run, columns, selected, now, width, color }: RowProps) {
+const Row = memo(function Row<T>({ run, columns, selected, now, width, color }: RowProps<T>) {
   const parts = segments(run, columns, now);
   const used = MARKER_WIDTH + columns.reduce((n, c) => n + c.width, 0) + COLUMN_GAP * Math.max(0, columns.length - 1);
   const highlight = selected && color;
@@ -69,11 +69,44 @@ const Row = memo(function Row({ run, columns, selected, now, width, color }: Row
       {highlight ? ' '.repeat(Math.max(0, width - used)) : ''}
     </Text>
   );
-});
+}) as <T>(props: RowProps<T>) => React.JSX.Element;
+
+export interface DataTableProps<T> {
+  rows: T[];
+  rowKey: (row: T) => string;
+  columns: FittedColumn<T>[];
+  /** Index of the selected row within `rows`; -1 for none. */
+  selected: number;
+  /** What an empty table says. */
+  empty: string;
+  now: number;
+  width: number;
+  color: boolean;
+}
+
+/** A panel's table: column headings, then one row per item, the selected one marked. */
+export function DataTable<T>({ rows, rowKey, columns, selected, empty, now, width, color }: DataTableProps<T>) {
+  const header = ' '.repeat(MARKER_WIDTH) + columns.map((c) => padCell(c.column.header, c.width, c.column.align)).join(GAP);
+  return (
+    <Box flexDirection="column" flexGrow={1} width={width}>
+      <Text {...dim(color)} wrap="truncate-end">
+        {header.trimEnd()}
+      </Text>
+      {rows.length === 0 ? (
+        <Text {...dim(color)} wrap="truncate-end">
+          {' '.repeat(MARKER_WIDTH)}
+          {empty}
+        </Text>
+      ) : (
+        rows.map((row, i) => <Row key={rowKey(row)} run={row} columns={columns} selected={i === selected} now={now} width={width} color={color} />)
+      )}
+    </Box>
+  );
+}
 
 export interface RunsTableProps {
   runs: Run[];
-  columns: FittedColumn[];
+  columns: FittedColumn<Run>[];
   /** Index of the selected run within `runs`; -1 for none. */
   selected: number;
   now: number;
@@ -82,21 +115,16 @@ export interface RunsTableProps {
 }
 
 export function RunsTable({ runs, columns, selected, now, width, color }: RunsTableProps) {
-  const header = ' '.repeat(MARKER_WIDTH) + columns.map((c) => padCell(c.column.header, c.width, c.column.align)).join(GAP);
   return (
-    <Box flexDirection="column" flexGrow={1} width={width}>
-      <Text {...dim(color)} wrap="truncate-end">
-        {header.trimEnd()}
-      </Text>
-      {runs.length === 0 ? (
-        <Text {...dim(color)} wrap="truncate-end">
-          {' '.repeat(MARKER_WIDTH)}no runs in the ledger yet: `ops runs import`, `ops evidence collect` in CI, or `ops demo`
-        </Text>
-      ) : (
-        runs.map((run, i) => (
-          <Row key={run.run_id} run={run} columns={columns} selected={i === selected} now={now} width={width} color={color} />
-        ))
-      )}
-    </Box>
+    <DataTable
+      rows={runs}
+      rowKey={(r) => r.run_id}
+      columns={columns}
+      selected={selected}
+      empty="no runs in the ledger yet: `ops runs import`, `ops evidence collect` in CI, or `ops demo`"
+      now={now}
+      width={width}
+      color={color}
+    />
   );
 }

@@ -5,10 +5,10 @@ import type { Run } from '../src/runs/types';
  * The runs table's columns: the same ones and the same cell text as `ops runs list`
  * (src/runs/table.ts), so the console and the CLI never disagree about a run.
  */
-export interface RunColumn {
+export interface TableColumn<T> {
   id: string;
   header: string;
-  text: (run: Run, now: number) => string;
+  text: (row: T, now: number) => string;
   align: 'left' | 'right';
   /** Values longer than this are truncated rather than given the row. */
   max: number;
@@ -23,8 +23,10 @@ export interface RunColumn {
    * Infinity: never dropped (without workflow and state a row says nothing).
    */
   drop: number;
-  tone?: (run: Run) => StateTone;
+  tone?: (row: T) => StateTone;
 }
+
+export type RunColumn = TableColumn<Run>;
 
 export const runColumns: readonly RunColumn[] = [
   { id: 'run', header: 'RUN', text: (r) => r.run_id, align: 'left', max: 20, drop: 5 },
@@ -39,8 +41,8 @@ export const runColumns: readonly RunColumn[] = [
   { id: 'class', header: 'CLASS', text: (r) => r.classification?.class ?? '', align: 'left', max: 13, drop: 6 },
 ];
 
-export interface FittedColumn {
-  column: RunColumn;
+export interface FittedColumn<T = Run> {
+  column: TableColumn<T>;
   width: number;
 }
 
@@ -52,7 +54,7 @@ export const COLUMN_GAP = 2;
  * the least important columns are dropped; what is left over widens the most important
  * columns first. Cells wider than their column are truncated by Ink, never wrapped.
  */
-export function fitColumns(columns: readonly RunColumn[], runs: readonly Run[], now: number, width: number): FittedColumn[] {
+export function fitColumns<T>(columns: readonly TableColumn<T>[], runs: readonly T[], now: number, width: number): FittedColumn<T>[] {
   const wanted = columns.map((column) => {
     const longest = runs.reduce((n, r) => Math.max(n, cellWidth(column.text(r, now))), column.header.length);
     const natural = Math.max(column.header.length, Math.min(column.max, longest));

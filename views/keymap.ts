@@ -3,7 +3,7 @@
  * the help screen (`?`) is generated from it, so the two cannot disagree.
  */
 
-export type Action = 'down' | 'up' | 'pageDown' | 'pageUp' | 'first' | 'last' | 'engage' | 'release' | 'help' | 'quit';
+export type Action = 'nextPanel' | 'prevPanel' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'first' | 'last' | 'engage' | 'release' | 'help' | 'quit';
 
 export interface KeyBinding {
   action: Action;
@@ -22,15 +22,19 @@ export interface KeyInfo {
   home?: boolean;
   end?: boolean;
   ctrl?: boolean;
+  tab?: boolean;
+  shift?: boolean;
 }
 
 export const keymap: readonly KeyBinding[] = [
+  { action: 'nextPanel', label: 'Tab', help: 'next panel: runs, retry queue, audit tickets', matches: (_i, k) => !!k.tab && !k.shift },
+  { action: 'prevPanel', label: 'Shift-Tab', help: 'previous panel', matches: (_i, k) => !!k.tab && !!k.shift },
   { action: 'down', label: 'j / Down', help: 'next row', matches: (i, k) => i === 'j' || !!k.downArrow },
   { action: 'up', label: 'k / Up', help: 'previous row', matches: (i, k) => i === 'k' || !!k.upArrow },
   { action: 'pageDown', label: 'PgDn', help: 'next page', matches: (_i, k) => !!k.pageDown },
   { action: 'pageUp', label: 'PgUp', help: 'previous page', matches: (_i, k) => !!k.pageUp },
-  { action: 'first', label: 'g / Home', help: 'latest run', matches: (i, k) => i === 'g' || !!k.home },
-  { action: 'last', label: 'G / End', help: 'oldest run', matches: (i, k) => i === 'G' || !!k.end },
+  { action: 'first', label: 'g / Home', help: 'first row', matches: (i, k) => i === 'g' || !!k.home },
+  { action: 'last', label: 'G / End', help: 'last row', matches: (i, k) => i === 'G' || !!k.end },
   { action: 'engage', label: 'K', help: 'engage the killswitch for all workflows (asks the reason, then to type ENGAGE)', matches: (i) => i === 'K' },
   { action: 'release', label: 'X', help: 'release the killswitch (asks the reason, then to type RELEASE)', matches: (i) => i === 'X' },
   { action: 'help', label: '?', help: 'this help (any key closes it)', matches: (i) => i === '?' },

@@ -1,6 +1,7 @@
 import type { Engagement } from '../src/killswitch/state';
 import type { Run } from '../src/runs/types';
-import type { QueueSummary } from '../src/retry/queue';
+import type { QueueSummary, RetryEntry } from '../src/retry/queue';
+import type { Ticket } from '../src/tickets/render';
 
 export interface LatestRollback {
   id: number;
@@ -43,6 +44,11 @@ export interface ConsoleSource {
   activeKillswitch(nowIso: string): Engagement[];
   /** The retry queue by state, with the due count and the next due time; null for a ledger without one. */
   retryQueue(now: number): QueueSummary | null;
+  /** The retry queue panel's window: waiting and running entries first (as `ops retry list`). */
+  retryEntries(limit: number, offset: number): RetryEntry[];
+  retryTotal(): number;
+  /** Audit tickets, newest first (one per incident). */
+  tickets(): Ticket[];
   /** The latest rollback (SPEC §7 shows it beside the queue); null when none, or an older ledger. */
   latestRollback(): LatestRollback | null;
   /** Changes whenever another process has committed: polled to decide whether to re-query. */

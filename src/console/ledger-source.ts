@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Ledger } from '../ledger/open';
 import { countAllRuns, countRuns, listRuns } from '../ledger/runs';
-import { queueSummary } from '../retry/queue';
+import { listEntries, queueSummary } from '../retry/queue';
+import { allTickets } from '../tickets/write';
+import { DEFAULT_TIMEZONE } from '../time/zone';
 import { toIso } from '../time/clock';
 import { failedConclusions } from '../runs/types';
 import type { ConsoleSource, LatestRollback, RunTally } from '../../views/source';
@@ -22,7 +24,7 @@ const ACTIVE_KILLSWITCH = `
  * screen (listRuns with limit = visible rows), so the console stays responsive however
  * many runs the ledger holds.
  */
-export function ledgerSource(db: Ledger): ConsoleSource {
+export function ledgerSource(db: Ledger, o: { timeZone?: string } = {}): ConsoleSource {
   // PRAGMA data_version changes only when *another* connection commits, which is exactly
   // "someone else wrote": a poll costs one integer read, no table access.
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
@@ -56,6 +58,9 @@ export function ledgerSource(db: Ledger): ConsoleSource {
       if (!hasRetryQueue) hasRetryQueue = retryTable.get() !== undefined;
       return hasRetryQueue ? queueSummary(db, now) : null;
     },
+    retryEntries: (limit, offset) => (hasRetryQueue || retryTable.get() !== undefined ? listEntries(db, { limit, offset }) : []),
+    retryTotal: () => (hasRetryQueue || retryTable.get() !== undefined ? (db.prepare('SELECT COUNT(*) FROM retry_queue').pluck().get() as number) : 0),
+    tickets: () => (sagaTable.get() !== undefined ? allTickets(db, o.timeZone ?? DEFAULT_TIMEZONE).reverse() : []),
     latestRollback: () => {
       if (!hasSagas) hasSagas = sagaTable.get() !== undefined;
       if (!hasSagas) return null;

@@ -263,6 +263,7 @@ export interface EntryFilter {
   state?: RetryState;
   runId?: string;
   limit: number;
+  offset?: number;
 }
 
 /** Waiting and running entries first (soonest due first), then finished ones, newest first. */
@@ -283,9 +284,9 @@ export function listEntries(db: Ledger, f: EntryFilter): RetryEntry[] {
                 CASE WHEN state IN ('pending', 'processing') THEN next_attempt_at END,
                 CASE WHEN state IN ('pending', 'processing') THEN id END,
                 updated_at DESC, id DESC
-       LIMIT ?`,
+       LIMIT ? OFFSET ?`,
     )
-    .all(...params, f.limit) as Row<RetryEntry, 'classification'>[];
+    .all(...params, f.limit, f.offset ?? 0) as Row<RetryEntry, 'classification'>[];
   return rows.map(toEntry);
 }
 

@@ -1,0 +1,36 @@
+import { useMemo, useRef } from 'react';
+import type { RetryEntry } from '../../src/retry/queue';
+import type { Ticket } from '../../src/tickets/render';
+import type { ConsoleSource } from '../source';
+import { attempt } from './useRuns';
+
+export type Panel = 'runs' | 'retries' | 'tickets';
+export const panels: readonly Panel[] = ['runs', 'retries', 'tickets'];
+export const panelLabel: Record<Panel, string> = { runs: 'Runs', retries: 'Retry queue', tickets: 'Audit tickets' };
+
+export interface PanelRows<T> {
+  rows: T[];
+  total: number;
+  error: string | null;
+}
+
+/**
+ * The rows of the retry queue or ticket panel, read only while that panel is shown (an idle
+ * console on the runs panel does not query them), re-read when another process writes.
+ */
+export function useRetryRows(source: ConsoleSource, active: boolean, version: number, top: number, limit: number): PanelRows<RetryEntry> {
+  const last = useRef<PanelRows<RetryEntry>>({ rows: [], total: 0, error: null });
+  const read = useMemo(
+    () => (active ? attempt(() => ({ rows: source.retryEntries(limit, top), total: source.retryTotal() })) : null),
+    [source, active, version, top, limit],
+  );
+  if (read?.ok) last.current = { ...read.value, error: null };
+  return read && !read.ok ? { ...last.current, error: read.error } : last.current;
+}
+
+export function useTicketRows(source: ConsoleSource, active: boolean, version: number): PanelRows<Ticket> {
+  const last = useRef<PanelRows<Ticket>>({ rows: [], total: 0, error: null });
+  const read = useMemo(() => (active ? attempt(() => source.tickets()) : null), [source, active, version]);
+  if (read?.ok) last.current = { rows: read.value, total: read.value.length, error: null };
+  return read && !read.ok ? { ...last.current, error: read.error } : last.current;
+}

@@ -1,0 +1,37 @@
+import type { RetryEntry } from '../src/retry/queue';
+import { formatDue } from '../src/retry/format';
+import type { StateTone } from '../src/runs/format';
+import type { Ticket } from '../src/tickets/render';
+import type { TableColumn } from './columns';
+
+/** The retry queue and audit ticket panels' columns: the cells `ops retry list` and `ops audit list` print. */
+
+const entryTone = (e: RetryEntry): StateTone =>
+  e.state === 'failed' || e.held_by !== null ? 'bad' : e.state === 'completed' ? 'good' : e.state === 'cancelled' ? 'muted' : 'active';
+
+export const retryColumns: readonly TableColumn<RetryEntry>[] = [
+  { id: 'id', header: 'ID', text: (e) => String(e.id), align: 'right', max: 7, drop: 3 },
+  {
+    id: 'state',
+    header: 'STATE',
+    text: (e) => (e.held_by !== null && e.state === 'pending' ? 'held' : e.state === 'pending' && e.phase === 'verify' ? 'verifying' : e.state),
+    align: 'left',
+    max: 10,
+    drop: Infinity,
+    tone: entryTone,
+  },
+  { id: 'run', header: 'RUN', text: (e) => e.run_id, align: 'left', max: 20, drop: 4 },
+  { id: 'workflow', header: 'WORKFLOW', text: (e) => e.workflow, align: 'left', max: 24, shrink: 8, drop: Infinity },
+  { id: 'attempt', header: 'ATTEMPT', text: (e) => `${e.attempt}/${e.max_attempts}`, align: 'right', max: 7, drop: 5 },
+  { id: 'next', header: 'NEXT', text: (e, now) => formatDue(e, now), align: 'right', max: 10, drop: 6 },
+  { id: 'class', header: 'CLASS', text: (e) => e.classification?.class ?? e.class, align: 'left', max: 13, drop: 2 },
+  { id: 'error', header: 'LAST ERROR', text: (e) => (e.last_error ?? '').replace(/\s+/g, ' '), align: 'left', max: 60, shrink: 10, drop: 1 },
+];
+
+export const ticketColumns: readonly TableColumn<Ticket>[] = [
+  { id: 'ticket', header: 'TICKET', text: (t) => t.ticket.replace(/^audit_ticket_/, ''), align: 'left', max: 18, drop: Infinity },
+  { id: 'risk', header: 'RISK', text: (t) => t.risk, align: 'left', max: 6, drop: Infinity, tone: (t) => (t.risk === 'high' ? 'bad' : t.risk === 'medium' ? 'active' : 'muted') },
+  { id: 'kind', header: 'KIND', text: (t) => (t.kind === 'retry_failure' ? 'retry failed' : t.kind), align: 'left', max: 12, drop: 3 },
+  { id: 'http', header: 'HTTP', text: (t) => (t.http_status === null ? '-' : String(t.http_status)), align: 'right', max: 4, drop: 2 },
+  { id: 'title', header: 'TITLE', text: (t) => t.title, align: 'left', max: 100, shrink: 12, drop: Infinity },
+];
