@@ -334,6 +334,17 @@ describe('ops-console keys: killswitch from the console, help', () => {
     expect(unreleased(db)).toEqual([]);
   });
 
+  it('keys typed right after K, or pasted with Enter, are not lost', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
+    await listening(stdin);
+    stdin.write('K');
+    stdin.write('quick reason\r'); // no wait for the prompt to be drawn
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm (reason: quick reason)> _  (Esc: cancel)'));
+    stdin.write('ENGAGE\r');
+    await vi.waitFor(() => expect(unreleased(db)).toEqual([expect.objectContaining({ reason: 'quick reason' })]));
+  });
+
   it('Tab moves to the retry queue panel (countdown, attempt n/max, class) and to the audit tickets; Shift-Tab back', async () => {
     const failed = (id: string, m: number) => run(id, m, { workflow: 'ci', conclusion: 'failure', classification: transient });
     const { db } = ledgerWith([failed('3001', 20), failed('3002', 10)]);

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import { fitColumns, runColumns } from './columns';
 import { Footer } from './Footer';
@@ -90,29 +90,56 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const fittedRetries = useMemo(() => fitColumns(retryColumns, retryRows.rows, now, tableWidth), [retryRows.rows, now, tableWidth]);
   const fittedTickets = useMemo(() => fitColumns(ticketColumns, visibleTickets, now, tableWidth), [visibleTickets, now, tableWidth]);
 
-  const [prompt, setPrompt] = useState<PromptState | null>(null);
-  const [help, setHelp] = useState(false);
+  const [prompt, setPromptState] = useState<PromptState | null>(null);
+  const [help, setHelpState] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
+  // The input handler reads these refs, not the render's state: Ink re-subscribes the
+  // handler after the frame is painted, and keys typed right after K (or a paste) would
+  // otherwise reach the previous handler and be lost.
+  const promptRef = useRef<PromptState | null>(null);
+  const helpRef = useRef(false);
+  const setPrompt = (p: PromptState | null) => {
+    promptRef.current = p;
+    setPromptState(p);
+  };
+  const setHelp = (h: boolean) => {
+    helpRef.current = h;
+    setHelpState(h);
+  };
+
+  const promptInput = (p: PromptState, input: string, key: Parameters<typeof promptKey>[2]) => {
+    // A paste, or keys that arrived together ("reason\r"), is taken one character at a time.
+    const chunks = !key.return && !key.escape && input.length > 1 && /[\r\x7f]/.test(input) ? [...input] : [input];
+    let current: PromptState | null = p;
+    for (const ch of chunks) {
+      if (!current) break;
+      const k = chunks.length > 1 ? { return: ch === '\r', backspace: ch === '\x7f' } : key;
+      const r = promptKey(current, ch, k);
+      if ('next' in r) {
+        current = r.next;
+        continue;
+      }
+      current = null;
+      if ('cancel' in r) setStatus(r.cancel);
+      else {
+        try {
+          setStatus(p.action === 'engage' ? actions!.engageKillswitch(r.act) : actions!.releaseKillswitch(r.act));
+        } catch (err) {
+          setStatus(`failed: ${(err as Error).message}`);
+        }
+        data.bump(); // our own commit does not move data_version: re-read now
+      }
+    }
+    setPrompt(current);
+  };
 
   useInput((input, key) => {
-    if (prompt) {
-      const r = promptKey(prompt, input, key);
-      if ('next' in r) setPrompt(r.next);
-      else {
-        setPrompt(null);
-        if ('cancel' in r) setStatus(r.cancel);
-        else {
-          try {
-            setStatus(prompt.action === 'engage' ? actions!.engageKillswitch(r.act) : actions!.releaseKillswitch(r.act));
-          } catch (err) {
-            setStatus(`failed: ${(err as Error).message}`);
-          }
-          data.bump(); // our own commit does not move data_version: re-read now
-        }
-      }
+    const p = promptRef.current;
+    if (p) {
+      promptInput(p, input, key);
       return;
     }
-    if (help) {
+    if (helpRef.current) {
       setHelp(false);
       return;
     }

@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { OPS_BIN, ROOT, ops, tempDir } from './helpers';
+
+/**
+ * The real ops-console binary in a real terminal (tmux): first frame, a killswitch engaged
+ * from another shell shows within a second, K engages from the console, q quits.
+ */
+
+const CONSOLE_BIN = join(ROOT, 'bin', 'ops-console');
+const session = `ops-test-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', session);
+
+afterEach(() => {
+  try {
+    tmux('kill-session', '-t', session);
+  } catch {
+    // already gone (the console quit)
+  }
+});
+
+describe('ops-console in a terminal', () => {
+  it('shows the demo, picks up a killswitch engaged elsewhere within 1 s, engages one with K, quits on q', async () => {
+    const ws = tempDir();
+    const env = { OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
+    expect((await ops(['demo', ws, '--runs', '300'], { env })).code).toBe(0);
+    // A clean environment: no CI (the console must be interactive), a fixed size.
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', 'env', '-u', 'CI', `OPS_ACTOR=bob`, `NO_COLOR=1`, process.execPath, CONSOLE_BIN, '--workspace', ws);
+    await vi.waitFor(() => expect(screen()).toMatch(/^ops +\S+ +24h: \d+ runs/m), { timeout: 5000, interval: 50 });
+    expect(screen()).toMatch(/^retries: \d+ pending/m);
+
+    // Another shell engages the killswitch: the running console shows it within a second.
+    execFileSync(process.execPath, [OPS_BIN, 'killswitch', '--reason', 'incident 42', '--workspace', ws], { env: { PATH: process.env.PATH, OPS_ACTOR: 'carol' } });
+    const engagedAt = Date.now();
+    await vi.waitFor(() => expect(screen()).toMatch(/KILLSWITCH ENGAGED !!! all workflows .* by carol .* reason: incident 42/), { timeout: 1000, interval: 25 });
+    expect(Date.now() - engagedAt).toBeLessThan(1000);
+
+    // Release it from the console: X, a reason, the word.
+    tmux('send-keys', '-t', session, 'X');
+    await vi.waitFor(() => expect(screen()).toContain('RELEASE the killswitch for all workflows: reason>'), { timeout: 2000, interval: 25 });
+    tmux('send-keys', '-t', session, '-l', 'fixed upstream');
+    tmux('send-keys', '-t', session, 'Enter');
+    await vi.waitFor(() => expect(screen()).toContain('type RELEASE to confirm'), { timeout: 2000, interval: 25 });
+    tmux('send-keys', '-t', session, '-l', 'RELEASE');
+    tmux('send-keys', '-t', session, 'Enter');
+    await vi.waitFor(() => expect(screen()).toContain('killswitch released for all workflows by bob'), { timeout: 2000, interval: 25 });
+    const status = JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'killswitch', 'status', '--json', '--workspace', ws], { encoding: 'utf8' }));
+    expect(status).toMatchObject({ engaged: false });
+
+    tmux('send-keys', '-t', session, 'q');
+    await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });
+  }, 30_000);
+});
