@@ -9,10 +9,10 @@ export default defineCommand({
   async run(_args, ctx) {
     const { countRuns, listRuns } = await import('../src/ledger/runs');
     const { toIso } = await import('../src/time/clock');
-    const { GLOBAL, covering, describeEngagement, isActive, statusJson } = await import('../src/killswitch/state');
-    const { unreleased } = await import('../src/killswitch/store');
+    const { GLOBAL, covering, describeEngagement, statusJson } = await import('../src/killswitch/state');
+    const { activeEngagements } = await import('../src/killswitch/store');
     const db = await ctx.ledger();
-    const engaged = unreleased(db).filter((e) => isActive(e, ctx.nowIso));
+    const engaged = activeEngagements(db, ctx.nowIso);
     const globalStop = covering(engaged, undefined, ctx.nowIso);
     const since = toIso(ctx.now - WINDOW_MS);
     // Upper bound is open: a run stamped slightly ahead of this machine's clock still counts.

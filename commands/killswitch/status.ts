@@ -6,12 +6,12 @@ export default defineCommand({
   describe: 'Is the killswitch engaged (for all workflows, or covering --scope)? Who, why, since when',
   builder: (y) => y.option('scope', { type: 'string', describe: 'The workflow to ask about (default: all workflows)' }),
   async run(args, ctx) {
-    const { GLOBAL, covering, describeEngagement, isActive, statusJson } = await import('../../src/killswitch/state');
-    const { unreleased } = await import('../../src/killswitch/store');
+    const { GLOBAL, covering, describeEngagement, statusJson } = await import('../../src/killswitch/state');
+    const { activeEngagements } = await import('../../src/killswitch/store');
     const { observedLedger } = await import('../../src/killswitch/report');
     const scope = (args.scope as string | undefined) ?? GLOBAL;
     const db = await observedLedger(ctx);
-    const engagements = db ? unreleased(db).filter((e) => isActive(e, ctx.nowIso)) : [];
+    const engagements = db ? activeEngagements(db, ctx.nowIso) : [];
     const current = covering(engagements, scope === GLOBAL ? undefined : scope, ctx.nowIso);
     if (ctx.json) return printJson(ctx.io, { ...statusJson(current, scope), active: engagements.map((e) => statusJson(e, e.scope)) });
     const { style } = await import('../../src/cli/style');

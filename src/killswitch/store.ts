@@ -44,6 +44,9 @@ export function unreleased(db: Ledger): Engagement[] {
   return db.prepare(`${SELECT} WHERE released_at IS NULL ORDER BY engaged_at, id`).all() as Engagement[];
 }
 
+/** Engagements in force at `now`: unreleased and not expired. */
+export const activeEngagements = (db: Ledger, now: string): Engagement[] => unreleased(db).filter((e) => isActive(e, now));
+
 /**
  * Records lapsed engagements as released at their expiry (SPEC: "counts as released,
  * recorded as such when first observed"), each with its audit event. Inside a transaction.

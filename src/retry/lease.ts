@@ -2,8 +2,8 @@ import { appendAudit } from '../audit/log';
 import { prepared } from '../ledger/statements';
 import type { Ledger } from '../ledger/open';
 import { runWriter } from '../ledger/runs';
-import { covering, isActive, type Engagement } from '../killswitch/state';
-import { unreleased } from '../killswitch/store';
+import { covering, type Engagement } from '../killswitch/state';
+import { activeEngagements } from '../killswitch/store';
 import type { Classification, RunInput } from '../runs/types';
 import type { ClassifyResult } from './classify';
 import { decideAfterFailure, type Tuning } from './policy';
@@ -55,7 +55,6 @@ export interface LeaseResult {
 const HOUR = 3_600_000;
 const BATCH = 32;
 
-const activeEngagements = (db: Ledger, now: string) => unreleased(db).filter((e) => isActive(e, now));
 
 function retriesInLastHour(db: Ledger, workflow: string, nowMs: number): number {
   return prepared(db, 'SELECT COUNT(*) FROM retry_attempts WHERE workflow = ? AND started_at > ?', true).get(workflow, isoFloor(nowMs - HOUR)) as number;

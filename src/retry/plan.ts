@@ -1,7 +1,7 @@
 import type { MainConfig, RetryPolicy } from '../config/schemas';
 import type { Ledger } from '../ledger/open';
-import { covering, isActive } from '../killswitch/state';
-import { unreleased } from '../killswitch/store';
+import { covering } from '../killswitch/state';
+import { activeEngagements } from '../killswitch/store';
 import { expandTemplate } from './command';
 import { VIEW_FIELDS } from './execute';
 import { getEntry, isoFloor, type RetryEntry } from './queue';
@@ -27,7 +27,7 @@ export interface PlannedStep {
 
 export function planReplay(db: Ledger, nowMs: number, o: { config: MainConfig; policy: RetryPolicy; gh: string; max: number }): PlannedStep[] {
   const now = isoFloor(nowMs);
-  const engagements = unreleased(db).filter((e) => isActive(e, now));
+  const engagements = activeEngagements(db, now);
   const ids = db
     .prepare(
       `SELECT id FROM retry_queue WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'processing' AND lease_expires_at <= ?)
