@@ -92,6 +92,18 @@ async function main(argv: string[]): Promise<number> {
       actor: env.OPS_ACTOR || env.GITHUB_ACTOR || userName(),
       now: () => toIso(clock()),
       settings: () => consoleSettings(workspace, env),
+      replaySettings: async () => {
+        const [{ loadConfig }, { loadRules, maskText }] = await Promise.all([import('../src/config/load'), import('../src/sanitize/index')]);
+        const config = loadConfig(workspace, 'config.json').value;
+        const rules = loadRules(loadConfig(workspace, 'mask-rules.json').value, env);
+        return {
+          config,
+          policy: loadConfig(workspace, 'retry-policy.json').value,
+          mask: (text: string) => (text ? maskText(rules, text).text : text),
+          gh: env.OPS_GH || config.gh,
+          env,
+        };
+      },
     });
     app = startConsole({ source: ledgerSource(db), actions, workspace: tildify(workspace), clock, color: colorAllowed(env) });
     // After the first frame: zod and the config schemas are only needed once someone acts.

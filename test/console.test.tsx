@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -23,6 +23,8 @@ import { openLedger, type Ledger } from '../src/ledger/open';
 import { runAttempts, runWriter } from '../src/ledger/runs';
 import { cancelEntry, enqueue } from '../src/retry/queue';
 import { ledgerActions } from '../src/console/ledger-actions';
+import { defaultsOf } from '../src/config/load';
+import { FAKE_GH } from './helpers';
 import { keymap } from '../views/keymap';
 import type { Classification, RunInput } from '../src/runs/types';
 
@@ -282,8 +284,19 @@ function releaseAt(db: Ledger, scope: string, at = 1) {
 const writesBy = (db: Ledger) => db.prepare('SELECT total_changes()').pluck().get() as number;
 
 describe('ops-console keys: killswitch from the console, help', () => {
-  const actionsFor = (db: Ledger) =>
-    ledgerActions(db, { actor: 'alice', now: () => NOW, settings: () => ({ idempotencyTtlSeconds: 60, reportsDir: join(tempWorkspace(), 'docs', 'reports'), timeZone: 'Asia/Tokyo' }) });
+  const actionsFor = (db: Ledger, ghEnv: NodeJS.ProcessEnv = {}) =>
+    ledgerActions(db, {
+      actor: 'alice',
+      now: () => NOW,
+      settings: () => ({ idempotencyTtlSeconds: 60, reportsDir: join(tempWorkspace(), 'docs', 'reports'), timeZone: 'Asia/Tokyo' }),
+      replaySettings: async () => ({
+        config: defaultsOf('config.json'),
+        policy: defaultsOf('retry-policy.json'),
+        mask: (t: string) => t,
+        gh: FAKE_GH,
+        env: { PATH: process.env.PATH, ...ghEnv },
+      }),
+    });
 
   it('K asks the reason, then to type ENGAGE; the banner appears and the ledger agrees (same audit event as the CLI)', async () => {
     const { db } = ledgerWith(sampleRuns());
@@ -370,9 +383,27 @@ describe('ops-console keys: killswitch from the console, help', () => {
     await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +STATE +RUN/));
   });
 
+  it('r on the retry queue replays the selected entry now through the replay engine', async () => {
+    const { db } = ledgerWith([run('3001', 20, { workflow: 'ci', conclusion: 'failure', classification: transient })]);
+    db.transaction(() => enqueue(db, { run: runAttempts(db, '3001').at(-1)!, classification: transient, origin: 'auto', reason: 'x', maxAttempts: 3, now: minutesAgo(-10), actor: { name: 'ops', role: 'system' } }))();
+    const dir = tempWorkspace();
+    writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ rerun: { '*': [{ exit: 0 }] } }));
+    const ghEnv = { FAKE_GH_SCENARIO: join(dir, 'scenario.json'), FAKE_GH_LOG: join(dir, 'gh.log') };
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db, ghEnv), size: { columns: 120, rows: 16 } });
+    await listening(stdin);
+    stdin.write('r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^r replays a retry: Tab to the retry queue first/));
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/> +1 +pending +3001 +ci +0\/3 +in 10m00s/));
+    stdin.write('r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^#1 run 3001 \(ci\) attempt 1\/3: recovered/), { timeout: 5000 });
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/> +1 +completed +3001/));
+    expect(readFileSync(join(dir, 'gh.log'), 'utf8')).toContain('run rerun 3001 --failed');
+  });
+
   it('? lists every key from the same table that handles them; without actions K says the console is read-only', async () => {
     const { db } = ledgerWith(sampleRuns());
-    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 16 } });
+    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 20 } });
     await listening(stdin);
     stdin.write('?');
     await vi.waitFor(() => expect(lastFrame()).toContain('next panel: runs, retry queue, audit tickets'));

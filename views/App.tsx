@@ -157,6 +157,19 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       setPanel((p) => panels[(panels.indexOf(p) + (action === 'nextPanel' ? 1 : panels.length - 1)) % panels.length]!);
       return;
     }
+    if (action === 'replay') {
+      const entry = panel === 'retries' ? retryRows.rows[cursor - top] : undefined;
+      if (!entry) setStatus(panel === 'retries' ? 'no retry selected' : 'r replays a retry: Tab to the retry queue first');
+      else if (!actions) setStatus('read-only console: use ops retry replay in a shell');
+      else {
+        setStatus(`replaying #${entry.id} (run ${entry.run_id})…`);
+        actions
+          .replayRetry(entry.id)
+          .then(setStatus, (err: Error) => setStatus(`replay #${entry.id} failed: ${err.message}`))
+          .finally(data.bump);
+      }
+      return;
+    }
     if (action === 'engage' || action === 'release') {
       if (!actions) setStatus('read-only console: use ops killswitch in a shell');
       else setPrompt({ action, step: 'reason', reason: '', text: '' });

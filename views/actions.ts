@@ -6,4 +6,6 @@
 export interface ConsoleActions {
   engageKillswitch(reason: string): string;
   releaseKillswitch(reason: string): string;
+  /** Replays one retry entry now (the killswitch and retry budget still apply). */
+  replayRetry(id: number): Promise<string>;
 }

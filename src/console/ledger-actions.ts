@@ -4,6 +4,20 @@ import { killswitchLogLines } from '../killswitch/log-line';
 import { describeOutcome } from '../killswitch/report';
 import { engage, release, GLOBAL, type KillswitchOutcome } from '../killswitch/store';
 import type { ConsoleActions } from '../../views/actions';
+import { hostname } from 'node:os';
+import type { MainConfig, RetryPolicy } from '../config/schemas';
+import { style } from '../cli/style';
+
+
+/** What a replay from the console needs: loaded when first asked, not at start. */
+export interface ReplaySettings {
+  config: MainConfig;
+  policy: RetryPolicy;
+  /** Masks secrets in recorded command output (mask-rules.json and the environment). */
+  mask: (text: string) => string;
+  gh: string;
+  env: NodeJS.ProcessEnv;
+}
 
 export interface ActionSettings {
   idempotencyTtlSeconds: number;
@@ -17,6 +31,7 @@ export interface ActionOptions {
   now: () => string;
   /** Read when an action runs, not at start: the console's first frame does not wait for config. */
   settings: () => ActionSettings;
+  replaySettings: () => Promise<ReplaySettings>;
 }
 
 /**
@@ -41,5 +56,29 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
   return {
     engageKillswitch: (reason) => done(engage(db, request(reason))),
     releaseKillswitch: (reason) => done(release(db, request(reason))),
+    async replayRetry(id) {
+      const s = { ...o.settings(), ...(await o.replaySettings()) };
+      // Loaded on first use: execa and the engine stay off the console's start-up path.
+      const [{ replay }, { describeReplay }, { appendRetryLog }] = await Promise.all([import('../retry/replay'), import('../retry/format'), import('../retry/evidence')]);
+      // The CLI's replay engine, for this one entry: same lease, killswitch check and records.
+      const report = await replay({
+        db,
+        owner: `${hostname()}:${process.pid}:console`,
+        clock: () => Date.parse(o.now()),
+        max: 1,
+        concurrency: 1,
+        policy: s.policy,
+        config: s.config,
+        gh: s.gh,
+        env: s.env,
+        mask: s.mask,
+        only: id,
+        onEvent: (ev) => appendRetryLog(db, s.reportsDir, s.timeZone, [ev]),
+      });
+      if (report.aborted) return `replay #${id}: ${report.aborted}`;
+      if (report.held.length) return `replay #${id}: held: the killswitch is engaged (${report.held[0]!.reason})`;
+      if (report.deferred.length) return `replay #${id}: deferred: the workflow's retry budget for the hour is used up`;
+      return report.results.length ? describeReplay(report, style(false), Date.parse(o.now())).split('\n')[0]! : `replay #${id}: not waiting (already running or finished)`;
+    },
   };
 }

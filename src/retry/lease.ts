@@ -28,6 +28,8 @@ export interface LeaseRequest {
   /** Entries this replay already handled: it takes each entry at most once. */
   exclude: ReadonlySet<number>;
   budgetPerHour: number;
+  /** Only this entry, whether or not its time has come. */
+  only?: number;
 }
 
 export interface Held {
@@ -71,12 +73,16 @@ export function leaseNext(db: Ledger, req: LeaseRequest): LeaseResult {
       const deferred: RetryEntry[] = [];
       const skip = new Set(req.exclude);
       const overBudget = new Map<string, boolean>();
-      const due = prepared(db, 
+      const due = prepared(
+        db,
         `SELECT id FROM retry_queue WHERE state = 'pending' AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?))
          ORDER BY next_attempt_at, id LIMIT ${BATCH}`,
+        true,
       );
+      // An operator's "replay this one now" (the console's r): that entry, due or not.
+      const chosen = prepared(db, `SELECT id FROM retry_queue WHERE state = 'pending' AND id = ? AND id NOT IN (SELECT value FROM json_each(?))`, true);
       for (;;) {
-        const ids = due.pluck().all(now, JSON.stringify([...skip])) as number[];
+        const ids = (req.only === undefined ? due.all(now, JSON.stringify([...skip])) : chosen.all(req.only, JSON.stringify([...skip]))) as number[];
         for (const id of ids) {
           const e = getEntry(db, id)!;
           skip.add(id);

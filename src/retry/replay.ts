@@ -37,6 +37,8 @@ export interface ReplayOptions {
   onEvent?: (ev: RetryLogEvent) => void;
   /** Set to stop leasing new entries (SIGINT): running ones finish. */
   stopped?: () => boolean;
+  /** Replay only this entry, now, even if its time has not come (an operator's request). */
+  only?: number;
 }
 
 export interface EntryResult {
@@ -185,7 +187,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
 
   const worker = async () => {
     while (!stop && !o.stopped?.() && report.handled < o.max) {
-      const l = leaseNext(o.db, { owner: o.owner, nowMs: o.clock(), leaseMs, exclude, budgetPerHour: o.policy.budget.maxRetriesPerWorkflowPerHour });
+      const l = leaseNext(o.db, { owner: o.owner, nowMs: o.clock(), leaseMs, exclude, budgetPerHour: o.policy.budget.maxRetriesPerWorkflowPerHour, only: o.only });
       l.held.forEach(noteHeld);
       l.lost.forEach(noteLost);
       for (const d of l.deferred) {
