@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
         };
       },
     });
-    app = startConsole({ source: ledgerSource(db), actions, workspace: tildify(workspace), clock, color: colorAllowed(env) });
+    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorAllowed(env) });
     // After the first frame: zod and the config schemas are only needed once someone acts.
     void import('../src/config/load').then((m) => (configModule = m));
     await app.waitUntilExit();
@@ -191,4 +191,10 @@ function consoleSettings(workspace: string, env: NodeJS.ProcessEnv) {
     reportsDir: resolve(workspace, config.reportsDir),
     timeZone: env.OPS_TZ || config.timezone,
   };
+}
+
+/** The reports root for evidence checks in the details view: config.json reportsDir once loaded, else the default. */
+function consoleReportsDir(workspace: string): string {
+  const dir = configModule?.loadConfig(workspace, 'config.json').value.reportsDir ?? 'docs/reports';
+  return resolve(workspace, dir);
 }

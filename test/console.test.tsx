@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -399,6 +400,29 @@ describe('ops-console keys: killswitch from the console, help', () => {
     await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^#1 run 3001 \(ci\) attempt 1\/3: recovered/), { timeout: 5000 });
     await vi.waitFor(() => expect(lastFrame()).toMatch(/> +1 +completed +3001/));
     expect(readFileSync(join(dir, 'gh.log'), 'utf8')).toContain('run rerun 3001 --failed');
+  });
+
+  it('Enter shows the selected run in full (attempts, failure and action, retries, evidence sha256 status); Esc goes back', async () => {
+    const { db, path } = ledgerWith(sampleRuns());
+    const reports = join(path, '..', '..', 'docs', 'reports');
+    mkdirSync(join(reports, '2025-11-14'), { recursive: true });
+    writeFileSync(join(reports, '2025-11-14', 'job.log'), 'log\n');
+    const sha = createHash('sha256').update('log\n').digest('hex');
+    db.prepare(`INSERT INTO evidence_artifacts (run_id, attempt, name, kind, path, bytes, sha256, status, collected_at) VALUES ('1004', 2, 'job.log', 'log', '2025-11-14/job.log', 4, ?, 'collected', ?)`).run(sha, NOW);
+    db.prepare(`INSERT INTO evidence_artifacts (run_id, attempt, name, kind, path, bytes, sha256, status, collected_at) VALUES ('1004', 2, 'gone.log', 'log', '2025-11-14/gone.log', 4, ?, 'collected', ?)`).run(sha, NOW);
+    const { lastFrame, stdin } = mount(ledgerSource(db, { reportsDir: () => reports }), { size: { columns: 140, rows: 20 } });
+    await listening(stdin);
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lastFrame()).toContain('run 1004  ci  acme/web  fix/flaky'));
+    const frame = lastFrame()!;
+    expect(frame).toMatch(/#2 +failure +3m05s/);
+    expect(frame).toMatch(/failure: transient .*: /);
+    expect(frame).toMatch(/action: /);
+    expect(frame).toContain('retries by ops: none');
+    expect(frame).toMatch(new RegExp(`ok +${sha.slice(0, 12)} +4 +job\\.log`));
+    expect(frame).toMatch(/missing +\w{12} +4 +gone\.log/);
+    stdin.write('\x1b');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/RUN +WORKFLOW/));
   });
 
   it('? lists every key from the same table that handles them; without actions K says the console is read-only', async () => {

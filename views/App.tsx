@@ -1,4 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
+import type { Run } from '../src/runs/types';
+import { RunDetailsView } from './RunDetailsView';
+import { attempt } from './hooks/useRuns';
 import { Box, Text, useApp, useInput } from 'ink';
 import { fitColumns, runColumns } from './columns';
 import { Footer } from './Footer';
@@ -61,6 +64,8 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const now = useNow(clock);
   // First: the version is sampled before the queries below run.
   const data = useDataVersion(source, pollMs);
+  const [detailsOf, setDetailsOf] = useState<Run | null>(null);
+  const details = useMemo(() => (detailsOf ? attempt(() => source.runDetails(detailsOf.run_id)) : null), [source, detailsOf, data.version]);
   const killswitch = useKillswitch(source, data.version, now);
   const retry = useRetryQueue(source, data.version, now);
   const engaged = killswitch.engagements;
@@ -79,7 +84,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const retryRows = useRetryRows(source, panel === 'retries', data.version, top, tableRows);
   const ticketRows = useTicketRows(source, panel === 'tickets', data.version);
   const total = panel === 'runs' ? runsView.total : panel === 'retries' ? retryRows.total : ticketRows.total;
-  const error = runsView.error ?? killswitch.error ?? retry.error ?? retryRows.error ?? ticketRows.error ?? data.error;
+  const error = (details && !details.ok ? details.error : null) ?? runsView.error ?? killswitch.error ?? retry.error ?? retryRows.error ?? ticketRows.error ?? data.error;
   const cursor = Math.min(nav.cursor, Math.max(0, total - 1));
   const setNav = (update: (prev: { cursor: number; top: number }) => { cursor: number; top: number }) =>
     setNavs((all) => ({ ...all, [panel]: update(all[panel]) }));
@@ -157,6 +162,16 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       setPanel((p) => panels[(panels.indexOf(p) + (action === 'nextPanel' ? 1 : panels.length - 1)) % panels.length]!);
       return;
     }
+    if (action === 'details') {
+      const run = panel === 'runs' ? runs[cursor - top] : undefined;
+      if (run) setDetailsOf(run);
+      return;
+    }
+    if (action === 'back') {
+      setDetailsOf(null);
+      return;
+    }
+    if (detailsOf) return; // the details view has no cursor
     if (action === 'replay') {
       const entry = panel === 'retries' ? retryRows.rows[cursor - top] : undefined;
       if (!entry) setStatus(panel === 'retries' ? 'no retry selected' : 'r replays a retry: Tab to the retry queue first');
@@ -208,7 +223,9 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       <KillswitchBanner lines={banner} width={columns} color={color} />
       <Header workspace={workspace} counts={counts} width={columns} color={color} />
       <RetryQueueLine queue={retry.queue} rollback={retry.rollback} now={now} width={columns} color={color} />
-      {help ? (
+      {detailsOf && details?.ok && !help ? (
+        <RunDetailsView run={detailsOf} details={details.value} rows={tableRows + 1} width={columns} color={color} />
+      ) : help ? (
         <Box height={tableRows + 1} overflow="hidden">
           <HelpList rows={keymap.map((k) => ({ label: k.label, help: k.help }))} width={columns} color={color} />
         </Box>

@@ -3,7 +3,7 @@
  * the help screen (`?`) is generated from it, so the two cannot disagree.
  */
 
-export type Action = 'nextPanel' | 'prevPanel' | 'replay' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'first' | 'last' | 'engage' | 'release' | 'help' | 'quit';
+export type Action = 'nextPanel' | 'prevPanel' | 'details' | 'back' | 'replay' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'first' | 'last' | 'engage' | 'release' | 'help' | 'quit';
 
 export interface KeyBinding {
   action: Action;
@@ -24,6 +24,8 @@ export interface KeyInfo {
   ctrl?: boolean;
   tab?: boolean;
   shift?: boolean;
+  return?: boolean;
+  escape?: boolean;
 }
 
 export const keymap: readonly KeyBinding[] = [
@@ -35,6 +37,8 @@ export const keymap: readonly KeyBinding[] = [
   { action: 'pageUp', label: 'PgUp', help: 'previous page', matches: (_i, k) => !!k.pageUp },
   { action: 'first', label: 'g / Home', help: 'first row', matches: (i, k) => i === 'g' || !!k.home },
   { action: 'last', label: 'G / End', help: 'last row', matches: (i, k) => i === 'G' || !!k.end },
+  { action: 'details', label: 'Enter', help: "the selected run in full: attempts, failure and action, ops's retries, evidence and its sha256", matches: (_i, k) => !!k.return },
+  { action: 'back', label: 'Esc', help: 'back from the details', matches: (_i, k) => !!k.escape },
   { action: 'replay', label: 'r', help: 'replay the selected retry now (retry queue panel; the killswitch and budget still apply)', matches: (i) => i === 'r' },
   { action: 'engage', label: 'K', help: 'engage the killswitch for all workflows (asks the reason, then to type ENGAGE)', matches: (i) => i === 'K' },
   { action: 'release', label: 'X', help: 'release the killswitch (asks the reason, then to type RELEASE)', matches: (i) => i === 'X' },

@@ -1,7 +1,15 @@
 import type { Engagement } from '../src/killswitch/state';
 import type { Run } from '../src/runs/types';
-import type { QueueSummary, RetryEntry } from '../src/retry/queue';
+import type { QueueSummary, RetryAttempt, RetryEntry } from '../src/retry/queue';
 import type { Ticket } from '../src/tickets/render';
+
+/** Everything the details view shows for one run. */
+export interface RunDetails {
+  attempts: Run[];
+  retries: RetryAttempt[];
+  /** Collected files, with whether the copy on disk still has the recorded sha256. */
+  evidence: { name: string; path: string | null; bytes: number | null; sha256: string | null; status: 'ok' | 'changed' | 'missing' | 'not collected' }[];
+}
 
 export interface LatestRollback {
   id: number;
@@ -49,6 +57,8 @@ export interface ConsoleSource {
   retryTotal(): number;
   /** Audit tickets, newest first (one per incident). */
   tickets(): Ticket[];
+  /** One run in full: the details view (Enter). */
+  runDetails(runId: string): RunDetails;
   /** The latest rollback (SPEC §7 shows it beside the queue); null when none, or an older ledger. */
   latestRollback(): LatestRollback | null;
   /** Changes whenever another process has committed: polled to decide whether to re-query. */

@@ -1,13 +1,16 @@
 import type Database from 'better-sqlite3';
 import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Ledger } from '../ledger/open';
-import { countAllRuns, countRuns, listRuns } from '../ledger/runs';
-import { listEntries, queueSummary } from '../retry/queue';
+import { countAllRuns, countRuns, listRuns, runAttempts } from '../ledger/runs';
+import { listEntries, queueSummary, retryHistory } from '../retry/queue';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { allTickets } from '../tickets/write';
 import { DEFAULT_TIMEZONE } from '../time/zone';
 import { toIso } from '../time/clock';
 import { failedConclusions } from '../runs/types';
-import type { ConsoleSource, LatestRollback, RunTally } from '../../views/source';
+import type { ConsoleSource, LatestRollback, RunDetails, RunTally } from '../../views/source';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -24,7 +27,7 @@ const ACTIVE_KILLSWITCH = `
  * screen (listRuns with limit = visible rows), so the console stays responsive however
  * many runs the ledger holds.
  */
-export function ledgerSource(db: Ledger, o: { timeZone?: string } = {}): ConsoleSource {
+export function ledgerSource(db: Ledger, o: { timeZone?: string; reportsDir?: () => string } = {}): ConsoleSource {
   // PRAGMA data_version changes only when *another* connection commits, which is exactly
   // "someone else wrote": a poll costs one integer read, no table access.
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
@@ -61,6 +64,16 @@ export function ledgerSource(db: Ledger, o: { timeZone?: string } = {}): Console
     retryEntries: (limit, offset) => (hasRetryQueue || retryTable.get() !== undefined ? listEntries(db, { limit, offset }) : []),
     retryTotal: () => (hasRetryQueue || retryTable.get() !== undefined ? (db.prepare('SELECT COUNT(*) FROM retry_queue').pluck().get() as number) : 0),
     tickets: () => (sagaTable.get() !== undefined ? allTickets(db, o.timeZone ?? DEFAULT_TIMEZONE).reverse() : []),
+    runDetails: (runId) => ({
+      attempts: runAttempts(db, runId),
+      retries: hasRetryQueue || retryTable.get() !== undefined ? retryHistory(db, { runId, limit: 100 }) : [],
+      evidence: (
+        db.prepare('SELECT name, path, bytes, sha256, status FROM evidence_artifacts WHERE run_id = ? ORDER BY attempt, name').all(runId) as (Omit<RunDetails['evidence'][number], 'status'> & { status: string })[]
+      ).map((f) => ({
+        ...f,
+        status: f.status !== 'collected' || !f.path || !o.reportsDir ? ('not collected' as const) : digestStatus(join(o.reportsDir(), f.path), f.sha256),
+      })),
+    }),
     latestRollback: () => {
       if (!hasSagas) hasSagas = sagaTable.get() !== undefined;
       if (!hasSagas) return null;
@@ -76,4 +89,10 @@ function tally(counts: ReturnType<typeof countRuns>): RunTally {
   let failed = 0;
   for (const [conclusion, n] of Object.entries(counts.by_conclusion)) if (failedConclusions.has(conclusion)) failed += n;
   return { total: counts.total, success, failed, active, other: counts.total - active - success - failed };
+}
+
+/** Whether a collected copy still has the digest recorded when it was written. */
+function digestStatus(path: string, sha256: string | null): 'ok' | 'changed' | 'missing' {
+  if (!existsSync(path)) return 'missing';
+  return createHash('sha256').update(readFileSync(path)).digest('hex') === sha256 ? 'ok' : 'changed';
 }
