@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { Context } from '../src/cli/context';
 import { defineCommand } from '../src/cli/command';
 import { usageError } from '../src/cli/errors';
 import { printJson } from '../src/cli/output';
@@ -48,7 +49,8 @@ export default defineCommand({
       onProgress: progress ? (done, total) => ctx.io.stderr.write(`\rgenerating runs… ${Math.floor((100 * done) / total)}%`) : undefined,
     });
     if (progress) ctx.io.stderr.write('\r\x1b[K');
-    if (ctx.json) return printJson(ctx.io, summary);
+    const alerts = await detectIn(ctx, dir);
+    if (ctx.json) return printJson(ctx.io, { ...summary, alerts: alerts.map((a) => a.summary) });
 
     const n = (x: number) => x.toLocaleString('en-US');
     const byClass = Object.entries(summary.by_class)
@@ -63,8 +65,22 @@ export default defineCommand({
         `  failed: ${n(summary.failed_attempts)} attempts (${byClass || 'none'})\n` +
         `  ${n(summary.failed_runs)} runs still failing, ${n(summary.recovered_runs)} recovered by a re-run; ${n(summary.in_progress)} in progress, ${n(summary.queued)} queued\n` +
         `  ${n(summary.retries.entries)} retried by ops (${n(summary.retries.recovered)} recovered, ${n(summary.retries.failed)} failed for good); one killswitch incident\n` +
+        (alerts.length ? alerts.map((a) => `  alert: ${a.summary}\n`).join('') : '') +
         `  ${n(summary.logs.length)} failure logs under ${summary.logs.length ? summary.logs[0]!.split('/').slice(0, 2).join('/') : 'docs/reports'}/\n` +
         `open it: ops-console --workspace ${shown}\n`,
     );
   },
 });
+
+/** The demo's alerts, as the first `ops detect` in that workspace finds them (with their notifications). */
+async function detectIn(ctx: Context, dir: string) {
+  const { createContext } = await import('../src/cli/context');
+  const { OPS_LEDGER: _l, OPS_WORKSPACE: _w, ...env } = ctx.io.env;
+  const demo = createContext({ workspace: dir, actor: ctx.actor }, { ...ctx.io, env });
+  try {
+    const { detect } = await import('../src/detect/detect');
+    return (await detect(demo, await demo.ledger())).opened;
+  } finally {
+    demo.close();
+  }
+}

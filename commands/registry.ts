@@ -23,6 +23,8 @@ import snapshotCreate from './snapshot/create';
 import snapshotList from './snapshot/list';
 import snapshotShow from './snapshot/show';
 import rollback from './rollback';
+import { notify } from './notify';
+import detect from './detect';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
@@ -40,5 +42,7 @@ export const registry: Registry = [
   report,
   { command: 'snapshot <command>', describe: 'Record and inspect the tracked state files to roll back to', commands: [snapshotCreate, snapshotList, snapshotShow] },
   rollback,
+  detect,
+  notify,
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
 ];

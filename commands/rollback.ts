@@ -1,8 +1,8 @@
 import { defineCommand } from '../src/cli/command';
-import { Exit, OpsError, usageError } from '../src/cli/errors';
+import { Exit, OpsError } from '../src/cli/errors';
 import { printJson } from '../src/cli/output';
 import { positiveInt, requireReason } from '../src/cli/parse';
-import { checkTrackedPaths } from './snapshot/shared';
+import type { SagaRecord } from '../src/saga/runner';
 
 export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolean; reason?: string }>({
   command: 'rollback',
@@ -18,41 +18,15 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
       .example('$0 rollback --dry-run --reason "bad release"', '')
       .example('$0 rollback --to 3 --reason "deploys corrupting prod DB"', '') as never,
   async run(args, ctx) {
-    const config = await ctx.config('config.json');
-    const paths = checkTrackedPaths(config.rollback.trackedPaths);
-    const gh = ctx.io.env.OPS_GH || config.gh;
     const db = await ctx.ledger();
-    const { getSnapshot, latestSnapshotId, diffSnapshot } = await import('../src/rollback/snapshot');
-    const { planRollback, rollbackSteps } = await import('../src/rollback/rollback');
-    const { createSaga, runSaga, unfinishedSagas } = await import('../src/saga/runner');
-    const { withWorkspaceLock } = await import('../src/evidence/atomic');
-    const { toIso } = await import('../src/time/clock');
-    const pinned = Boolean(ctx.io.env.OPS_NOW);
-    const sagaCtx = {
-      db,
-      now: () => (pinned ? ctx.nowIso : toIso(Date.now())),
-      actor: { name: ctx.actor, role: ctx.role },
-      steps: rollbackSteps({ workspace: ctx.workspace, config, gh, env: ctx.io.env }),
-    };
-
-    if (args.resume) {
-      const results = await withWorkspaceLock(ctx.workspace, 30_000, async () => {
-        const out = [];
-        for (const id of unfinishedSagas(db, 'rollback')) out.push(await runSaga(sagaCtx, id));
-        return out;
-      });
-      return finish(results);
-    }
+    const { rollbackSetup } = await import('../src/rollback/start');
+    const rollback = await rollbackSetup(ctx, db, { name: ctx.actor, role: ctx.role });
+    if (args.resume) return finish(await rollback.resume());
 
     const reason = requireReason(args.reason);
-    const id = args.to === undefined ? latestSnapshotId(db) : positiveInt('--to', args.to);
-    if (id === undefined || id === null) throw usageError('--to', 'no snapshot to roll back to (ops snapshot create)');
-    const snap = getSnapshot(db, id);
-    if (!snap) throw usageError('--to', `no snapshot ${id} (see ops snapshot list)`);
-    const diff = diffSnapshot(ctx.workspace, paths, snap);
-    const plan = planRollback(snap, diff, config, gh);
-
+    const to = args.to === undefined ? null : positiveInt('--to', args.to);
     if (args['dry-run']) {
+      const { snap, diff, steps: plan } = rollback.plan(to);
       if (ctx.json) return printJson(ctx.io, { dry_run: true, snapshot: snap.id, diff: diff.filter((d) => d.change !== 'same').map((d) => ({ path: d.path, change: d.change })), steps: plan.map((s) => ({ name: s.name, params: s.params, describe: s.describe })) });
       let out = `rollback to snapshot #${snap.id}${snap.label ? ` (${snap.label})` : ''} — dry run, nothing is changed\n\nchanges:\n`;
       const changed = diff.filter((d) => d.change !== 'same');
@@ -61,16 +35,9 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
       ctx.io.stdout.write(out);
       return;
     }
+    return finish([await rollback.start(to, reason)]);
 
-    const result = await withWorkspaceLock(ctx.workspace, 30_000, async () => {
-      const open = unfinishedSagas(db, 'rollback');
-      if (open.length) throw usageError('rollback', `rollback #${open[0]} was cut short: run ops rollback --resume first`);
-      const sagaId = createSaga(db, { kind: 'rollback', reason, subject: String(snap.id), steps: plan.map((s) => ({ name: s.name, params: s.params })), now: sagaCtx.now(), actor: sagaCtx.actor });
-      return runSaga(sagaCtx, sagaId);
-    });
-    return finish([result]);
-
-    async function finish(results: Awaited<ReturnType<typeof runSaga>>[]) {
+    async function finish(results: SagaRecord[]) {
       const { ticketNow } = await import('../src/tickets/auto');
       const ids = new Set(results.map((r) => r.id));
       const { problem } = results.length ? await ticketNow(ctx, db, (t) => t.rollback !== null && ids.has(t.rollback.id)) : { problem: null };

@@ -5,7 +5,7 @@ const WINDOW_MS = 24 * 3_600_000;
 
 export default defineCommand({
   command: 'status',
-  describe: "The console's content as text, for non-TTY use: runs of the last 24 h, the retry queue, the latest failures",
+  describe: "The console's content as text, for non-TTY use: killswitch, runs of the last 24 h, the retry queue, open alerts, the latest failures",
   async run(_args, ctx) {
     const { countRuns, listRuns } = await import('../src/ledger/runs');
     const { toIso } = await import('../src/time/clock');
@@ -20,6 +20,10 @@ export default defineCommand({
     const latestFailures = listRuns(db, { failed: true, limit: 10 });
     const { queueSummary } = await import('../src/retry/queue');
     const retryQueue = queueSummary(db, ctx.now);
+    const { openAlerts } = await import('../src/detect/alerts');
+    const { outboxSummary } = await import('../src/notify/outbox');
+    const alerts = openAlerts(db);
+    const outbox = outboxSummary(db);
     if (ctx.json) {
       return printJson(ctx.io, {
         generated_at: ctx.nowIso,
@@ -28,6 +32,8 @@ export default defineCommand({
         window: { since, hours: 24 },
         runs: counts,
         retry_queue: retryQueue,
+        alerts,
+        notifications: outbox,
         latest_failures: latestFailures,
       });
     }
@@ -50,7 +56,11 @@ export default defineCommand({
     if (others.length) out += `, ${others.map(([k, n]) => `${n} ${k}`).join(', ')}`;
     out += '\n';
     const { describeQueue } = await import('../src/retry/format');
-    out += describeQueue(retryQueue, s, ctx.now) + '\n\n';
+    out += describeQueue(retryQueue, s, ctx.now) + '\n';
+    if (outbox.pending || outbox.failed) out += `notifications: ${outbox.pending} pending${outbox.failed ? `, ${s.red(`${outbox.failed} failed`)}` : ''} (ops notify list)\n`;
+    const { alertLine } = await import('../src/detect/format');
+    out += alerts.length ? `\n${s.bold(`Open alerts (${alerts.length})`)}\n` + alerts.map((a) => `  ${alertLine(a, s)}\n`).join('') : 'alerts: none open\n';
+    out += '\n';
     if (latestFailures.length === 0) out += 'No failed runs in the ledger.\n';
     else out += `${s.bold('Latest failures')}\n` + renderTable(runColumns(s, ctx.now), latestFailures);
     ctx.io.stdout.write(out);

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GH_RUNS, ops, tempDir } from './helpers';
 
-/** A workspace with five audit events: three killswitch changes, an import, a release. */
+/**
+ * A workspace with seven audit events: killswitch changes, an import, the two stale-run
+ * alerts detection opens after it (the fixture has runs in progress for hours), a release.
+ */
 async function auditedWorkspace() {
   const ws = tempDir();
   const env = (t: string) => ({ env: { OPS_NOW: t, OPS_ACTOR: 'alice' } });
@@ -26,20 +29,23 @@ describe('ops audit', () => {
       '1 killswitch.engage',
       '2 killswitch.release',
       '3 runs.import',
-      '4 killswitch.engage',
-      '5 killswitch.release',
+      '4 alert.open',
+      '5 alert.open',
+      '6 killswitch.engage',
+      '7 killswitch.release',
     ]);
+    expect(events[3]).toMatchObject({ actor: 'ops-detect', role: 'system', target_id: 'stale_run:acme/api:Deploy' });
     expect(events[2]).toMatchObject({ actor: 'alice', role: 'operator', target_id: GH_RUNS, ts: '2025-11-14T00:02:00Z' });
     for (let i = 1; i < events.length; i++) expect(events[i].prev_hash).toBe(events[i - 1].hash);
     expect(events[0].prev_hash).toBe('0'.repeat(64));
     for (const e of events) expect(e.payload_sha256).toMatch(/^[0-9a-f]{64}$/);
     const verify = await ops(['audit', 'verify', '--workspace', ws, '--json']);
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.stdout)).toEqual({ ok: true, events: 5, head: events[4].hash });
+    expect(JSON.parse(verify.stdout)).toEqual({ ok: true, events: 7, head: events[6].hash });
     // Limit and the human table.
     const table = await ops(['audit', 'log', '--limit', '2', '--workspace', ws]);
     expect(table.stdout.trim().split('\n')).toHaveLength(3);
-    expect(table.stdout).toMatch(/^\s*5\s+2025-11-14T00:04:00Z\s+alice \(operator\)\s+killswitch\.release\s+Deploy/m);
+    expect(table.stdout).toMatch(/^\s*7\s+2025-11-14T00:04:00Z\s+alice \(operator\)\s+killswitch\.release\s+Deploy/m);
   });
 
   it.each([
@@ -47,11 +53,11 @@ describe('ops audit', () => {
     ['an edited field with its hash recomputed by hand', `UPDATE audit_events SET hash = '${'a'.repeat(64)}' WHERE seq = 3`, 3, /edited/],
     ['a deleted middle event', `DELETE FROM audit_events WHERE seq = 3`, 3, /missing: the chain jumps from event 2 to 4 \(deleted\)/],
     ['a deleted first event', `DELETE FROM audit_events WHERE seq = 1`, 1, /missing: the chain jumps from event 0 to 2/],
-    ['deleted newest events', `DELETE FROM audit_events WHERE seq >= 4`, 4, /missing: the log ends at event 3 but event 5 was recorded/],
+    ['deleted newest events', `DELETE FROM audit_events WHERE seq >= 4`, 4, /missing: the log ends at event 3 but event 7 was recorded/],
     ['a reordered event', `UPDATE audit_events SET seq = 99 WHERE seq = 2`, 2, /missing: the chain jumps from event 1 to 3/],
     ['two events swapped', `UPDATE audit_events SET seq = -seq WHERE seq IN (2, 3); UPDATE audit_events SET seq = seq + 5 WHERE seq IN (-2, -3)`, 2, /does not follow event 1|edited/],
-    ['a forged event appended', `INSERT INTO audit_events SELECT 6, ts, actor, role, event, run_id, target_id, payload_sha256, idempotency_key, hash, hash FROM audit_events WHERE seq = 5`, 6, /not written by ops|edited/],
-    ['an emptied log', `DELETE FROM audit_events`, 1, /missing: the log ends at event 0 but event 5 was recorded/],
+    ['a forged event appended', `INSERT INTO audit_events SELECT 8, ts, actor, role, event, run_id, target_id, payload_sha256, idempotency_key, hash, hash FROM audit_events WHERE seq = 7`, 8, /not written by ops|edited/],
+    ['an emptied log', `DELETE FROM audit_events`, 1, /missing: the log ends at event 0 but event 7 was recorded/],
   ])('%s with the sqlite3 shell → exit 4 naming the first bad event', async (_what, sql, seq, problem) => {
     const { ws, ledger } = await auditedWorkspace();
     sqlite(ledger, sql);
@@ -72,7 +78,10 @@ describe('ops audit', () => {
   it('an import that changes nothing records no event', async () => {
     const ws = tempDir();
     await ops(['runs', 'import', GH_RUNS, '--workspace', ws]);
+    const first = JSON.parse((await ops(['audit', 'log', '--json', '--workspace', ws])).stdout);
+    expect(first.map((e: { event: string }) => e.event)).toContain('runs.import');
     await ops(['runs', 'import', GH_RUNS, '--workspace', ws]);
-    expect(JSON.parse((await ops(['audit', 'log', '--json', '--workspace', ws])).stdout)).toHaveLength(1);
+    // Not a second runs.import, and the alerts the first opened are not opened again.
+    expect(JSON.parse((await ops(['audit', 'log', '--json', '--workspace', ws])).stdout)).toEqual(first);
   });
 });

@@ -49,7 +49,7 @@ describe('ops report', () => {
 
     // Delete every generated file and log (not the collected evidence): they come back byte for byte.
     const generated = Object.keys(before).filter((f) => !f.startsWith('artifacts/'));
-    expect(generated.filter((f) => f.startsWith('logs/')).sort()).toEqual(['logs/killswitch_log_20251114.log', 'logs/retry_log_20251114.log']);
+    expect(generated.filter((f) => f.startsWith('logs/')).sort()).toEqual(['logs/killswitch_log_20251114.log', 'logs/notification_log_20251114.log', 'logs/retry_log_20251114.log']);
     for (const f of generated) rmSync(join(day, f));
     expect((await ops(['report', '--date', '2025-11-14'], { env })).stdout).toMatch(/^2025-11-14: \d+ files, \d+ written → /);
     expect(tree(day)).toEqual(before);

@@ -29,6 +29,8 @@ async function setup(scenario: object, runIds: number[] = [5001], config?: objec
   if (config) writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify(config));
   // Import would queue these failures itself; the tests queue them by hand, one entry each.
   writeFileSync(join(ws, '.ops', 'retry-policy.json'), JSON.stringify({ autoEnqueue: false, budget: { maxRetriesPerWorkflowPerHour: 1000 } }));
+  // Hundreds of re-runs on purpose: not a retry storm for detection to stop (test/detect.test.ts has those).
+  writeFileSync(join(ws, '.ops', 'detection-rules.json'), JSON.stringify({ retryStorm: { maxRetries: 1000 } }));
   const env = { PATH: process.env.PATH, OPS_GH: FAKE_GH, FAKE_GH_LOG: log, FAKE_GH_SCENARIO: join(ws, 'scenario.json'), OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
   // As collect records them: a 503 in the job's log, classified transient.
   const runs = runIds.map((id) => ({

@@ -66,5 +66,9 @@ export const killswitch: CommandGroup = {
       ctx.io.stdout.write(describeOutcome(outcome, ctx.io.color) + '\n');
     }
     for (const p of [logProblem, ticketProblem]) if (p) ctx.io.stderr.write(`ops: warning: ${p}\n`);
+    // After the outcome is printed: a slow endpoint never delays the word that the stop is in.
+    const { deliverOpportunistically } = await import('../../src/notify/with-context');
+    const notifyProblem = await deliverOpportunistically(ctx, db);
+    if (notifyProblem) ctx.io.stderr.write(`ops: warning: ${notifyProblem}\n`);
   },
 };

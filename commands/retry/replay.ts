@@ -1,3 +1,5 @@
+import type { Context } from '../../src/cli/context';
+import type { Ledger } from '../../src/ledger/open';
 import { defineCommand } from '../../src/cli/command';
 import { Exit, OpsError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
@@ -56,6 +58,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
     const timeZone = await ctx.timezone();
     const pinned = Boolean(ctx.io.env.OPS_NOW);
     const events: Parameters<typeof appendRetryLog>[3][number][] = [];
+    const storm = await stormWatch(ctx, db, pinned ? () => ctx.now : () => Date.now());
     let interrupted = false;
     const onSigint = () => {
       interrupted = true;
@@ -78,6 +81,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
         stopped: () => interrupted,
         onEvent: (ev) => {
           events.push(ev);
+          if (ev.attempt) storm.check();
           // As it happens: someone tailing the log sees a slow replay progress.
           try {
             appendRetryLog(db, reportsDir, timeZone, [ev]);
@@ -104,8 +108,44 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
       ctx.io.stdout.write(describeReplay(report, style(ctx.io.color), ctx.now));
     }
     for (const p of [problem, ticketProblem]) if (p) ctx.io.stderr.write(`ops: warning: ${p}\n`);
+    await storm.settled();
+    const { afterWrite } = await import('../../src/detect/after-write');
+    await afterWrite(ctx, db);
     if (report.aborted) throw new OpsError(Exit.failed, 'retry replay', report.aborted);
     if (interrupted) return Exit.interrupted;
     return report.held.length ? Exit.blocked : Exit.ok;
   },
 });
+
+/**
+ * A retry storm is stopped while it happens, not after: after each re-run a count over the
+ * storm windows (one indexed query); once over a limit, detection runs, engages the
+ * killswitch, and the re-runs not yet begun are held by it.
+ */
+async function stormWatch(ctx: Context, db: Ledger, clock: () => number) {
+  const rules = await ctx.config('detection-rules.json');
+  const ks = await ctx.config('killswitch-rules.json');
+  const limits = [
+    { window: rules.retryStorm.windowMinutes, max: rules.retryStorm.maxRetries },
+    ...ks.rules.filter((r) => r.condition === 'runaway_retry' && (r.scope ?? '*') === '*').map((r) => ({ window: r.windowMinutes ?? 10, max: r.threshold ?? 0 })),
+  ];
+  const { retriesInWindow } = await import('../../src/detect/facts');
+  let running: Promise<unknown> | null = null;
+  return {
+    check() {
+      if (!rules.afterWrites || running) return;
+      const now = clock();
+      if (!limits.some((l) => retriesInWindow(db, now, l.window) > l.max)) return;
+      running = import('../../src/detect/detect')
+        .then(({ detect }) => detect(ctx, db, now))
+        .then(
+          async (r) => {
+            const { detectNotes } = await import('../../src/detect/format');
+            for (const n of detectNotes(r)) ctx.io.stderr.write(`ops: ${n}\n`);
+          },
+          (err) => ctx.io.stderr.write(`ops: warning: detection not run (${(err as Error).message}); run ops detect\n`),
+        );
+    },
+    settled: () => running ?? Promise.resolve(),
+  };
+}

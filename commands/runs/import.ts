@@ -41,5 +41,7 @@ export default defineCommand({
       );
     }
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+    const { afterWrite } = await import('../../src/detect/after-write');
+    await afterWrite(ctx, db);
   },
 });

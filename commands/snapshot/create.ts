@@ -1,6 +1,6 @@
 import { defineCommand } from '../../src/cli/command';
 import { printJson } from '../../src/cli/output';
-import { checkTrackedPaths } from './shared';
+import { checkTrackedPaths } from '../../src/rollback/paths';
 
 export default defineCommand<{ label?: string }>({
   command: 'create',

@@ -2,7 +2,7 @@ import { defineCommand } from '../../src/cli/command';
 import { usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
 import { positiveInt } from '../../src/cli/parse';
-import { checkTrackedPaths } from './shared';
+import { checkTrackedPaths } from '../../src/rollback/paths';
 
 export default defineCommand<{ id: string }>({
   command: 'show <id>',

@@ -56,15 +56,40 @@ const mainConfig = z.strictObject({
     .prefault({}),
   notifications: z
     .strictObject({
+      /**
+       * Where notifications go (SPEC §1.7). None configured: the notification log
+       * (logs/notification_log_YYYYMMDD.log), which is also the end of every fallback chain.
+       */
       channels: z
         .array(
-          z.strictObject({
-            name: z.string().min(1),
-            type: z.enum(['slack', 'webhook', 'github_issue', 'log']),
-            url: z.string().url().optional(),
-            secretEnv: z.string().min(1).optional(),
-          }),
+          z
+            .strictObject({
+              name: z.string().regex(/^[a-z0-9_.-]+$/i, 'letters, digits, ., - and _ only'),
+              type: z.enum(['slack', 'webhook', 'github_issue', 'log']),
+              /** slack, webhook: the endpoint; better urlEnv, since a Slack webhook URL is itself a credential. */
+              url: z.string().url().refine((u) => /^https?:\/\//.test(u), { message: 'expected an http(s) URL' }).optional(),
+              /** slack, webhook: the environment variable holding the endpoint. */
+              urlEnv: z.string().min(1).optional(),
+              /** webhook: the environment variable holding the HMAC secret (required for webhook). */
+              secretEnv: z.string().min(1).optional(),
+              /** github_issue: OWNER/NAME (default: gh's own repository resolution, or GH_REPO). */
+              repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected OWNER/NAME').optional(),
+              labels: z.array(z.string().min(1)).default([]),
+            })
+            .superRefine((c, ctx) => {
+              const http = c.type === 'slack' || c.type === 'webhook';
+              if (http && !c.url === !c.urlEnv) ctx.addIssue({ code: 'custom', message: `a ${c.type} channel needs url or urlEnv (one of them)` });
+              if (!http && (c.url || c.urlEnv)) ctx.addIssue({ code: 'custom', message: `a ${c.type} channel takes no url` });
+              if (c.type === 'webhook' && !c.secretEnv) ctx.addIssue({ code: 'custom', message: 'a webhook channel needs secretEnv: deliveries are signed' });
+            }),
         )
+        .superRefine((cs, ctx) => {
+          const seen = new Set<string>();
+          cs.forEach((c, i) => {
+            if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate channel name ${c.name}` });
+            seen.add(c.name);
+          });
+        })
         .default([]),
     })
     .prefault({}),
@@ -128,6 +153,8 @@ const maskRules = z.strictObject({
 const action = z.enum(['alert', 'propose_rollback', 'rollback', 'killswitch']);
 
 const detectionRules = z.strictObject({
+  /** import, collect and retry replay evaluate the rules after they write (off: only ops detect does). */
+  afterWrites: z.boolean().default(true),
   failureRate: z
     .strictObject({
       threshold: z.number().min(0).max(1).default(0.5),
@@ -137,7 +164,12 @@ const detectionRules = z.strictObject({
     })
     .prefault({}),
   consecutiveFailures: z
-    .strictObject({ count: positiveInt.default(3), action: action.default('propose_rollback') })
+    .strictObject({
+      count: positiveInt.default(3),
+      /** The newest of the failures must be this recent: importing last month's history raises nothing. */
+      withinHours: positiveInt.default(24),
+      action: action.default('propose_rollback'),
+    })
     .prefault({}),
   retryStorm: z
     .strictObject({ maxRetries: positiveInt.default(20), windowMinutes: positiveInt.default(10), action: action.default('killswitch') })
@@ -148,18 +180,31 @@ const detectionRules = z.strictObject({
 const killswitchRules = z.strictObject({
   rules: z
     .array(
-      z.strictObject({
-        name: z.string().min(1),
-        condition: z.enum(['misfire', 'runaway_retry', 'resource', 'manual']),
-        threshold: nonNegative.optional(),
-        windowMinutes: positiveInt.optional(),
-        scope: z.string().min(1).optional(),
-      }),
+      z
+        .strictObject({
+          name: z.string().regex(/^[a-z0-9_.-]+$/i, 'letters, digits, ., - and _ only'),
+          /**
+           * misfire: runs on a branch or event the rule does not expect; runaway_retry: more
+           * than threshold retries in windowMinutes; resource: more than threshold runs queued
+           * or running at once; manual: only ever engaged by hand (documents the scope).
+           */
+          condition: z.enum(['misfire', 'runaway_retry', 'resource', 'manual']),
+          threshold: nonNegative.optional(),
+          windowMinutes: positiveInt.optional(),
+          /** The workflow the rule watches and stops; default all (*). */
+          scope: z.string().min(1).optional(),
+          /** misfire: the branches and events runs are expected on (picomatch globs). */
+          branches: z.array(z.string().min(1)).optional(),
+          events: z.array(z.string().min(1)).optional(),
+        })
+        .superRefine((r, ctx) => {
+          if (r.condition === 'misfire' && !r.branches && !r.events) ctx.addIssue({ code: 'custom', message: 'a misfire rule needs branches or events (what is expected)' });
+          if ((r.condition === 'runaway_retry' || r.condition === 'resource') && r.threshold === undefined) ctx.addIssue({ code: 'custom', message: `a ${r.condition} rule needs a threshold` });
+        }),
     )
-    .default([
-      { name: 'runaway-retry-loop', condition: 'runaway_retry', threshold: 20, windowMinutes: 10 },
-      { name: 'manual', condition: 'manual' },
-    ]),
+    // The retry storm is detection-rules.json's retryStorm (20 in 10 min → killswitch) by
+    // default; a runaway_retry rule here adds a scoped or stricter one.
+    .default([{ name: 'manual', condition: 'manual' }]),
 });
 
 function compiles(pattern: string): boolean {
@@ -184,3 +229,6 @@ export const configFiles = Object.keys(configSchemas) as ConfigFile[];
 export type ConfigOf<F extends ConfigFile> = z.output<(typeof configSchemas)[F]>;
 export type MainConfig = ConfigOf<'config.json'>;
 export type RetryPolicy = ConfigOf<'retry-policy.json'>;
+export type DetectionRules = ConfigOf<'detection-rules.json'>;
+export type KillswitchRules = ConfigOf<'killswitch-rules.json'>;
+export type Channel = MainConfig['notifications']['channels'][number];

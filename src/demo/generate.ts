@@ -1011,7 +1011,13 @@ function makeIncidents(rng: Rng, start: number, now: number, days: number) {
     // in a row (the detection rules' default) to be a streak worth detecting.
     streaks.push({ start: s, remaining: rng.int(3, 5), workflow, scenario: rng.pick(candidates) });
   }
-  return { outages, streaks };
+  // And one that is still broken now, the alert on-call opens the demo to: a deploy that
+  // has failed since an hour and a half ago, dispatched again by hand twice since.
+  const workflow = rng.pick(deploys.filter((w) => w.kind === 'deploy'));
+  const candidates = broken.filter((s) => !s.kinds || s.kinds.includes(workflow.kind));
+  const ongoing = { start: now - 100 * 60_000, remaining: Number.MAX_SAFE_INTEGER, workflow, scenario: rng.pick(candidates) };
+  streaks.push(ongoing);
+  return { outages, streaks, redispatched: [95, 55, 20].map((min) => ({ at: now - min * 60_000 + rng.int(0, 60_000), workflow, event: 'workflow_dispatch' as const })) };
 }
 
 const inWindow = (ws: readonly Window[], t: number) => ws.some((w) => t >= w.start && t < w.end);
@@ -1057,6 +1063,8 @@ interface Trigger {
 interface Scheduled {
   at: number;
   workflow: Workflow;
+  /** schedule (a cron run), unless someone dispatched it. */
+  event?: 'workflow_dispatch';
 }
 
 export function* generateDemo(opts: DemoOptions): Generator<DemoAttempt> {
@@ -1065,7 +1073,7 @@ export function* generateDemo(opts: DemoOptions): Generator<DemoAttempt> {
   if (!(Number.isInteger(days) && days >= 1)) throw new RangeError('days must be a positive integer');
   const rng = new Rng(seed);
   const start = now - days * DAY;
-  const { outages, streaks } = makeIncidents(rng, start, now, days);
+  const { outages, streaks, redispatched } = makeIncidents(rng, start, now, days);
   const clock = makeClock(rng, start, days * 24);
 
   // Nightly schedules at their cron times (GitHub starts them a few minutes late), at most
@@ -1079,6 +1087,7 @@ export function* generateDemo(opts: DemoOptions): Generator<DemoAttempt> {
       if (at >= start && at < now) scheduled.push({ at, workflow: w });
     }
   }
+  scheduled.push(...redispatched.filter((r) => r.at >= start));
   scheduled.sort((a, b) => a.at - b.at || WORKFLOWS.indexOf(a.workflow) - WORKFLOWS.indexOf(b.workflow));
   scheduled = scheduled.slice(Math.max(0, scheduled.length - Math.floor(runs / 10)));
   const mainRuns = runs - scheduled.length;
@@ -1109,7 +1118,7 @@ export function* generateDemo(opts: DemoOptions): Generator<DemoAttempt> {
     if (left <= 6) t = Math.max(t, now - (left === 1 ? rng.int(2, 6) * 1000 : left * rng.int(60, 150) * 1000));
     while (si < scheduled.length && scheduled[si]!.at <= t) {
       const s = scheduled[si++]!;
-      yield* emit(s.workflow, scheduleTrigger(rng, s.workflow), s.at);
+      yield* emit(s.workflow, scheduleTrigger(rng, s.workflow, s.event), s.at);
     }
     const trigger = makeTrigger(rng);
     const k = Math.min(trigger.workflows.length, mainRuns - emitted);
@@ -1122,10 +1131,11 @@ export function* generateDemo(opts: DemoOptions): Generator<DemoAttempt> {
   }
 }
 
-function scheduleTrigger(rng: Rng, w: Workflow): Trigger {
+function scheduleTrigger(rng: Rng, w: Workflow, event: 'schedule' | 'workflow_dispatch' = 'schedule'): Trigger {
   const repo = REPOS.find((r) => r.name === w.repo)!;
-  // GitHub attributes a scheduled run to whoever last edited the cron line.
-  return { repo, event: 'schedule', branch: 'main', actor: repo.team[0]!, sha: rng.hex(40), workflows: [w] };
+  // GitHub attributes a scheduled run to whoever last edited the cron line; a dispatch, to
+  // whoever pressed the button.
+  return { repo, event, branch: 'main', actor: event === 'schedule' ? repo.team[0]! : rng.pick(repo.team), sha: rng.hex(40), workflows: [w] };
 }
 
 function pickRepo(rng: Rng): Repo {

@@ -32,8 +32,8 @@ function stopped(o: KillswitchOutcome): string {
 }
 
 /** Records the call's lines and appends them to the day's killswitch log; returns a problem to report, or null. */
-export async function writeKillswitchLog(ctx: Context, db: Ledger, o: KillswitchOutcome): Promise<string | null> {
-  const lines = killswitchLogLines(o, ctx.role);
+export async function writeKillswitchLog(ctx: Context, db: Ledger, o: KillswitchOutcome, role = ctx.role): Promise<string | null> {
+  const lines = killswitchLogLines(o, role);
   if (!lines.length) return null;
   try {
     // Each line starts with the time it records.

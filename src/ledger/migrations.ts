@@ -295,4 +295,74 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: 'alerts and the notification outbox',
+    sql: `
+      -- SPEC §4: what ops detect found. One open alert per (rule, subject) while the
+      -- condition holds (the partial unique index is the deduplication); resolved when it
+      -- clears, and a later recurrence opens a new one.
+      CREATE TABLE alerts (
+        id            INTEGER PRIMARY KEY,
+        rule          TEXT NOT NULL,     -- consecutive_failures, failure_rate, retry_storm, stale_run, killswitch rule name
+        subject       TEXT NOT NULL,     -- what it is about: a workflow, or * for all
+        state         TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+        severity      TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+        summary       TEXT NOT NULL,
+        facts         TEXT NOT NULL,     -- JSON: the figures that opened it, refreshed while it holds
+        action        TEXT NOT NULL,     -- what the rule's configuration asked for
+        action_result TEXT,              -- what was done about it
+        opened_at     TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL,     -- when its figures last changed (they are refreshed while it holds)
+        resolved_at   TEXT,
+        open_audit    INTEGER NOT NULL REFERENCES audit_events (seq)
+      );
+      CREATE UNIQUE INDEX alerts_open ON alerts (rule, subject) WHERE state = 'open';
+
+      -- SPEC §1.7: a notification is written in the transaction of the audit event that
+      -- caused it (one per event), then delivered to each channel configured at delivery
+      -- time, each delivery with its own schedule and attempt log.
+      CREATE TABLE notifications (
+        id         INTEGER PRIMARY KEY,
+        audit_seq  INTEGER NOT NULL UNIQUE REFERENCES audit_events (seq),
+        event      TEXT NOT NULL,
+        severity   TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+        title      TEXT NOT NULL,
+        body       TEXT NOT NULL,        -- JSON: text and fields of the message
+        created_at TEXT NOT NULL,
+        fanned_out INTEGER NOT NULL DEFAULT 0 CHECK (fanned_out IN (0, 1))
+      );
+      CREATE INDEX notifications_to_fan_out ON notifications (id) WHERE fanned_out = 0;
+      CREATE TABLE notification_deliveries (
+        id               INTEGER PRIMARY KEY,
+        notification_id  INTEGER NOT NULL REFERENCES notifications (id),
+        channel          TEXT NOT NULL,
+        channel_type     TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  TEXT,
+        lease_owner      TEXT,
+        lease_expires_at TEXT,
+        fallback_of      INTEGER REFERENCES notification_deliveries (id),
+        last_error       TEXT,
+        delivered_at     TEXT,
+        UNIQUE (notification_id, channel)
+      );
+      CREATE INDEX deliveries_due ON notification_deliveries (next_attempt_at) WHERE state = 'pending';
+      CREATE TABLE delivery_attempts (
+        delivery_id      INTEGER NOT NULL REFERENCES notification_deliveries (id),
+        n                INTEGER NOT NULL,
+        request_id       TEXT NOT NULL,
+        at               TEXT NOT NULL,
+        http_status      INTEGER,
+        duration_ms      INTEGER NOT NULL,
+        error            TEXT,              -- sanitized
+        response_excerpt TEXT,              -- sanitized, at most 500 characters
+        PRIMARY KEY (delivery_id, n)
+      ) WITHOUT ROWID;
+
+      -- Stale-run detection: the few runs still queued or running, without a scan of all.
+      CREATE INDEX runs_active ON run_attempts (sort_at) WHERE is_latest = 1 AND status != 'completed';
+    `,
+  },
 ];

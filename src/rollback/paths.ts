@@ -1,4 +1,4 @@
-import { usageError } from '../../src/cli/errors';
+import { usageError } from '../cli/errors';
 
 /** rollback.trackedPaths must stay inside the workspace: a snapshot never reads or restores outside it. */
 export function checkTrackedPaths(paths: readonly string[]): readonly string[] {
