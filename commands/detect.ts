@@ -6,6 +6,8 @@ export default defineCommand({
   describe: 'Evaluate the detection and killswitch rules now: open and resolve alerts, carry out their actions (killswitch, rollback), notify',
   builder: (y) => y.example('$0 detect --json', ''),
   async run(_args, ctx) {
+    // Bad rules are exit 2 before anything, the ledger included, is touched.
+    await Promise.all([ctx.config('detection-rules.json'), ctx.config('killswitch-rules.json'), ctx.config('config.json')]);
     const db = await ctx.ledger({ create: true });
     const { detect } = await import('../src/detect/detect');
     const { openAlerts } = await import('../src/detect/alerts');

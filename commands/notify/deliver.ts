@@ -9,6 +9,7 @@ export default defineCommand({
   builder: (y) => y.options({ max: { type: 'number', default: 1000, describe: 'At most this many delivery attempts' } }),
   async run(args, ctx) {
     const limit = positiveInt('--max', args.max, 1_000_000);
+    await ctx.config('config.json'); // a bad channel is exit 2 before anything is sent
     const { existsSync } = await import('node:fs');
     if (!existsSync(ctx.ledgerPath)) {
       if (ctx.json) printJson(ctx.io, { fanned_out: 0, attempts: [] });

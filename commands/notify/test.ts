@@ -9,7 +9,7 @@ export default defineCommand<{ channel: string }>({
   async run(args, ctx) {
     const config = await ctx.config('config.json');
     const { LOG_CHANNEL } = await import('../../src/notify/outbox');
-    const channel = config.notifications.channels.find((c) => c.name === args.channel) ?? (args.channel === LOG_CHANNEL.name ? { ...LOG_CHANNEL, labels: [] } : null);
+    const channel = config.notifications.channels.find((c) => c.name === args.channel) ?? (args.channel === LOG_CHANNEL.name ? { ...LOG_CHANNEL, labels: [], fallbackOnly: false } : null);
     if (!channel) {
       const names = [...config.notifications.channels.map((c) => c.name), LOG_CHANNEL.name];
       throw usageError('notify test', `no channel ${JSON.stringify(args.channel)} in config.json notifications.channels (known: ${names.join(', ')})`);

@@ -75,6 +75,8 @@ const mainConfig = z.strictObject({
               /** github_issue: OWNER/NAME (default: gh's own repository resolution, or GH_REPO). */
               repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected OWNER/NAME').optional(),
               labels: z.array(z.string().min(1)).default([]),
+              /** Told only when a channel before it in the fallback chain gave up (e.g. an issue only when Slack is down). */
+              fallbackOnly: z.boolean().default(false),
             })
             .superRefine((c, ctx) => {
               const http = c.type === 'slack' || c.type === 'webhook';

@@ -35,7 +35,7 @@ export interface DeliverReport {
   attempts: DeliveredAttempt[];
 }
 
-const implicitLog: Channel = { ...LOG_CHANNEL, labels: [] };
+const implicitLog: Channel = { ...LOG_CHANNEL, labels: [], fallbackOnly: false };
 
 /**
  * Fans new notifications out to the channels, then sends what is due, a batch at a time in

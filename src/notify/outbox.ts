@@ -81,17 +81,20 @@ export interface DeliveryAttempt {
 export interface ChannelRef {
   name: string;
   type: ChannelType;
+  fallbackOnly?: boolean;
 }
 
 /** The channel every chain ends with, configured or not. */
 export const LOG_CHANNEL: ChannelRef = { name: 'log', type: 'log' };
 
 /**
- * Gives each new notification a delivery per configured channel (the log when none is).
+ * Gives each new notification a delivery per configured channel, fallback-only ones aside
+ * (the log when there is no other).
  * Inside an IMMEDIATE transaction, so two deliverers never fan out the same one twice.
  */
 export function fanOut(db: Ledger, channels: readonly ChannelRef[], now: string): number {
-  const targets = channels.length ? channels : [LOG_CHANNEL];
+  const first = channels.filter((c) => !c.fallbackOnly);
+  const targets = first.length ? first : [LOG_CHANNEL];
   return db
     .transaction(() => {
       const ids = prepared(db, 'SELECT id FROM notifications WHERE fanned_out = 0 ORDER BY id', true).all() as number[];
