@@ -28,7 +28,7 @@ function workspace(files: Record<string, unknown> = {}) {
   mkdirSync(join(ws, '.ops'));
   for (const [name, body] of Object.entries(files)) writeFileSync(join(ws, '.ops', name), JSON.stringify(body));
   const log = join(ws, 'gh.log');
-  const env = { PATH: process.env.PATH, OPS_WORKSPACE: ws, OPS_GH: FAKE_GH, FAKE_GH_LOG: log, OPS_ACTOR: 'alice' };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OPS_WORKSPACE: ws, OPS_GH: FAKE_GH, FAKE_GH_LOG: log, OPS_ACTOR: 'alice' };
   const importRuns = async (runs: object[], now = NOW) => {
     const file = join(ws, `runs-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, JSON.stringify(runs));
@@ -88,6 +88,7 @@ describe('ops detect', () => {
     expect(readFileSync(w.log, 'utf8')).toBe('workflow disable deploy.yml\n');
     const audit = await w.json('audit', 'log');
     expect(audit.find((e: { event: string }) => e.event === 'rollback.complete')).toMatchObject({ actor: 'ops-detect', role: 'system' });
+    expect((await w.json('notify', 'list')).map((n: { title: string }) => n.title)).toEqual(['Rollback #1 completed', 'Alert: Deploy (acme/api): the last 3 runs failed (3, 2, 1)']);
   });
 
   it('a retry storm engages the killswitch by itself while the replay runs; ops guard exits 3', async () => {
@@ -95,6 +96,9 @@ describe('ops detect', () => {
       'detection-rules.json': { retryStorm: { maxRetries: 3, windowMinutes: 10 } },
       'retry-policy.json': { autoEnqueue: false, budget: { maxRetriesPerWorkflowPerHour: 1000 } },
     });
+    // gh answers for runs it does not know (a scenario): the re-runs succeed and show as recovered.
+    writeFileSync(join(w.ws, 'scenario.json'), JSON.stringify({ rerun: { '*': [{ exit: 0 }] } }));
+    w.env.FAKE_GH_SCENARIO = join(w.ws, 'scenario.json');
     const ids = [9001, 9002, 9003, 9004, 9005, 9006, 9007, 9008];
     await w.importRuns(ids.map((id, i) => ({ ...run(id, 'failure', -50 + i), workflow: `W${i}` })));
     for (const id of ids) expect((await ops(['retry', 'enqueue', String(id), '--reason', 'flaky'], { env: w.env })).code).toBe(0);
@@ -106,6 +110,10 @@ describe('ops detect', () => {
     expect(JSON.parse(r.stdout).held).toHaveLength(4);
     const status = await w.json('killswitch', 'status');
     expect(status).toMatchObject({ engaged: true, scope: null, actor: 'ops-detect', reason: 'ops detect: retry storm: 4 re-runs by ops in the last 10 min (more than 3)' });
+    // Each recovery, and the engagement, was told (newest first).
+    const told = (await w.json('notify', 'list')).map((n: { title: string }) => n.title);
+    expect(told.filter((t: string) => !t.startsWith('Recovered: '))).toEqual(['Killswitch ENGAGED: all workflows', 'Alert: retry storm: 4 re-runs by ops in the last 10 min (more than 3)']);
+    expect(told.filter((t: string) => /^Recovered: \w+ run 900[1-8]$/.test(t))).toHaveLength(4);
     const guard = await ops(['guard'], { env: w.env });
     expect(guard.code).toBe(3);
     // Released by a person, it stays released while the alert holds: detection does not fight the operator.
