@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OPS_BIN, ROOT, ops, tempDir } from './helpers';
+import { NOW, OPS_BIN, ROOT, ops, tempDir } from './helpers';
 
 /**
  * The real ops-console binary in a real terminal (tmux): first frame, a killswitch engaged
@@ -48,6 +49,49 @@ describe('ops-console in a terminal', () => {
     await vi.waitFor(() => expect(screen()).toContain('killswitch released for all workflows by bob'), { timeout: 2000, interval: 25 });
     const status = JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'killswitch', 'status', '--json', '--workspace', ws], { encoding: 'utf8' }));
     expect(status).toMatchObject({ engaged: false });
+
+    tmux('send-keys', '-t', session, 'q');
+    await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });
+  }, 30_000);
+
+  it('filters the runs as typed (q is text), shows the KPIs with their targets, and a ticket file removed elsewhere within a second', async () => {
+    const ws = tempDir();
+    expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+    const [ticket] = JSON.parse((await ops(['audit', 'list', '--json', '--workspace', ws])).stdout);
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', 'env', '-u', 'CI', `OPS_NOW=${NOW}`, `NO_COLOR=1`, process.execPath, CONSOLE_BIN, '--workspace', ws);
+    await vi.waitFor(() => expect(screen()).toMatch(/^ops +\S+ +24h: \d+ runs/m), { timeout: 5000, interval: 50 });
+    const last = () => screen().trimEnd().split('\n').at(-1)!;
+    const wait = (re: RegExp, timeout = 2000) => vi.waitFor(() => expect(screen()).toMatch(re), { timeout, interval: 25 });
+
+    tmux('send-keys', '-t', session, '/');
+    await wait(/^\/ filter> _/m);
+    tmux('send-keys', '-t', session, '-l', 'w:deploy qq');
+    await wait(/^filter: w:deploy qq {2}0 match$/m);
+    for (let i = 0; i < 3; i++) tmux('send-keys', '-t', session, 'BSpace');
+    await wait(/^filter: w:deploy {2}\d+ match$/m);
+    tmux('send-keys', '-t', session, 'Enter');
+    await vi.waitFor(() => expect(last()).toMatch(/Matches 1\/\d+$/), { timeout: 2000, interval: 25 });
+    const rows = screen().split('\n').filter((l) => /^[ >] \d{6,} /.test(l));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r).toMatch(/^[ >] \d+ +Deploy /);
+    tmux('send-keys', '-t', session, 'Escape');
+    await vi.waitFor(() => expect(last()).toMatch(/q quit +1\/\d+$/), { timeout: 2000, interval: 25 });
+
+    tmux('send-keys', '-t', session, 'Tab');
+    await wait(/^ +ID +STATE/m);
+    tmux('send-keys', '-t', session, 'Tab');
+    await wait(/^KPI +VALUE +TARGET +STATUS$/m, 3000);
+    // config.json's targets, read from the workspace as `ops kpi` reads them.
+    expect(screen()).toMatch(/^success rate +\d+\.\d% +≥ 95\.0% +(ok|breach)$/m);
+    expect(screen()).toMatch(/^success 7d /m);
+
+    tmux('send-keys', '-t', session, 'Tab');
+    const row = new RegExp(`^[ >] ${ticket.ticket.replace(/^audit_ticket_/, '')} .* written$`, 'm');
+    await wait(row);
+    rmSync(join(ws, 'docs', 'reports', ticket.md_path));
+    const removedAt = Date.now();
+    await wait(new RegExp(row.source.replace('written', 'partial'), 'm'), 1000);
+    expect(Date.now() - removedAt).toBeLessThan(1000);
 
     tmux('send-keys', '-t', session, 'q');
     await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });

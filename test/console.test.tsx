@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +25,13 @@ import { runAttempts, runWriter } from '../src/ledger/runs';
 import { cancelEntry, enqueue } from '../src/retry/queue';
 import { ledgerActions } from '../src/console/ledger-actions';
 import { defaultsOf } from '../src/config/load';
-import { FAKE_GH } from './helpers';
+import { FAKE_GH, ops, opsProcess } from './helpers';
+import { evidenceProbe } from '../src/console/evidence-probe';
+import { runFilter } from '../src/console/run-filter';
+import { percent } from '../src/kpi/render';
+import { sparkline } from '../src/kpi/sparkline';
+import { formatDuration } from '../src/runs/format';
+import { parseFilter } from '../views/filter';
 import { keymap } from '../views/keymap';
 import type { Classification, RunInput } from '../src/runs/types';
 
@@ -245,6 +251,23 @@ describe('ops-console App', () => {
     expect(lines(lastFrame()).at(-1)).toMatch(/1\/5$/);
   });
 
+  it('on a big ledger, draws the runs first and counts them (total, 24 h) right after the first frame', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const real = ledgerSource(db);
+    // As a ledger of a million runs says it is.
+    const source: ConsoleSource = { ...real, hasRuns: () => true };
+    const totalRuns = vi.spyOn(source, 'totalRuns');
+    const { lastFrame, frames } = mount(source);
+    // The first frame did not wait for the counts: it has the runs, and "counting" for them.
+    const first = lines(frames[0]);
+    expect(first[0]).toMatch(/^ops {2}\/tmp\/ws +24h: counting\.\.\.$/);
+    expect(first[3]).toMatch(/^> 1004 +ci /);
+    expect(first.at(-1)).toMatch(/q quit +1\/\.\.\.$/);
+    await vi.waitFor(() => expect(lines(lastFrame())[0]).toMatch(/24h: 4 runs {2}1 ok {2}1 failed {2}1 active {2}1 other$/));
+    expect(lines(lastFrame()).at(-1)).toMatch(/q quit +1\/4$/);
+    expect(totalRuns).toHaveBeenCalledTimes(1);
+  });
+
   it('says how to fill an empty ledger', () => {
     const { db } = ledgerWith([]);
     const { lastFrame } = mount(ledgerSource(db));
@@ -359,7 +382,7 @@ describe('ops-console keys: killswitch from the console, help', () => {
     await vi.waitFor(() => expect(unreleased(db)).toEqual([expect.objectContaining({ reason: 'quick reason' })]));
   });
 
-  it('Tab moves to the retry queue panel (countdown, attempt n/max, class) and to the audit tickets; Shift-Tab back', async () => {
+  it('Tab moves to the retry queue panel (countdown, attempt n/max, class), the KPIs and the audit tickets; Shift-Tab back', async () => {
     const failed = (id: string, m: number) => run(id, m, { workflow: 'ci', conclusion: 'failure', classification: transient });
     const { db } = ledgerWith([failed('3001', 20), failed('3002', 10)]);
     const actor = { name: 'alice', role: 'operator' };
@@ -377,10 +400,14 @@ describe('ops-console keys: killswitch from the console, help', () => {
     expect(rows[1]).toMatch(/^ +2 +pending +3002 +ci +0\/3 +in 2m00s +transient/);
     expect(lines(lastFrame()).at(-1)).toMatch(/Retry queue 1\/2$/);
     stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/KPIs 7d: +success /));
+    stdin.write('\t');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK +KIND +HTTP +TITLE/));
     expect(lastFrame()).toMatch(/20251114_085900 +high +killswitch +- +Killswitch engaged for all workflows by alice: storm/);
     expect(lines(lastFrame()).at(-1)).toMatch(/Audit tickets 1\/1$/);
     stdin.write('\x1b[Z'); // Shift-Tab
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/KPIs 7d: +success /));
+    stdin.write('\x1b[Z');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +STATE +RUN/));
   });
 
@@ -430,7 +457,7 @@ describe('ops-console keys: killswitch from the console, help', () => {
     const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 20 } });
     await listening(stdin);
     stdin.write('?');
-    await vi.waitFor(() => expect(lastFrame()).toContain('next panel: runs, retry queue, audit tickets'));
+    await vi.waitFor(() => expect(lastFrame()).toContain('next panel: runs, retry queue, KPIs, audit tickets'));
     for (const k of keymap) expect(lastFrame()).toContain(`${k.label}  `);
     stdin.write(' '); // any key closes it
     await vi.waitFor(() => expect(lastFrame()).not.toContain('next panel'));
@@ -686,5 +713,291 @@ describe('bin/ops-console', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^ops-console: Unknown option '--bogus'/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('ops-console KPI panel', () => {
+  it('shows what `ops kpi --json` computes for the same ledger and clock: each KPI with its target and status, the 7-day sparkline, per-workflow rows that scroll', async () => {
+    const ws = tempWorkspace();
+    expect((await ops(['demo', ws, '--runs', '400', '--days', '8'])).code).toBe(0);
+    const cli = opsProcess(['kpi', '--json', '--workspace', ws]);
+    expect(cli.code).toBe(0);
+    const k = JSON.parse(cli.stdout);
+    const target = (name: string) => k.targets.find((t: { name: string }) => t.name === name);
+
+    const db = openLedger(join(ws, '.ops', 'ledger.db'), { now: NOW });
+    dbs.push(db);
+    const source = ledgerSource(db);
+    const kpis = vi.spyOn(source, 'kpis');
+    const { lastFrame, frames, stdin } = mount(source, { size: { columns: 120, rows: 32 } });
+    await listening(stdin);
+    // Not before the first frame, not on the polls of a console on another panel.
+    await tick(100);
+    expect(kpis).not.toHaveBeenCalled();
+
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +STATE +RUN/));
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^KPI +VALUE +TARGET +STATUS$/m), { timeout: 3000 });
+    expect(frames.some((f) => f.includes('KPIs of the last 7 days: computing…'))).toBe(true);
+    expect(kpis).toHaveBeenCalledTimes(1);
+    expect(kpis).toHaveBeenCalledWith(clock(), 7);
+
+    const out = lines(lastFrame());
+    const row = (label: string) => out.find((l) => l.startsWith(label + ' ')) ?? '';
+    expect(out.find((l) => l.startsWith('KPIs of the last 7 days'))).toBe(`KPIs of the last 7 days: ${k.since} – ${k.until}, ${k.runs} runs`);
+    const ok = (name: string) => target(name).status;
+    expect(row('success rate')).toMatch(new RegExp(`^success rate +${percent(k.success_rate)} +≥ ${percent(target('success_rate').target)} +${ok('success_rate')}$`));
+    expect(row('duration p95')).toMatch(new RegExp(`^duration p95 +${formatDuration(k.duration_ms.p95)} +≤ ${formatDuration(target('duration_p95_ms').target)} +${ok('duration_p95_ms')}$`));
+    expect(row('retries')).toMatch(new RegExp(`^retries +${k.retries.total}$`));
+    expect(row('retries per failed run')).toMatch(new RegExp(`^retries per failed run +${k.retries.per_failed_run.toFixed(2)}$`));
+    expect(row('retry success rate')).toMatch(new RegExp(`^retry success rate +${percent(k.retries.success_rate)} +≥ ${percent(target('retry_success_rate').target)} +${ok('retry_success_rate')}$`));
+    expect(row('MTTR')).toMatch(new RegExp(`^MTTR +${formatDuration(k.mttr_ms)} +≤ ${formatDuration(target('mttr_ms').target)} +${ok('mttr_ms')}$`));
+    expect(row('killswitch engagements')).toMatch(new RegExp(`^killswitch engagements +${k.killswitch_engagements}$`));
+    const trend = sparkline(k.daily.map((d: { success_rate: number | null }) => d.success_rate));
+    expect(out.find((l) => l.startsWith('success 7d '))).toContain(`success 7d ${trend}  `);
+
+    // Per workflow, in `ops kpi`'s order; the first selected, the rest a cursor move away.
+    const wf = (w: { workflow: string; runs: number; success_rate: number | null; duration_ms: { p95: number | null } }) =>
+      new RegExp(`^[ >] ${w.workflow.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +${w.runs} +${percent(w.success_rate).replace('.', '\\.')} +${formatDuration(w.duration_ms.p95)} `);
+    expect(out.find((l) => l.includes('WORKFLOW'))).toMatch(/^ {2}WORKFLOW +RUNS +SUCCESS +P95 /);
+    expect(selectedLine(lastFrame())).toMatch(wf(k.workflows[0]));
+    for (const w of k.workflows.slice(1, 4)) expect(out.some((l) => wf(w).test(l))).toBe(true);
+    expect(out.at(-1)).toMatch(new RegExp(`KPI workflows 1/${k.workflows.length}$`));
+    stdin.write('j');
+    await vi.waitFor(() => expect(selectedLine(lastFrame())).toMatch(wf(k.workflows[1])));
+    stdin.write('G');
+    await vi.waitFor(() => expect(selectedLine(lastFrame())).toMatch(wf(k.workflows.at(-1))));
+    expect(lines(lastFrame()).at(-1)).toMatch(new RegExp(`KPI workflows ${k.workflows.length}/${k.workflows.length}$`));
+
+    // Back and forth within 10 s, nothing changed: the figures are not computed again.
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK/));
+    stdin.write('\x1b[Z');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^KPI +VALUE/m));
+    await tick(100);
+    expect(kpis).toHaveBeenCalledTimes(1);
+  });
+
+  it('fits the KPIs into two lines and the trend on a short terminal; without readable targets, shows the figures alone and says why', async () => {
+    const { db, path } = ledgerWith(sampleRuns());
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(join(path, '..', 'config.json'), '{"kpiTargets": {"successRate": 7}}');
+    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 160, rows: 12 } });
+    await listening(stdin);
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/retry queue is empty/));
+    stdin.write('\t');
+    // One success, one failure in the window; the other two neither.
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^KPIs 7d: {2}success 50\.0% {2}p95 3m05s {2}MTTR - {2}killswitch 0$/m), { timeout: 3000 });
+    expect(lastFrame()).toMatch(/^retries 0 {2}0\.00\/failed run {2}retry success - {2}\(no targets: \.ops\/config\.json: kpiTargets\.successRate: /m);
+    expect(lastFrame()).toMatch(/^success 7d {7}\S {2}50\.0%–50\.0% {2}2025-11-08 … 2025-11-14 \(Asia\/Tokyo\)$/m);
+    expect(lastFrame()).toMatch(/^> ci +1 +0\.0% +3m05s +1 +0 +-$/m);
+    expect(lines(lastFrame())).toHaveLength(11);
+  });
+});
+
+describe('ops-console / filter', () => {
+  // 40 runs, one a minute, the newest first: four workflows, a third on main, every fifth failed.
+  const workflows = ['ci', 'deploy', 'lint', 'nightly'];
+  const many = () =>
+    Array.from({ length: 40 }, (_, i) =>
+      run(String(5000 + i), 100 - i, {
+        workflow: workflows[i % 4],
+        branch: i % 3 === 0 ? 'main' : `feature/f-${i}`,
+        conclusion: i % 5 === 0 ? 'failure' : 'success',
+      }),
+    );
+  const runRows = (frame: string | undefined) => lines(frame).filter((l) => /^[ >] 50\d\d /.test(l));
+
+  it('/ narrows the runs as you type (workflow:, branch:, conclusion:, bare words); q is typed, not quit; Enter keeps it; Esc clears it', async () => {
+    const all = many();
+    const { db } = ledgerWith(all);
+    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 16 } });
+    await listening(stdin);
+    const expectIds = (pred: (r: RunInput) => boolean) => {
+      const ids = all.filter(pred).map((r) => r.run_id).reverse();
+      const shown = runRows(lastFrame()).map((l) => l.slice(2, 6));
+      expect(shown).toEqual(ids.slice(0, shown.length));
+      expect(shown.length).toBe(Math.min(ids.length, 10));
+      return ids.length;
+    };
+
+    stdin.write('/');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('/ filter> _  (Enter: keep, Esc: cancel)'));
+    expect(lines(lastFrame())[2]).toBe('filter: (none)  all runs');
+    stdin.write('w:dep');
+    await vi.waitFor(() => expect(lines(lastFrame())[2]).toBe('filter: w:dep  10 match'));
+    expectIds((r) => r.workflow === 'deploy');
+    expect(selectedLine(lastFrame())).toMatch(/^> 5037 +deploy /);
+
+    // q, j, K… are text here: the console neither quits nor moves.
+    stdin.write(' q');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('/ filter> w:dep q_  (Enter: keep, Esc: cancel)'));
+    expect(lines(lastFrame())[2]).toBe('filter: w:dep q  0 match');
+    expect(lastFrame()).toContain('no runs match the filter');
+    expect(stdin.listenerCount('readable')).toBeGreaterThan(0);
+    stdin.write('\x7f');
+    stdin.write('\x7f');
+    stdin.write(' b:main');
+    await vi.waitFor(() => expect(lines(lastFrame())[2]).toBe('filter: w:dep b:main  3 match'));
+    expectIds((r) => r.workflow === 'deploy' && r.branch === 'main');
+
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/q quit +Matches 1\/3$/));
+    expect(lines(lastFrame())[2]).toBe('filter: w:dep b:main  3 match  (/ edit, Esc clear)');
+    stdin.write('j');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/Matches 2\/3$/));
+    expect(selectedLine(lastFrame())).toMatch(/^> 5021 +deploy +acme\/web +main /);
+
+    // / again edits the kept filter; Esc there goes back to it.
+    stdin.write('/');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('/ filter> w:dep b:main_  (Enter: keep, Esc: cancel)'));
+    stdin.write('\x7f'.repeat(12) + 'conclusion:FAIL');
+    await vi.waitFor(() => expect(lines(lastFrame())[2]).toBe('filter: conclusion:FAIL  8 match'));
+    expectIds((r) => r.conclusion === 'failure');
+    stdin.write('\x1b');
+    await vi.waitFor(() => expect(lines(lastFrame())[2]).toBe('filter: w:dep b:main  3 match  (/ edit, Esc clear)'));
+
+    // A bare word: the workflow or the branch contains it.
+    stdin.write('/');
+    stdin.write('\x7f'.repeat(12) + 'f-1\r');
+    await vi.waitFor(() => expect(lines(lastFrame())[2]).toMatch(/^filter: f-1  \d+ match {2}\(\/ edit, Esc clear\)$/));
+    const n = expectIds((r) => (r.branch ?? '').includes('f-1'));
+    expect(lines(lastFrame())[2]).toContain(`${n} match`);
+
+    // Esc clears it: every run again, the runs' own footer.
+    stdin.write('\x1b');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/q quit +1\/40$/));
+    expect(lines(lastFrame())[2]).toMatch(/^ {2}RUN +WORKFLOW/);
+    expect(selectedLine(lastFrame())).toMatch(/^> 5039 /);
+  });
+
+  it('counts matches only up to a cap ("1,000+"), and further as the cursor goes down', async () => {
+    const { db } = ledgerWith(Array.from({ length: 1100 }, (_, i) => run(String(100_000 + i), 2000 - i, { workflow: i % 2 ? 'ci' : 'deploy' })));
+    const source = ledgerSource(db);
+    const { lastFrame, stdin } = mount(source, { size: { columns: 120, rows: 16 } });
+    await listening(stdin);
+    stdin.write('/');
+    stdin.write('c:succ\r');
+    await vi.waitFor(() => expect(lines(lastFrame())[2]).toBe('filter: c:succ  1,000+ match  (/ edit, Esc clear)'));
+    expect(lines(lastFrame()).at(-1)).toMatch(/Matches 1\/1000\+$/);
+    stdin.write('G');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/Matches 1000\/1100$/));
+    expect(lines(lastFrame())[2]).toBe('filter: c:succ  1,100 match  (/ edit, Esc clear)');
+  });
+
+  it('parses the filter words, and searches only the latest runs for a filter without an index', () => {
+    expect(parseFilter('  ')).toBeNull();
+    expect(parseFilter('workflow:')).toBeNull();
+    expect(parseFilter('W:Deploy b:main c:fail deploy x:y')).toEqual({ workflow: ['Deploy'], branch: ['main'], conclusion: ['fail'], words: ['deploy', 'x:y'] });
+
+    const all = many();
+    const { db } = ledgerWith(all);
+    const f = runFilter(db, 10);
+    const q = (text: string) => parseFilter(text)!;
+    // Indexed: the whole ledger.
+    expect(f.count(q('w:DEPLOY'), 1000)).toEqual({ count: 10, more: false, searched: null });
+    expect(f.runs(q('w:deploy c:fail'), 100, 0).map((r) => r.run_id)).toEqual(all.filter((r) => r.workflow === 'deploy' && r.conclusion === 'failure').map((r) => r.run_id).reverse());
+    expect(f.count(q('w:nothing'), 1000)).toEqual({ count: 0, more: false, searched: null });
+    // A branch or a bare word: the latest 10 runs only.
+    expect(f.count(q('main'), 1000)).toEqual({ count: all.slice(-10).filter((r) => r.branch === 'main').length, more: false, searched: 10 });
+    expect(f.runs(q('b:main'), 100, 0).map((r) => r.run_id)).toEqual(all.slice(-10).filter((r) => r.branch === 'main').map((r) => r.run_id).reverse());
+    // LIKE's wildcards are text here.
+    expect(f.count(q('b:%'), 1000).count).toBe(0);
+    expect(f.count(q('c:e'), 5)).toEqual({ count: 5, more: true, searched: null });
+  });
+});
+
+describe('ops-console evidence folders', () => {
+  it('shows a ticket written into the evidence folder, with no write to the ledger, within a second', async () => {
+    const { db, path } = ledgerWith(sampleRuns());
+    engageAt(db, GLOBAL, { at: 1, reason: 'storm' });
+    const reports = join(path, '..', '..', 'docs', 'reports'); // not there yet
+    const source = ledgerSource(db, { reportsDir: () => reports });
+    const { lastFrame, stdin } = mount(source, { size: { columns: 140, rows: 16 } });
+    await listening(stdin);
+    for (const _ of [1, 2, 3]) stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK +KIND +HTTP +TITLE +FILES/));
+    expect(lastFrame()).toMatch(/20251114_085900 +high +killswitch .* storm +missing$/m);
+    const [ticket] = source.tickets();
+    const [version, writes] = [source.dataVersion(), writesBy(db)];
+
+    // As `ops audit ticket` writes it: the folder is created, then the two files.
+    mkdirSync(join(reports, ticket!.date, 'audit_tickets'), { recursive: true });
+    writeFileSync(join(reports, ticket!.json_path), '{}\n');
+    const t0 = Date.now();
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/storm +partial$/m), { timeout: 1000 });
+    writeFileSync(join(reports, ticket!.md_path), '# ticket\n');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/storm +written$/m), { timeout: 1000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    rmSync(join(reports, ticket!.md_path));
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/storm +partial$/m), { timeout: 1000 });
+    expect(source.dataVersion()).toBe(version);
+    expect(writesBy(db)).toBe(writes);
+  });
+
+  it("follows the shown run's evidence files: deleted shows missing, rewritten shows changed, within a second", async () => {
+    const { db, path } = ledgerWith(sampleRuns());
+    const reports = join(path, '..', '..', 'docs', 'reports');
+    // An older date folder: watched because the details show its file.
+    const file = join(reports, '2025-11-10', 'artifacts', '1004', 'attempt-2', 'job.log');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, 'log\n');
+    const sha = createHash('sha256').update('log\n').digest('hex');
+    db.prepare(`INSERT INTO evidence_artifacts (run_id, attempt, name, kind, path, bytes, sha256, status, collected_at) VALUES ('1004', 2, 'job.log', 'log', '2025-11-10/artifacts/1004/attempt-2/job.log', 4, ?, 'collected', ?)`).run(sha, NOW);
+    const source = ledgerSource(db, { reportsDir: () => reports });
+    const { lastFrame, stdin } = mount(source, { size: { columns: 140, rows: 20 } });
+    await listening(stdin);
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^ {2}ok +\w{12} +4 +job\.log$/m));
+    const writes = writesBy(db);
+    rmSync(file);
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^ {2}missing +\w{12} +4 +job\.log$/m), { timeout: 1000 });
+    writeFileSync(file, 'LOG\n');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^ {2}changed +\w{12} +4 +job\.log$/m), { timeout: 1000 });
+    writeFileSync(file, 'log\n');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^ {2}ok +\w{12} +4 +job\.log$/m), { timeout: 1000 });
+    expect(writesBy(db)).toBe(writes);
+  });
+
+  it("stamps today's date folder (whatever the zone), its logs and tickets, and what is tracked; survives a folder created later and the date rolling over", () => {
+    const reports = join(tempWorkspace(), 'docs', 'reports');
+    const probe = evidenceProbe(() => reports);
+    // 23:59:59 in Tokyo on 2025-11-14: 14:59:59Z.
+    let now = Date.parse('2025-11-14T14:59:59Z');
+    let last = probe.stamp(now);
+    const changed = () => {
+      const s = probe.stamp(now);
+      const moved = s !== last;
+      last = s;
+      return moved;
+    };
+    expect(changed()).toBe(false); // nothing there, nothing changed
+    mkdirSync(join(reports, '2025-11-14', 'logs'), { recursive: true });
+    expect(changed()).toBe(true);
+    expect(changed()).toBe(false);
+    appendFileSync(join(reports, '2025-11-14', 'logs', 'killswitch_log_20251114.log'), 'a\n');
+    expect(changed()).toBe(true);
+    appendFileSync(join(reports, '2025-11-14', 'logs', 'killswitch_log_20251114.log'), 'b\n');
+    expect(changed()).toBe(true);
+    // Past midnight in Tokyo: the new day's folder, created later, is watched too.
+    now += 1000;
+    changed();
+    mkdirSync(join(reports, '2025-11-15', 'audit_tickets'), { recursive: true });
+    expect(changed()).toBe(true);
+    writeFileSync(join(reports, '2025-11-15', 'audit_tickets', 'audit_ticket_20251115_000000.json'), '{}');
+    expect(changed()).toBe(true);
+    // Elsewhere, only what was tracked.
+    const old = join(reports, '2025-11-01', 'artifacts', '1', 'job.log');
+    mkdirSync(join(old, '..'), { recursive: true });
+    expect(changed()).toBe(true); // a new folder in the reports root
+    writeFileSync(old, 'x');
+    expect(changed()).toBe(false);
+    probe.track(old);
+    changed();
+    rmSync(old);
+    expect(changed()).toBe(true);
+    expect(changed()).toBe(false);
   });
 });

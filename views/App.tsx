@@ -8,13 +8,17 @@ import { Footer } from './Footer';
 import { Header } from './Header';
 import { bannerLines, bannerSummary, KillswitchBanner } from './KillswitchBanner';
 import { DataTable, MARKER_WIDTH, RunsTable } from './RunsTable';
-import { retryColumns, ticketColumns } from './panel-columns';
+import { kpiWorkflowColumns, retryColumns, ticketColumns } from './panel-columns';
 import { panelLabel, panels, useRetryRows, useTicketRows, type Panel } from './hooks/usePanelRows';
+import { KpiPanel, kpiSummaryLines } from './KpiPanel';
+import { useKpis } from './hooks/useKpis';
+import { parseFilter, printable } from './filter';
+import type { MatchCount } from './source';
 import type { ConsoleSource } from './source';
 import type { ConsoleActions } from './actions';
 import { actionFor, keymap } from './keymap';
 import { HelpList, PromptLine, promptKey, type PromptState } from './Prompt';
-import { alarm } from './theme';
+import { accent, alarm } from './theme';
 import { useKillswitch } from './hooks/useKillswitch';
 import { useRetryQueue } from './hooks/useRetryQueue';
 import { RetryQueueLine } from './RetryQueueLine';
@@ -40,6 +44,7 @@ export interface AppProps {
 
 /** Header, retry queue line, column headings, footer: the rows of the screen that are not runs (besides the killswitch banner). */
 const CHROME = 4;
+const noWorkflows: never[] = [];
 const MIN_COLUMNS = 30;
 const MIN_HEIGHT = CHROME + 1;
 
@@ -53,6 +58,30 @@ const bannerRoom = (height: number) => Math.max(1, Math.min(height - CHROME - 1,
 /** The first visible row, moved just enough to keep the cursor on screen. */
 const windowTop = (top: number, cursor: number, rows: number) => Math.max(0, Math.min(top, cursor), cursor - rows + 1);
 
+/** The `/` prompt: what is typed so far, and the filter to go back to on Esc. */
+interface FilterEdit {
+  text: string;
+  before: string | null;
+}
+
+/** Matches are counted up to this, and further in steps of it as the cursor goes down. */
+const MATCH_COUNT_STEP = 1000;
+
+/** "12 match", "1,000+ match in the latest 100,000 runs"; "all runs" while nothing filters yet (`w:`). */
+const matchText = (m: MatchCount | null, active: boolean) =>
+  !active ? 'all runs' : m === null ? '? match' : `${m.count.toLocaleString('en-US')}${m.more ? '+' : ''} match${m.searched !== null ? ` in the latest ${m.searched.toLocaleString('en-US')} runs` : ''}`;
+
+/** The runs panel's title while a filter is on: what it is and how many runs match. */
+function FilterTitle({ text, editing, active, matches, width, color }: { text: string; editing: boolean; active: boolean; matches: MatchCount | null; width: number; color: boolean }) {
+  return (
+    <Box width={width}>
+      <Text wrap="truncate-end" {...accent(color)}>
+        filter: {text || '(none)'}  {matchText(matches, active)}{editing ? '' : '  (/ edit, Esc clear)'}
+      </Text>
+    </Box>
+  );
+}
+
 export function App({ source, workspace, clock, color, pollMs = 500, size, actions }: AppProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = size ?? terminal;
@@ -63,7 +92,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const { exit } = useApp();
   const now = useNow(clock);
   // First: the version is sampled before the queries below run.
-  const data = useDataVersion(source, pollMs);
+  const data = useDataVersion(source, pollMs, clock);
   const [detailsOf, setDetailsOf] = useState<Run | null>(null);
   const details = useMemo(() => (detailsOf ? attempt(() => source.runDetails(detailsOf.run_id)) : null), [source, detailsOf, data.version]);
   const killswitch = useKillswitch(source, data.version, now);
@@ -75,16 +104,48 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const minHeight = MIN_HEIGHT + (engaged.length > 0 ? 1 : 0);
 
   const [panel, setPanel] = useState<Panel>('runs');
-  const [navs, setNavs] = useState<Record<Panel, { cursor: number; top: number }>>({ runs: { cursor: 0, top: 0 }, retries: { cursor: 0, top: 0 }, tickets: { cursor: 0, top: 0 } });
+  const [navs, setNavs] = useState<Record<Panel, { cursor: number; top: number }>>({
+    runs: { cursor: 0, top: 0 },
+    retries: { cursor: 0, top: 0 },
+    kpis: { cursor: 0, top: 0 },
+    tickets: { cursor: 0, top: 0 },
+  });
+
+  // The runs filter: the one kept (Enter), and the one being typed (live: it applies as typed).
+  const [filter, setFilterState] = useState<string | null>(null);
+  const [filterEdit, setFilterEditState] = useState<FilterEdit | null>(null);
+  const filterText = filterEdit ? filterEdit.text : filter;
+  const query = useMemo(() => parseFilter(filterText ?? ''), [filterText]);
+  const filtering = filterEdit !== null || query !== null;
+
+  // Rows each panel's list has: the runs give one to the filter's title, the KPI panel
+  // those its figures take.
+  const runsRows = Math.max(1, tableRows - (filtering ? 1 : 0));
+  const kpiRows = Math.max(1, tableRows - kpiSummaryLines(tableRows + 1));
+  const listRows = panel === 'runs' ? runsRows : panel === 'kpis' ? kpiRows : tableRows;
+
   const nav = navs[panel];
-  const top = windowTop(nav.top, nav.cursor, tableRows);
-  const runsTop = panel === 'runs' ? top : windowTop(navs.runs.top, navs.runs.cursor, tableRows);
-  const runsView = useRuns(source, data.version, runsTop, tableRows, now);
+  const top = windowTop(nav.top, nav.cursor, listRows);
+  const runsTop = panel === 'runs' ? top : windowTop(navs.runs.top, navs.runs.cursor, runsRows);
+  const countCap = Math.max(MATCH_COUNT_STEP, Math.ceil((navs.runs.cursor + 2 * runsRows + 1) / MATCH_COUNT_STEP) * MATCH_COUNT_STEP);
+  const runsView = useRuns(source, data.version, runsTop, runsRows, now, query, countCap);
   const { runs, counts } = runsView;
   const retryRows = useRetryRows(source, panel === 'retries', data.version, top, tableRows);
+  const kpis = useKpis(source, panel === 'kpis', data.version, now);
+  const workflows = kpis.value?.kpis.workflows ?? noWorkflows;
   const ticketRows = useTicketRows(source, panel === 'tickets', data.version);
-  const total = panel === 'runs' ? runsView.total : panel === 'retries' ? retryRows.total : ticketRows.total;
-  const error = (details && !details.ok ? details.error : null) ?? runsView.error ?? killswitch.error ?? retry.error ?? retryRows.error ?? ticketRows.error ?? data.error;
+  // Not counted yet (a big ledger's first frame): as far as the runs on screen go.
+  const runsTotal = runsView.total ?? runsTop + runs.length;
+  const total = panel === 'runs' ? runsTotal : panel === 'retries' ? retryRows.total : panel === 'kpis' ? workflows.length : ticketRows.total;
+  const error =
+    (details && !details.ok ? details.error : null) ??
+    runsView.error ??
+    killswitch.error ??
+    retry.error ??
+    retryRows.error ??
+    (panel === 'kpis' && kpis.value ? kpis.error : null) ??
+    ticketRows.error ??
+    data.error;
   const cursor = Math.min(nav.cursor, Math.max(0, total - 1));
   const setNav = (update: (prev: { cursor: number; top: number }) => { cursor: number; top: number }) =>
     setNavs((all) => ({ ...all, [panel]: update(all[panel]) }));
@@ -92,8 +153,10 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const tableWidth = columns - MARKER_WIDTH;
   const fitted = useMemo(() => fitColumns(runColumns, runs, now, tableWidth), [runs, now, tableWidth]);
   const visibleTickets = ticketRows.rows.slice(top, top + tableRows);
+  const visibleWorkflows = useMemo(() => workflows.slice(top, top + kpiRows), [workflows, top, kpiRows]);
   const fittedRetries = useMemo(() => fitColumns(retryColumns, retryRows.rows, now, tableWidth), [retryRows.rows, now, tableWidth]);
   const fittedTickets = useMemo(() => fitColumns(ticketColumns, visibleTickets, now, tableWidth), [visibleTickets, now, tableWidth]);
+  const fittedWorkflows = useMemo(() => fitColumns(kpiWorkflowColumns, visibleWorkflows, now, tableWidth), [visibleWorkflows, now, tableWidth]);
 
   const [prompt, setPromptState] = useState<PromptState | null>(null);
   const [help, setHelpState] = useState(false);
@@ -103,6 +166,17 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   // otherwise reach the previous handler and be lost.
   const promptRef = useRef<PromptState | null>(null);
   const helpRef = useRef(false);
+  const filterRef = useRef<FilterEdit | null>(null);
+  const setFilterEdit = (f: FilterEdit | null) => {
+    filterRef.current = f;
+    setFilterEditState(f);
+  };
+  /** A new filter starts from the top of its matches. */
+  const toTop = () => setNavs((all) => ({ ...all, runs: { cursor: 0, top: 0 } }));
+  const setFilter = (f: string | null) => {
+    setFilterState(f);
+    toTop();
+  };
   const setPrompt = (p: PromptState | null) => {
     promptRef.current = p;
     setPromptState(p);
@@ -138,7 +212,32 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     setPrompt(current);
   };
 
+  const filterInput = (f: FilterEdit, input: string, key: { return?: boolean; escape?: boolean; backspace?: boolean; delete?: boolean }) => {
+    // As in the killswitch prompt: a paste, or keys that arrived together ("deploy\r"), one character at a time.
+    const chunks = !key.return && !key.escape && input.length > 1 && /[\r\x7f]/.test(input) ? [...input] : [input];
+    let text = f.text;
+    for (const ch of chunks) {
+      const k = chunks.length > 1 ? { return: ch === '\r', backspace: ch === '\x7f' } : key;
+      if (k.escape || k.return) {
+        // Esc cancels: back to the filter there was before `/`. Enter keeps what is typed.
+        setFilterEdit(null);
+        setFilter(k.escape ? f.before : text.trim() || null);
+        return;
+      }
+      text = k.backspace || k.delete ? text.slice(0, -1) : text + printable(ch);
+    }
+    if (text === f.text) return;
+    setFilterEdit({ ...f, text });
+    toTop();
+  };
+
   useInput((input, key) => {
+    // Typing a filter: every key is text (q, j, K…) but Enter, Esc and Backspace.
+    const f = filterRef.current;
+    if (f) {
+      filterInput(f, input, key);
+      return;
+    }
     const p = promptRef.current;
     if (p) {
       promptInput(p, input, key);
@@ -168,7 +267,15 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       return;
     }
     if (action === 'back') {
+      if (detailsOf) setDetailsOf(null);
+      else if (panel === 'runs' && filter !== null) setFilter(null);
+      return;
+    }
+    if (action === 'filter') {
+      // From any panel: the filter is the runs'.
       setDetailsOf(null);
+      setPanel('runs');
+      setFilterEdit({ text: filter ?? '', before: filter });
       return;
     }
     if (detailsOf) return; // the details view has no cursor
@@ -193,8 +300,8 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     const to: ((cursor: number) => number) | null =
       action === 'down' ? (c) => c + 1
       : action === 'up' ? (c) => c - 1
-      : action === 'pageDown' ? (c) => c + tableRows
-      : action === 'pageUp' ? (c) => c - tableRows
+      : action === 'pageDown' ? (c) => c + listRows
+      : action === 'pageUp' ? (c) => c - listRows
       : action === 'first' ? () => 0
       : action === 'last' ? () => total - 1
       : null;
@@ -203,7 +310,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     // than frames are drawn, and each must count.
     setNav((prev) => {
       const cursor = Math.max(0, Math.min(to(prev.cursor), total - 1));
-      return { cursor, top: windowTop(windowTop(prev.top, prev.cursor, tableRows), cursor, tableRows) };
+      return { cursor, top: windowTop(windowTop(prev.top, prev.cursor, listRows), cursor, listRows) };
     });
   });
 
@@ -229,19 +336,35 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
         <Box height={tableRows + 1} overflow="hidden">
           <HelpList rows={keymap.map((k) => ({ label: k.label, help: k.help }))} width={columns} color={color} />
         </Box>
+      ) : panel === 'runs' ? (
+        <Box flexDirection="column" width={columns} height={tableRows + 1} overflow="hidden">
+          {filtering ? <FilterTitle text={filterText ?? ''} editing={filterEdit !== null} active={query !== null} matches={runsView.matches} width={columns} color={color} /> : null}
+          <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} empty={filtering ? 'no runs match the filter' : undefined} now={now} width={columns} color={color} />
+        </Box>
+      ) : panel === 'retries' ? (
+        <DataTable rows={retryRows.rows} rowKey={(e) => String(e.id)} columns={fittedRetries} selected={total === 0 ? -1 : cursor - top} empty="the retry queue is empty" now={now} width={columns} color={color} />
+      ) : panel === 'kpis' ? (
+        <KpiPanel view={kpis} rows={tableRows + 1} workflows={visibleWorkflows} columns={fittedWorkflows} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
       ) : (
-        panel === 'runs' ? (
-          <RunsTable runs={runs} columns={fitted} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
-        ) : panel === 'retries' ? (
-          <DataTable rows={retryRows.rows} rowKey={(e) => String(e.id)} columns={fittedRetries} selected={total === 0 ? -1 : cursor - top} empty="the retry queue is empty" now={now} width={columns} color={color} />
-        ) : (
-          <DataTable rows={visibleTickets} rowKey={(t) => t.ticket} columns={fittedTickets} selected={total === 0 ? -1 : cursor - top} empty="no audit tickets: no incidents yet" now={now} width={columns} color={color} />
-        )
+        <DataTable rows={visibleTickets} rowKey={(t) => t.ticket} columns={fittedTickets} selected={total === 0 ? -1 : cursor - top} empty="no audit tickets: no incidents yet" now={now} width={columns} color={color} />
       )}
-      {prompt ? (
+      {filterEdit ? (
+        <Box width={columns}>
+          <Text wrap="truncate-start">/ filter&gt; {filterEdit.text}_  (Enter: keep, Esc: cancel)</Text>
+        </Box>
+      ) : prompt ? (
         <PromptLine prompt={prompt} width={columns} color={color} />
       ) : (
-        <Footer label={panel === 'runs' ? undefined : panelLabel[panel]} position={total === 0 ? -1 : cursor} total={total} error={error} status={status} width={columns} color={color} />
+        <Footer
+          label={panel === 'runs' ? (query ? 'Matches' : undefined) : panelLabel[panel]}
+          position={total === 0 ? -1 : cursor}
+          total={panel === 'runs' ? runsView.total : total}
+          totalText={panel === 'runs' && runsView.matches?.more ? `${runsView.matches.count}+` : undefined}
+          error={error}
+          status={status}
+          width={columns}
+          color={color}
+        />
       )}
     </Box>
   );

@@ -3,7 +3,9 @@ import type { RunTally } from './source';
 import { accent, dim, tonePaint } from './theme';
 import { fitPieces, Pieces, type Piece } from './Pieces';
 
-function tallyPieces(counts: RunTally, color: boolean): Piece[] {
+function tallyPieces(counts: RunTally | null, color: boolean): Piece[] {
+  // Counted after the first frame on a big ledger. ASCII: see the Footer's hints.
+  if (!counts) return [{ text: '24h: counting...', paint: dim(color), keep: 9 }];
   const pieces: Piece[] = [
     { text: `24h: ${counts.total} runs`, paint: {}, keep: 9 },
     { text: `${counts.success} ok`, paint: tonePaint('good', color), keep: 2 },
@@ -18,7 +20,8 @@ const SEP = '  ';
 
 export interface HeaderProps {
   workspace: string;
-  counts: RunTally;
+  /** null while not counted yet. */
+  counts: RunTally | null;
   width: number;
   color: boolean;
 }

@@ -109,19 +109,21 @@ export interface RunsTableProps {
   columns: FittedColumn<Run>[];
   /** Index of the selected run within `runs`; -1 for none. */
   selected: number;
+  /** What an empty table says, when not the empty ledger's hint. */
+  empty?: string;
   now: number;
   width: number;
   color: boolean;
 }
 
-export function RunsTable({ runs, columns, selected, now, width, color }: RunsTableProps) {
+export function RunsTable({ runs, columns, selected, empty, now, width, color }: RunsTableProps) {
   return (
     <DataTable
       rows={runs}
       rowKey={(r) => r.run_id}
       columns={columns}
       selected={selected}
-      empty="no runs in the ledger yet: `ops runs import`, `ops evidence collect` in CI, or `ops demo`"
+      empty={empty ?? 'no runs in the ledger yet: `ops runs import`, `ops evidence collect` in CI, or `ops demo`'}
       now={now}
       width={width}
       color={color}

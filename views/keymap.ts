@@ -3,7 +3,9 @@
  * the help screen (`?`) is generated from it, so the two cannot disagree.
  */
 
-export type Action = 'nextPanel' | 'prevPanel' | 'details' | 'back' | 'replay' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'first' | 'last' | 'engage' | 'release' | 'help' | 'quit';
+import { FILTER_HELP } from './filter';
+
+export type Action = 'nextPanel' | 'prevPanel' | 'details' | 'back' | 'filter' | 'replay' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'first' | 'last' | 'engage' | 'release' | 'help' | 'quit';
 
 export interface KeyBinding {
   action: Action;
@@ -29,7 +31,7 @@ export interface KeyInfo {
 }
 
 export const keymap: readonly KeyBinding[] = [
-  { action: 'nextPanel', label: 'Tab', help: 'next panel: runs, retry queue, audit tickets', matches: (_i, k) => !!k.tab && !k.shift },
+  { action: 'nextPanel', label: 'Tab', help: 'next panel: runs, retry queue, KPIs, audit tickets', matches: (_i, k) => !!k.tab && !k.shift },
   { action: 'prevPanel', label: 'Shift-Tab', help: 'previous panel', matches: (_i, k) => !!k.tab && !!k.shift },
   { action: 'down', label: 'j / Down', help: 'next row', matches: (i, k) => i === 'j' || !!k.downArrow },
   { action: 'up', label: 'k / Up', help: 'previous row', matches: (i, k) => i === 'k' || !!k.upArrow },
@@ -38,7 +40,8 @@ export const keymap: readonly KeyBinding[] = [
   { action: 'first', label: 'g / Home', help: 'first row', matches: (i, k) => i === 'g' || !!k.home },
   { action: 'last', label: 'G / End', help: 'last row', matches: (i, k) => i === 'G' || !!k.end },
   { action: 'details', label: 'Enter', help: "the selected run in full: attempts, failure and action, ops's retries, evidence and its sha256", matches: (_i, k) => !!k.return },
-  { action: 'back', label: 'Esc', help: 'back from the details', matches: (_i, k) => !!k.escape },
+  { action: 'back', label: 'Esc', help: 'back from the details; else clears the runs filter', matches: (_i, k) => !!k.escape },
+  { action: 'filter', label: '/', help: `filter runs as typed: ${FILTER_HELP}; Enter keeps, Esc cancels`, matches: (i) => i === '/' },
   { action: 'replay', label: 'r', help: 'replay the selected retry now (retry queue panel; the killswitch and budget still apply)', matches: (i) => i === 'r' },
   { action: 'engage', label: 'K', help: 'engage the killswitch for all workflows (asks the reason, then to type ENGAGE)', matches: (i) => i === 'K' },
   { action: 'release', label: 'X', help: 'release the killswitch (asks the reason, then to type RELEASE)', matches: (i) => i === 'X' },

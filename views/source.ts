@@ -2,6 +2,8 @@ import type { Engagement } from '../src/killswitch/state';
 import type { Run } from '../src/runs/types';
 import type { QueueSummary, RetryAttempt, RetryEntry } from '../src/retry/queue';
 import type { Ticket } from '../src/tickets/render';
+import type { Kpis } from '../src/kpi/types';
+import type { KpiStatus } from '../src/kpi/status';
 
 /** Everything the details view shows for one run. */
 export interface RunDetails {
@@ -32,15 +34,64 @@ export interface RunTally {
 }
 
 /**
+ * The runs filter (`/`), parsed: every list must match (AND). Each text matches when the
+ * field contains it, ignoring case; `words` match the workflow or the branch.
+ */
+export interface RunQuery {
+  workflow: string[];
+  branch: string[];
+  conclusion: string[];
+  words: string[];
+}
+
+/** How many runs match a filter, counted no further than a cap (counting stays cheap). */
+export interface MatchCount {
+  /** Matches found, at most the cap. */
+  count: number;
+  /** There are more than `count`. */
+  more: boolean;
+  /**
+   * Only the latest this-many runs were searched (a filter on the branch or a bare word has no
+   * index to use, so it scans at most this many); null: the whole ledger.
+   */
+  searched: number | null;
+}
+
+/** The KPI panel: `ops kpi` of a window ending now, with the config's targets when known. */
+export interface ConsoleKpis {
+  kpis: Kpis;
+  /** Every KPI with its target and verdict (kpiStatus); null when the targets could not be read. */
+  status: KpiStatus[] | null;
+  /** Why there are no targets (an invalid config.json); null otherwise. */
+  targetsError: string | null;
+}
+
+/** An audit ticket, and whether its files are in the evidence folder yet. */
+export interface ConsoleTicket extends Ticket {
+  /**
+   * written: its JSON and Markdown files are on disk; partial: one of them; missing: neither
+   * (the next `ops report` or `ops audit ticket` writes them); null: no reports folder known.
+   */
+  files: 'written' | 'partial' | 'missing' | null;
+}
+
+/**
  * What the console reads. Views depend on this port, not on the ledger, so tests and a
- * later remote source (SPEC §9) plug in without touching a component. Every call is
- * synchronous and cheap: the console calls them during render.
+ * later remote source (SPEC §9) plug in without touching a component. Every call but
+ * `kpis` is synchronous and cheap: the console calls them during render.
  */
 export interface ConsoleSource {
-  /** Latest attempt of each run, latest first: `limit` rows starting `offset` rows down. */
-  latestRuns(limit: number, offset: number): Run[];
+  /** Latest attempt of each run, latest first: `limit` rows starting `offset` rows down; only those matching `filter` when given. */
+  latestRuns(limit: number, offset: number, filter?: RunQuery | null): Run[];
   /** How many runs the window can scroll over. */
   totalRuns(): number;
+  /**
+   * Whether the ledger holds at least `n` runs, without counting them all: the console then
+   * counts (totalRuns, counts24h) after its first frame rather than before it.
+   */
+  hasRuns(n: number): boolean;
+  /** How many runs match `filter`, counted up to `cap`. */
+  matchingRuns(filter: RunQuery, cap: number): MatchCount;
   /** Runs whose latest attempt started in the 24 h before `now` (epoch ms). */
   counts24h(now: number): RunTally;
   /**
@@ -56,11 +107,23 @@ export interface ConsoleSource {
   retryEntries(limit: number, offset: number): RetryEntry[];
   retryTotal(): number;
   /** Audit tickets, newest first (one per incident). */
-  tickets(): Ticket[];
+  tickets(): ConsoleTicket[];
   /** One run in full: the details view (Enter). */
   runDetails(runId: string): RunDetails;
   /** The latest rollback (SPEC §7 shows it beside the queue); null when none, or an older ledger. */
   latestRollback(): LatestRollback | null;
   /** Changes whenever another process has committed: polled to decide whether to re-query. */
   dataVersion(): number;
+  /**
+   * A fingerprint of the evidence folders the console shows something of (today's date folder
+   * at `now`, its logs and audit tickets, the files of the run shown in full): polled with
+   * dataVersion, a change means re-query. Cheap (a few stat calls); '' when there is none.
+   */
+  evidenceStamp(now: number): string;
+  /**
+   * The KPIs of the `days` days ending at `now` (epoch ms), as `ops kpi --window <days>d`
+   * computes them. Not cheap (hundreds of ms on a million runs), and asynchronous because its
+   * code is loaded on first use: the console calls it only while the KPI panel is shown.
+   */
+  kpis(now: number, days: number): Promise<ConsoleKpis>;
 }

@@ -1,5 +1,9 @@
+// First: hides fetch from Yoga while Ink loads (see there).
+import { restoreFetch } from './quiet-fetch';
 import { render, type Instance } from 'ink';
 import { App, type AppProps } from './App';
+
+restoreFetch();
 
 /**
  * Mounts the console on the process's terminal. The only place that renders: the bin

@@ -4,15 +4,34 @@ import type { Ledger } from '../ledger/open';
 import { countAllRuns, countRuns, listRuns, runAttempts } from '../ledger/runs';
 import { listEntries, queueSummary, retryHistory } from '../retry/queue';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { allTickets } from '../tickets/write';
 import { DEFAULT_TIMEZONE } from '../time/zone';
 import { toIso } from '../time/clock';
 import { failedConclusions } from '../runs/types';
-import type { ConsoleSource, LatestRollback, RunDetails, RunTally } from '../../views/source';
+import type { KpiTargets } from '../kpi/status';
+import type { ConsoleKpis, ConsoleSource, ConsoleTicket, LatestRollback, RunDetails, RunTally } from '../../views/source';
+import { evidenceProbe } from './evidence-probe';
+import { runFilter } from './run-filter';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const REPORTS_DIR_TTL_MS = 2_000;
+const TICKET_FOLDERS_WATCHED = 64;
+
+/** `fn`'s value, called again once it is `ms` old (wall-clock: this is about cost, not the console's clock). */
+function cachedFor<T>(ms: number, fn: () => T): () => T {
+  let value: T;
+  let at = -Infinity;
+  return () => {
+    const now = performance.now();
+    if (now - at >= ms) {
+      value = fn();
+      at = now;
+    }
+    return value;
+  };
+}
 
 // Unreleased and unexpired, global first. Only a SELECT: the console never sweeps an expired
 // engagement (that is a write, with its audit event); it just stops showing it.
@@ -22,12 +41,30 @@ const ACTIVE_KILLSWITCH = `
   WHERE released_at IS NULL AND (expires_at IS NULL OR expires_at > @now)
   ORDER BY scope = @global DESC, engaged_at, id`;
 
+export interface LedgerSourceOptions {
+  /**
+   * OPS_TZ: the zone of ticket names and of the KPI trend's days. Without it, tickets are named
+   * in Asia/Tokyo and the KPI days are config.json's `timezone` (as `ops kpi` counts them).
+   */
+  timeZone?: string;
+  /** The reports root (evidence checks, the evidence folders watched); without it neither is done. */
+  reportsDir?: () => string;
+  /**
+   * config.json's `kpiTargets` and `timezone` for the KPI panel. By default read, each time the
+   * KPIs are computed, from the workspace the ledger sits in (`<workspace>/.ops/ledger.db`), as
+   * `ops kpi` reads them; a ledger elsewhere gets no targets and the default zone.
+   */
+  kpiConfig?: () => Promise<{ kpiTargets: KpiTargets; timezone: string } | null>;
+}
+
 /**
  * The console's view of a ledger. Every read is an index range scan bounded by what is on
  * screen (listRuns with limit = visible rows), so the console stays responsive however
- * many runs the ledger holds.
+ * many runs the ledger holds; the exceptions are the counts (totals, capped filter counts)
+ * and the KPIs, which the console calls only after its first frame or while their panel is
+ * shown.
  */
-export function ledgerSource(db: Ledger, o: { timeZone?: string; reportsDir?: () => string } = {}): ConsoleSource {
+export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSource {
   // PRAGMA data_version changes only when *another* connection commits, which is exactly
   // "someone else wrote": a poll costs one integer read, no table access.
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
@@ -39,9 +76,20 @@ export function ledgerSource(db: Ledger, o: { timeZone?: string; reportsDir?: ()
   let hasRetryQueue = false;
   const sagaTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sagas'`).pluck();
   let hasSagas = false;
+  const filter = runFilter(db);
+  const atLeast = db.prepare<[number], number>('SELECT COUNT(*) FROM (SELECT 1 FROM run_attempts WHERE is_latest = 1 LIMIT ?)').pluck();
+  const timeZone = () => o.timeZone ?? DEFAULT_TIMEZONE;
+  // The watched root is re-resolved every 2 s, not on each poll: the bin's reportsDir() reads
+  // and validates config.json on every call (and answers the default until it has loaded the
+  // config code, just after the first frame).
+  const probe = o.reportsDir ? evidenceProbe(cachedFor(REPORTS_DIR_TTL_MS, o.reportsDir)) : null;
+  const digests = digestCache();
+  const kpiConfig = o.kpiConfig ?? (() => workspaceKpiConfig(db.name));
   return {
-    latestRuns: (limit, offset) => listRuns(db, { limit, offset }),
+    latestRuns: (limit, offset, q) => (q ? filter.runs(q, limit, offset) : listRuns(db, { limit, offset })),
     totalRuns: () => countAllRuns(db),
+    hasRuns: (n) => atLeast.get(n) === n,
+    matchingRuns: (q, cap) => filter.count(q, cap),
     counts24h: (now) => {
       // Whole seconds: stored times are second-precision ISO text, compared as strings, and
       // "…00.500Z" sorts before "…00Z".
@@ -63,23 +111,98 @@ export function ledgerSource(db: Ledger, o: { timeZone?: string; reportsDir?: ()
     },
     retryEntries: (limit, offset) => (hasRetryQueue || retryTable.get() !== undefined ? listEntries(db, { limit, offset }) : []),
     retryTotal: () => (hasRetryQueue || retryTable.get() !== undefined ? (db.prepare('SELECT COUNT(*) FROM retry_queue').pluck().get() as number) : 0),
-    tickets: () => (sagaTable.get() !== undefined ? allTickets(db, o.timeZone ?? DEFAULT_TIMEZONE).reverse() : []),
-    runDetails: (runId) => ({
-      attempts: runAttempts(db, runId),
-      retries: hasRetryQueue || retryTable.get() !== undefined ? retryHistory(db, { runId, limit: 100 }) : [],
-      evidence: (
-        db.prepare('SELECT name, path, bytes, sha256, status FROM evidence_artifacts WHERE run_id = ? ORDER BY attempt, name').all(runId) as (Omit<RunDetails['evidence'][number], 'status'> & { status: string })[]
-      ).map((f) => ({
-        ...f,
-        status: f.status !== 'collected' || !f.path || !o.reportsDir ? ('not collected' as const) : digestStatus(join(o.reportsDir(), f.path), f.sha256),
-      })),
-    }),
+    tickets: () => {
+      if (sagaTable.get() === undefined) return [];
+      let root: string | undefined;
+      try {
+        root = o.reportsDir?.();
+      } catch {
+        // An invalid config.json: the tickets all the same, without whether their files exist.
+      }
+      const tickets = allTickets(db, timeZone());
+      if (root === undefined) return tickets.reverse().map((t) => ({ ...t, files: null }));
+      // The folders of the latest tickets are watched from now on (oldest first, so the latest
+      // stay watched): a ticket written or removed there shows at the next poll.
+      for (const t of tickets.slice(-TICKET_FOLDERS_WATCHED)) probe?.track(join(root, dirname(t.json_path)), false);
+      return tickets.reverse().map((t): ConsoleTicket => {
+        const n = Number(existsSync(join(root, t.json_path))) + Number(existsSync(join(root, t.md_path)));
+        return { ...t, files: n === 2 ? 'written' : n === 1 ? 'partial' : 'missing' };
+      });
+    },
+    runDetails: (runId) => {
+      const files = db.prepare('SELECT name, path, bytes, sha256, status FROM evidence_artifacts WHERE run_id = ? ORDER BY attempt, name').all(runId) as (Omit<RunDetails['evidence'][number], 'status'> & {
+        status: string;
+      })[];
+      const root = files.length && o.reportsDir ? o.reportsDir() : null;
+      return {
+        attempts: runAttempts(db, runId),
+        retries: hasRetryQueue || retryTable.get() !== undefined ? retryHistory(db, { runId, limit: 100 }) : [],
+        evidence: files.map((f) => ({
+          ...f,
+          status: f.status !== 'collected' || !f.path || root === null ? ('not collected' as const) : checked(join(root, f.path), f.sha256),
+        })),
+      };
+    },
     latestRollback: () => {
       if (!hasSagas) hasSagas = sagaTable.get() !== undefined;
       if (!hasSagas) return null;
       return (db.prepare(`SELECT id, state, subject AS snapshot, actor, started_at FROM sagas WHERE kind = 'rollback' ORDER BY id DESC LIMIT 1`).get() as LatestRollback | undefined) ?? null;
     },
     dataVersion: () => dataVersion.get() as number,
+    evidenceStamp: (now) => probe?.stamp(now) ?? '',
+    kpis: async (now, days): Promise<ConsoleKpis> => {
+      // Loaded on first use: none of it is on the way to the first frame.
+      const [{ ledgerKpis }, { kpiStatus }] = await Promise.all([import('../kpi/ledger-kpis'), import('../kpi/status')]);
+      let config: Awaited<ReturnType<typeof kpiConfig>> = null;
+      let targetsError: string | null = null;
+      try {
+        config = await kpiConfig();
+      } catch (err) {
+        // An OpsError names the file and field apart from what is wrong with it.
+        const subject = (err as { subject?: unknown }).subject;
+        targetsError = `${typeof subject === 'string' ? `${subject}: ` : ''}${(err as Error).message}`;
+      }
+      const kpis = ledgerKpis(db, { window: `${days}d`, windowMs: days * DAY_MS, now, workflow: null, timezone: o.timeZone ?? config?.timezone ?? DEFAULT_TIMEZONE });
+      return { kpis, status: config ? kpiStatus(kpis, config.kpiTargets) : null, targetsError };
+    },
+  };
+
+  /** The digest check of one collected file, watched from now on. */
+  function checked(path: string, sha256: string | null) {
+    probe?.track(path);
+    return digests(path, sha256);
+  }
+}
+
+/**
+ * config.json of the workspace holding the ledger (`<workspace>/.ops/ledger.db`), the way
+ * `ops kpi` reads it: absent means the defaults; invalid throws (the panel then says why and
+ * shows no targets). null for a ledger outside a workspace's .ops folder.
+ */
+async function workspaceKpiConfig(ledgerPath: string): Promise<{ kpiTargets: KpiTargets; timezone: string } | null> {
+  if (basename(dirname(ledgerPath)) !== '.ops') return null;
+  const { loadConfig } = await import('../config/load');
+  const { kpiTargets, timezone } = loadConfig(dirname(dirname(ledgerPath)), 'config.json').value;
+  return { kpiTargets, timezone };
+}
+
+/**
+ * Whether a collected copy still has its recorded sha256, hashed again only when the file's
+ * size, time or inode changed: re-reading the details on every poll that noticed a change
+ * does not re-hash every artifact.
+ */
+function digestCache() {
+  const known = new Map<string, { stat: string; status: 'ok' | 'changed' | 'missing' }>();
+  return (path: string, sha256: string | null): 'ok' | 'changed' | 'missing' => {
+    const s = statSync(path, { throwIfNoEntry: false, bigint: true });
+    if (!s) return 'missing';
+    const stat = `${s.mtimeNs}:${s.size}:${s.ino}:${sha256}`;
+    const hit = known.get(path);
+    if (hit?.stat === stat) return hit.status;
+    const status = digestStatus(path, sha256);
+    if (known.size >= 1024) known.delete(known.keys().next().value!);
+    known.set(path, { stat, status });
+    return status;
   };
 }
 

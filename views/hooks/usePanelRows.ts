@@ -1,12 +1,12 @@
 import { useMemo, useRef } from 'react';
 import type { RetryEntry } from '../../src/retry/queue';
-import type { Ticket } from '../../src/tickets/render';
-import type { ConsoleSource } from '../source';
+import type { ConsoleSource, ConsoleTicket } from '../source';
 import { attempt } from './useRuns';
 
-export type Panel = 'runs' | 'retries' | 'tickets';
-export const panels: readonly Panel[] = ['runs', 'retries', 'tickets'];
-export const panelLabel: Record<Panel, string> = { runs: 'Runs', retries: 'Retry queue', tickets: 'Audit tickets' };
+export type Panel = 'runs' | 'retries' | 'kpis' | 'tickets';
+/** Tab's order; Shift-Tab goes back through it. */
+export const panels: readonly Panel[] = ['runs', 'retries', 'kpis', 'tickets'];
+export const panelLabel: Record<Panel, string> = { runs: 'Runs', retries: 'Retry queue', kpis: 'KPI workflows', tickets: 'Audit tickets' };
 
 export interface PanelRows<T> {
   rows: T[];
@@ -28,8 +28,8 @@ export function useRetryRows(source: ConsoleSource, active: boolean, version: nu
   return read && !read.ok ? { ...last.current, error: read.error } : last.current;
 }
 
-export function useTicketRows(source: ConsoleSource, active: boolean, version: number): PanelRows<Ticket> {
-  const last = useRef<PanelRows<Ticket>>({ rows: [], total: 0, error: null });
+export function useTicketRows(source: ConsoleSource, active: boolean, version: number): PanelRows<ConsoleTicket> {
+  const last = useRef<PanelRows<ConsoleTicket>>({ rows: [], total: 0, error: null });
   const read = useMemo(() => (active ? attempt(() => source.tickets()) : null), [source, active, version]);
   if (read?.ok) last.current = { rows: read.value, total: read.value.length, error: null };
   return read && !read.ok ? { ...last.current, error: read.error } : last.current;

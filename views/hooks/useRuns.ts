@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../../src/runs/types';
-import type { ConsoleSource, RunTally } from '../source';
+import type { ConsoleSource, MatchCount, RunQuery, RunTally } from '../source';
 
 export interface DataVersion {
   /** Bumped each time a poll finds that another process has committed: re-query on change. */
@@ -12,21 +12,22 @@ export interface DataVersion {
 }
 
 /**
- * Watches the source for writes by other processes. Instead of re-querying on a timer, it
- * polls the source's data version (PRAGMA data_version: one integer, no table read) and
- * bumps `version` only when another process has committed. Called before the hooks that
- * query, so the version is sampled before their queries run: a commit landing between a
- * query and the next poll is still noticed.
+ * Watches the source for writes by other processes and for changes in the evidence folders.
+ * Instead of re-querying on a timer, it polls the source's data version (PRAGMA
+ * data_version: one integer, no table read) and its evidence stamp (a few stat calls), and
+ * bumps `version` only when either moved. Called before the hooks that query, so both are
+ * sampled before their queries run: a change landing between a query and the next poll is
+ * still noticed.
  */
-export function useDataVersion(source: ConsoleSource, pollMs: number): DataVersion {
+export function useDataVersion(source: ConsoleSource, pollMs: number, clock: () => number): DataVersion {
   const [version, setVersion] = useState(0);
   const [pollError, setPollError] = useState<string | null>(null);
-  // The data version the data on screen was read at.
-  const seen = useRef<number | null>(null);
+  // The data version and evidence stamp the data on screen was read at.
+  const seen = useRef<{ data: number; evidence: string } | null>(null);
   const sampled = useMemo(
     () =>
       attempt(() => {
-        seen.current = source.dataVersion();
+        seen.current = { data: source.dataVersion(), evidence: source.evidenceStamp(clock()) };
       }),
     [source, version],
   );
@@ -34,9 +35,9 @@ export function useDataVersion(source: ConsoleSource, pollMs: number): DataVersi
   useEffect(() => {
     const timer = setInterval(() => {
       try {
-        const v = source.dataVersion();
-        if (v !== seen.current) {
-          seen.current = v;
+        const now = { data: source.dataVersion(), evidence: source.evidenceStamp(clock()) };
+        if (now.data !== seen.current?.data || now.evidence !== seen.current.evidence) {
+          seen.current = now;
           setVersion((n) => n + 1);
         }
         setPollError(null);
@@ -45,7 +46,7 @@ export function useDataVersion(source: ConsoleSource, pollMs: number): DataVersi
       }
     }, pollMs);
     return () => clearInterval(timer);
-  }, [source, pollMs]);
+  }, [source, pollMs, clock]);
 
   const bump = useCallback(() => setVersion((n) => n + 1), []);
   return { version, bump, error: sampled.ok ? pollError : sampled.error };
@@ -54,36 +55,67 @@ export function useDataVersion(source: ConsoleSource, pollMs: number): DataVersi
 export interface RunsView {
   /** The visible window: at most `limit` runs starting at `offset`, latest first. */
   runs: Run[];
-  total: number;
-  counts: RunTally;
+  /** Runs to scroll over (matches, with a filter); null until first counted. */
+  total: number | null;
+  /** With a filter: how many runs match (counted up to a cap). */
+  matches: MatchCount | null;
+  /** null until first counted. */
+  counts: RunTally | null;
   /** The last query failure, shown in the footer; the last good data stays on screen. */
   error: string | null;
 }
 
-const noRuns: RunTally = { total: 0, success: 0, failed: 0, active: 0, other: 0 };
+/**
+ * From this many runs on, the exact total and the 24 h counts (~100 ms on a million runs, most
+ * of it reading the index's pages for the first time) are counted after the first frame,
+ * which says "counting..." meanwhile; a smaller ledger is counted before it, at no visible
+ * cost (a few ms), so its first frame is complete.
+ */
+export const COUNT_LATER_FROM = 20_000;
+
+interface Tallies {
+  total: Attempt<number>;
+  counts: Attempt<RunTally>;
+}
 
 /**
  * The runs the console shows, kept live: re-queried when `version` (useDataVersion) says
- * another process wrote. Only the visible window is queried.
+ * another process wrote. Only the visible window is queried; with a filter (`/`), only the
+ * matching runs, and they are counted up to `countCap`.
  */
-export function useRuns(source: ConsoleSource, version: number, offset: number, limit: number, now: number): RunsView {
-  const lastGood = useRef<Omit<RunsView, 'error'>>({ runs: [], total: 0, counts: noRuns });
-
-  const totals = useMemo(() => attempt(() => source.totalRuns()), [source, version]);
-  const page = useMemo(() => attempt(() => source.latestRuns(limit, offset)), [source, version, offset, limit]);
+export function useRuns(source: ConsoleSource, version: number, offset: number, limit: number, now: number, filter: RunQuery | null = null, countCap = 1000): RunsView {
+  const lastGood = useRef<Omit<RunsView, 'error' | 'matches'>>({ runs: [], total: null, counts: null });
+  // Decided once: whether counting waits for the first frame (a ledger of COUNT_LATER_FROM runs or more).
+  const later = useRef<boolean | null>(null);
+  if (later.current === null) {
+    const big = attempt(() => source.hasRuns(COUNT_LATER_FROM));
+    later.current = big.ok && big.value;
+  }
   // Counted again when the data changes and once a minute as the 24 h window slides.
   const minute = Math.floor(now / 60_000);
-  const counts = useMemo(() => attempt(() => source.counts24h(now)), [source, version, minute]);
+  const tally = (): Tallies => ({ total: attempt(() => source.totalRuns()), counts: attempt(() => source.counts24h(now)) });
+  const nowTallies = useMemo(() => (later.current ? null : tally()), [source, version, minute]);
+  const [lateTallies, setLateTallies] = useState<Tallies | null>(null);
+  useEffect(() => {
+    // After the commit: Ink has written the frame with the runs by the time effects run.
+    if (later.current) setLateTallies(tally());
+  }, [source, version, minute]);
+  const tallies = nowTallies ?? lateTallies;
+
+  const page = useMemo(() => attempt(() => source.latestRuns(limit, offset, filter)), [source, version, offset, limit, filter]);
+  const matched = useMemo(() => (filter ? attempt(() => source.matchingRuns(filter, countCap)) : null), [source, version, filter, countCap]);
 
   const good = lastGood.current;
+  const total = matched ? (matched.ok ? matched.value.count : null) : tallies?.total.ok ? tallies.total.value : null;
   const view = {
     runs: page.ok ? page.value : good.runs,
-    total: totals.ok ? totals.value : good.total,
-    counts: counts.ok ? counts.value : good.counts,
+    total: total ?? (filter ? null : good.total),
+    counts: tallies?.counts.ok ? tallies.counts.value : good.counts,
   };
-  lastGood.current = view;
-  const failure = [totals, page, counts].find((r) => !r.ok);
-  return { ...view, error: failure && !failure.ok ? failure.error : null };
+  // The last good unfiltered total: shown again the moment the filter is cleared.
+  lastGood.current = { ...view, total: filter ? good.total : view.total };
+  const failure = [tallies?.total, tallies?.counts, page, matched].find((r) => r && !r.ok);
+  return { ...view, matches: matched?.ok ? matched.value : null, error: failure && !failure.ok ? failure.error : null };
 }
 
 export type Attempt<T> = { ok: true; value: T } | { ok: false; error: string };
