@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // Colour support is decided once, when chalk (through Ink) is imported, from the test
@@ -24,10 +26,12 @@ import { openLedger, type Ledger } from '../src/ledger/open';
 import { runAttempts, runWriter } from '../src/ledger/runs';
 import { cancelEntry, enqueue } from '../src/retry/queue';
 import { ledgerActions } from '../src/console/ledger-actions';
+import { deliveryLoop } from '../src/console/delivery-loop';
 import { defaultsOf } from '../src/config/load';
 import { FAKE_GH, ops, opsProcess } from './helpers';
 import { evidenceProbe } from '../src/console/evidence-probe';
 import { runFilter } from '../src/console/run-filter';
+import { reconcile } from '../src/detect/alerts';
 import { percent } from '../src/kpi/render';
 import { sparkline } from '../src/kpi/sparkline';
 import { formatDuration } from '../src/runs/format';
@@ -165,6 +169,12 @@ describe('ops-console App', () => {
     expect(lastFrame()).not.toContain('2029'); // scrolled off the top
     expect(lines(lastFrame()).filter((l) => /^[ >] 20\d\d /.test(l))).toHaveLength(4);
     expect(lines(lastFrame()).at(-1)).toMatch(/7\/30$/);
+    // Keys that arrive in one read (typed while a frame was being drawn) each count too.
+    await press('jjk', /^> 2022 /);
+    stdin.write('\t\t');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/KPI workflows/));
+    stdin.write('\x1b[Z\x1b[Z');
+    await vi.waitFor(() => expect(selectedLine(lastFrame())).toMatch(/^> 2022 /));
 
     await press('G', /^> 2000 /);
     stdin.write('j'); // already the oldest run: stays
@@ -344,6 +354,50 @@ describe('ops-console keys: killswitch from the console, help', () => {
     expect(db.prepare(`SELECT event, actor, role FROM audit_events ORDER BY seq DESC LIMIT 1`).get()).toEqual({ event: 'killswitch.engage', actor: 'alice', role: 'operator' });
   });
 
+  it('K sends the engagement to the configured webhook right away; a channel that fails says so in the status line', async () => {
+    const received: { path: string; body: string }[] = [];
+    let answer = 200;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', body });
+        res.writeHead(answer).end(answer === 200 ? 'ok' : 'upstream down');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { path, db } = ledgerWith(sampleRuns());
+      const ws = resolve(path, '..', '..');
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/console`;
+      writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ notifications: { channels: [{ name: 'oncall', type: 'webhook', url, secretEnv: 'HOOK_SECRET' }] } }));
+      // A round a minute: what is tested is the delivery an action starts at once.
+      const loop = deliveryLoop(db, { workspace: ws, env: { OPS_NOW: NOW, HOOK_SECRET: 'test-secret' }, everyMs: 60_000 });
+      const actions = ledgerActions(db, { actor: 'alice', now: () => NOW, settings: () => ({ idempotencyTtlSeconds: 60, reportsDir: join(ws, 'docs', 'reports'), timeZone: 'Asia/Tokyo' }), replaySettings: () => Promise.reject(new Error('unused')), written: loop.kick });
+      const { lastFrame, stdin } = mount(ledgerSource(db), { actions, notices: loop });
+      await listening(stdin);
+      stdin.write('K');
+      stdin.write('prod DB corrupting\r');
+      stdin.write('ENGAGE\r');
+      await vi.waitFor(() => expect(received).toHaveLength(1));
+      expect(received[0]!.path).toBe('/hooks/console');
+      expect(JSON.parse(received[0]!.body)).toMatchObject({ event: 'killswitch.engage', title: 'Killswitch ENGAGED: all workflows', fields: { reason: 'prod DB corrupting', by: 'alice' } });
+      // Settled once the answer is in (the request reaches the server first).
+      await vi.waitFor(() => expect(db.prepare(`SELECT state FROM notification_deliveries`).pluck().all()).toEqual(['delivered']));
+
+      answer = 500;
+      stdin.write('X');
+      stdin.write('fixed\r');
+      stdin.write('RELEASE\r');
+      await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^notifications: oncall: HTTP 500.*\(queued again: ops notify list\)/));
+      expect(received).toHaveLength(2);
+      loop.stop();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('a wrong confirmation or Esc changes nothing; X releases with its own word', async () => {
     const { db } = ledgerWith(sampleRuns());
     const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
@@ -402,13 +456,72 @@ describe('ops-console keys: killswitch from the console, help', () => {
     stdin.write('\t');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/KPIs 7d: +success /));
     stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +SEVERITY +STATE/));
+    stdin.write('\t');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK +KIND +HTTP +TITLE/));
     expect(lastFrame()).toMatch(/20251114_085900 +high +killswitch +- +Killswitch engaged for all workflows by alice: storm/);
     expect(lines(lastFrame()).at(-1)).toMatch(/Audit tickets 1\/1$/);
     stdin.write('\x1b[Z'); // Shift-Tab
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +SEVERITY +STATE/));
+    stdin.write('\x1b[Z');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/KPIs 7d: +success /));
     stdin.write('\x1b[Z');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +STATE +RUN/));
+  });
+
+  it('an alert opened by ops detect in another process shows in the header and the alerts panel at once; resolved, it leaves the header', async () => {
+    const deployFailed = (id: string, m: number) => run(id, m, { workflow: 'deploy', conclusion: 'failure', classification: transient });
+    const { path, db } = ledgerWith([deployFailed('4001', 30), deployFailed('4002', 20), deployFailed('4003', 10), run('4004', 5, { workflow: 'ci' })]);
+    const ws = resolve(path, '..', '..');
+    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 14 } });
+    await listening(stdin);
+    expect(lines(lastFrame())[0]).not.toMatch(/alert/);
+
+    const detected = await ops(['detect', '--workspace', ws]);
+    expect(detected.code).toBe(0);
+    await vi.waitFor(() => expect(lines(lastFrame())[0]).toMatch(/ {2}1 open alert \(1 critical\) {2}24h: 4 runs/));
+
+    for (let i = 0; i < 3; i++) stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +SEVERITY +STATE +AGE +RULE +SUMMARY +ACTION/));
+    expect(selectedLine(lastFrame())).toMatch(/^> +#1 +CRITICAL +open +0s +consecutive_failures +deploy \(acme\/web\): the last 3 runs failed .* +Rollback pr/);
+    // Cut in the table; in full on Enter, the proposal wrapped rather than cut.
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lastFrame()).toContain('alert #1  CRITICAL  open  consecutive_failures  acme/web:deploy'));
+    const text = lines(lastFrame()).join(' ').replace(/ +/g, ' ');
+    expect(text).toContain('deploy (acme/web): the last 3 runs failed (4003, 4002, 4001)');
+    expect(text).toMatch(/action: propose_rollback: Rollback proposed.*no snapshot/);
+    expect(text).toContain('runs: ["4003","4002","4001"]');
+    stdin.write(ESC);
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +SEVERITY +STATE/));
+    expect(lines(lastFrame()).at(-1)).toMatch(/Alerts 1\/1$/);
+
+    // A success of the same workflow ends the streak: detection resolves the alert.
+    const other = openLedger(path);
+    runWriter(other, NOW)(run('4005', 1, { workflow: 'deploy' }));
+    other.close();
+    expect((await ops(['detect', '--workspace', ws])).code).toBe(0);
+    await vi.waitFor(() => expect(selectedLine(lastFrame())).toMatch(/^> +#1 +critical +resolved +0s +consecutive_failures /));
+    expect(lines(lastFrame())[0]).not.toMatch(/alert/);
+  });
+
+  it('the alerts panel says when there are none; open alerts come before resolved ones, most severe first', async () => {
+    const { path, db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 14 } });
+    await listening(stdin);
+    for (let i = 0; i < 3; i++) stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toContain('no alerts: detection has found nothing (ops detect)'));
+    const finding = (rule: string, workflow: string, severity: 'critical' | 'warning', summary: string) =>
+      ({ rule, subject: `acme/web:${workflow}`, severity, summary, action: 'alert', scope: workflow, facts: {} }) as const;
+    const stale = finding('stale_runs', 'lint', 'warning', 'lint: 1 run queued for 2h');
+    const rate = finding('failure_rate', 'ci', 'critical', 'ci: 60% failed');
+    // Another connection, as ops detect in another process: the console notices by polling.
+    const other = openLedger(path);
+    reconcile(other, [stale, rate], minutesAgo(90), () => null);
+    reconcile(other, [stale], minutesAgo(40), () => null);
+    reconcile(other, [stale, finding('consecutive_failures', 'deploy', 'critical', 'deploy: the last 3 runs failed')], minutesAgo(20), () => null);
+    other.close();
+    await vi.waitFor(() => expect(lines(lastFrame()).filter((l) => /#\d/.test(l)).map((l) => l.match(/#\d+ +\S+ +\S+/)![0].replace(/ +/g, ' '))).toEqual(['#3 CRITICAL open', '#1 WARNING open', '#2 critical resolved']));
+    expect(lines(lastFrame())[0]).toMatch(/2 open alerts \(1 critical\)/);
   });
 
   it('r on the retry queue replays the selected entry now through the replay engine', async () => {
@@ -457,7 +570,7 @@ describe('ops-console keys: killswitch from the console, help', () => {
     const { lastFrame, stdin } = mount(ledgerSource(db), { size: { columns: 120, rows: 20 } });
     await listening(stdin);
     stdin.write('?');
-    await vi.waitFor(() => expect(lastFrame()).toContain('next panel: runs, retry queue, KPIs, audit tickets'));
+    await vi.waitFor(() => expect(lastFrame()).toContain('next panel: runs, retry queue, KPIs, alerts, audit tickets'));
     for (const k of keymap) expect(lastFrame()).toContain(`${k.label}  `);
     stdin.write(' '); // any key closes it
     await vi.waitFor(() => expect(lastFrame()).not.toContain('next panel'));
@@ -772,7 +885,7 @@ describe('ops-console KPI panel', () => {
 
     // Back and forth within 10 s, nothing changed: the figures are not computed again.
     stdin.write('\t');
-    await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK/));
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/ID +SEVERITY +STATE/));
     stdin.write('\x1b[Z');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/^KPI +VALUE/m));
     await tick(100);
@@ -917,7 +1030,7 @@ describe('ops-console evidence folders', () => {
     const source = ledgerSource(db, { reportsDir: () => reports });
     const { lastFrame, stdin } = mount(source, { size: { columns: 140, rows: 16 } });
     await listening(stdin);
-    for (const _ of [1, 2, 3]) stdin.write('\t');
+    stdin.write('\x1b[Z'); // Shift-Tab: the last panel
     await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK +KIND +HTTP +TITLE +FILES/));
     expect(lastFrame()).toMatch(/20251114_085900 +high +killswitch .* storm +missing$/m);
     const [ticket] = source.tickets();

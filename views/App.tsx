@@ -1,6 +1,7 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../src/runs/types';
 import { RunDetailsView } from './RunDetailsView';
+import { AlertDetailsView } from './AlertDetailsView';
 import { attempt } from './hooks/useRuns';
 import { Box, Text, useApp, useInput } from 'ink';
 import { fitColumns, runColumns } from './columns';
@@ -8,15 +9,15 @@ import { Footer } from './Footer';
 import { Header } from './Header';
 import { bannerLines, bannerSummary, KillswitchBanner } from './KillswitchBanner';
 import { DataTable, MARKER_WIDTH, RunsTable } from './RunsTable';
-import { kpiWorkflowColumns, retryColumns, ticketColumns } from './panel-columns';
-import { panelLabel, panels, useRetryRows, useTicketRows, type Panel } from './hooks/usePanelRows';
+import { alertColumns, kpiWorkflowColumns, retryColumns, ticketColumns } from './panel-columns';
+import { panelLabel, panels, useAlertRows, useRetryRows, useTicketRows, type Panel } from './hooks/usePanelRows';
 import { KpiPanel, kpiSummaryLines } from './KpiPanel';
 import { useKpis } from './hooks/useKpis';
 import { parseFilter, printable } from './filter';
 import type { MatchCount } from './source';
 import type { ConsoleSource } from './source';
 import type { ConsoleActions } from './actions';
-import { actionFor, keymap } from './keymap';
+import { actionFor, keymap, keystrokes, type KeyInfo } from './keymap';
 import { HelpList, PromptLine, promptKey, type PromptState } from './Prompt';
 import { accent, alarm } from './theme';
 import { useKillswitch } from './hooks/useKillswitch';
@@ -40,6 +41,8 @@ export interface AppProps {
   size?: TerminalSize;
   /** What K and X do; without it the console is read-only and says so. */
   actions?: ConsoleActions;
+  /** Messages from work done in the background (notification delivery), shown in the status line. */
+  notices?: { subscribe(listener: (text: string) => void): () => void };
 }
 
 /** Header, retry queue line, column headings, footer: the rows of the screen that are not runs (besides the killswitch banner). */
@@ -82,7 +85,7 @@ function FilterTitle({ text, editing, active, matches, width, color }: { text: s
   );
 }
 
-export function App({ source, workspace, clock, color, pollMs = 500, size, actions }: AppProps) {
+export function App({ source, workspace, clock, color, pollMs = 500, size, actions, notices }: AppProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = size ?? terminal;
   // One row short of the terminal: once the output reaches the last row Ink clears and
@@ -108,6 +111,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     runs: { cursor: 0, top: 0 },
     retries: { cursor: 0, top: 0 },
     kpis: { cursor: 0, top: 0 },
+    alerts: { cursor: 0, top: 0 },
     tickets: { cursor: 0, top: 0 },
   });
 
@@ -134,9 +138,13 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const kpis = useKpis(source, panel === 'kpis', data.version, now);
   const workflows = kpis.value?.kpis.workflows ?? noWorkflows;
   const ticketRows = useTicketRows(source, panel === 'tickets', data.version);
+  const alertRows = useAlertRows(source, data.version);
+  // By id: the alert shown in full follows what detection writes (resolved, new figures).
+  const [alertShownId, setAlertShownId] = useState<number | null>(null);
+  const alertShown = alertShownId === null ? null : (alertRows.rows.find((a) => a.id === alertShownId) ?? null);
   // Not counted yet (a big ledger's first frame): as far as the runs on screen go.
   const runsTotal = runsView.total ?? runsTop + runs.length;
-  const total = panel === 'runs' ? runsTotal : panel === 'retries' ? retryRows.total : panel === 'kpis' ? workflows.length : ticketRows.total;
+  const total = panel === 'runs' ? runsTotal : panel === 'retries' ? retryRows.total : panel === 'kpis' ? workflows.length : panel === 'alerts' ? alertRows.total : ticketRows.total;
   const error =
     (details && !details.ok ? details.error : null) ??
     runsView.error ??
@@ -145,6 +153,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     retryRows.error ??
     (panel === 'kpis' && kpis.value ? kpis.error : null) ??
     ticketRows.error ??
+    alertRows.error ??
     data.error;
   const cursor = Math.min(nav.cursor, Math.max(0, total - 1));
   const setNav = (update: (prev: { cursor: number; top: number }) => { cursor: number; top: number }) =>
@@ -155,12 +164,15 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const visibleTickets = ticketRows.rows.slice(top, top + tableRows);
   const visibleWorkflows = useMemo(() => workflows.slice(top, top + kpiRows), [workflows, top, kpiRows]);
   const fittedRetries = useMemo(() => fitColumns(retryColumns, retryRows.rows, now, tableWidth), [retryRows.rows, now, tableWidth]);
+  const visibleAlerts = useMemo(() => alertRows.rows.slice(top, top + tableRows), [alertRows.rows, top, tableRows]);
+  const fittedAlerts = useMemo(() => fitColumns(alertColumns, visibleAlerts, now, tableWidth), [visibleAlerts, now, tableWidth]);
   const fittedTickets = useMemo(() => fitColumns(ticketColumns, visibleTickets, now, tableWidth), [visibleTickets, now, tableWidth]);
   const fittedWorkflows = useMemo(() => fitColumns(kpiWorkflowColumns, visibleWorkflows, now, tableWidth), [visibleWorkflows, now, tableWidth]);
 
   const [prompt, setPromptState] = useState<PromptState | null>(null);
   const [help, setHelpState] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
+  useEffect(() => notices?.subscribe(setStatus), [notices]);
   // The input handler reads these refs, not the render's state: Ink re-subscribes the
   // handler after the frame is painted, and keys typed right after K (or a paste) would
   // otherwise reach the previous handler and be lost.
@@ -187,51 +199,41 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   };
 
   const promptInput = (p: PromptState, input: string, key: Parameters<typeof promptKey>[2]) => {
-    // A paste, or keys that arrived together ("reason\r"), is taken one character at a time.
-    const chunks = !key.return && !key.escape && input.length > 1 && /[\r\x7f]/.test(input) ? [...input] : [input];
-    let current: PromptState | null = p;
-    for (const ch of chunks) {
-      if (!current) break;
-      const k = chunks.length > 1 ? { return: ch === '\r', backspace: ch === '\x7f' } : key;
-      const r = promptKey(current, ch, k);
-      if ('next' in r) {
-        current = r.next;
-        continue;
-      }
-      current = null;
-      if ('cancel' in r) setStatus(r.cancel);
-      else {
-        try {
-          setStatus(p.action === 'engage' ? actions!.engageKillswitch(r.act) : actions!.releaseKillswitch(r.act));
-        } catch (err) {
-          setStatus(`failed: ${(err as Error).message}`);
-        }
-        data.bump(); // our own commit does not move data_version: re-read now
-      }
+    const r = promptKey(p, input, key);
+    if ('next' in r) {
+      setPrompt(r.next);
+      return;
     }
-    setPrompt(current);
+    setPrompt(null);
+    if ('cancel' in r) setStatus(r.cancel);
+    else {
+      try {
+        setStatus(p.action === 'engage' ? actions!.engageKillswitch(r.act) : actions!.releaseKillswitch(r.act));
+      } catch (err) {
+        setStatus(`failed: ${(err as Error).message}`);
+      }
+      data.bump(); // our own commit does not move data_version: re-read now
+    }
   };
 
   const filterInput = (f: FilterEdit, input: string, key: { return?: boolean; escape?: boolean; backspace?: boolean; delete?: boolean }) => {
-    // As in the killswitch prompt: a paste, or keys that arrived together ("deploy\r"), one character at a time.
-    const chunks = !key.return && !key.escape && input.length > 1 && /[\r\x7f]/.test(input) ? [...input] : [input];
-    let text = f.text;
-    for (const ch of chunks) {
-      const k = chunks.length > 1 ? { return: ch === '\r', backspace: ch === '\x7f' } : key;
-      if (k.escape || k.return) {
-        // Esc cancels: back to the filter there was before `/`. Enter keeps what is typed.
-        setFilterEdit(null);
-        setFilter(k.escape ? f.before : text.trim() || null);
-        return;
-      }
-      text = k.backspace || k.delete ? text.slice(0, -1) : text + printable(ch);
+    if (key.escape || key.return) {
+      // Esc cancels: back to the filter there was before `/`. Enter keeps what is typed.
+      setFilterEdit(null);
+      setFilter(key.escape ? f.before : f.text.trim() || null);
+      return;
     }
+    const text = key.backspace || key.delete ? f.text.slice(0, -1) : f.text + printable(input);
     if (text === f.text) return;
     setFilterEdit({ ...f, text });
     toTop();
   };
 
-  useInput((input, key) => {
+  useInput((chunk, chunkKey) => {
+    for (const [input, key] of keystrokes(chunk, chunkKey)) onKey(input, key);
+  });
+
+  function onKey(input: string, key: KeyInfo) {
     // Typing a filter: every key is text (q, j, K…) but Enter, Esc and Backspace.
     const f = filterRef.current;
     if (f) {
@@ -258,27 +260,32 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       return;
     }
     if (action === 'nextPanel' || action === 'prevPanel') {
+      setAlertShownId(null);
       setPanel((p) => panels[(panels.indexOf(p) + (action === 'nextPanel' ? 1 : panels.length - 1)) % panels.length]!);
       return;
     }
     if (action === 'details') {
       const run = panel === 'runs' ? runs[cursor - top] : undefined;
       if (run) setDetailsOf(run);
+      const alert = panel === 'alerts' ? alertRows.rows[cursor] : undefined;
+      if (alert) setAlertShownId(alert.id);
       return;
     }
     if (action === 'back') {
       if (detailsOf) setDetailsOf(null);
+      else if (alertShownId !== null) setAlertShownId(null);
       else if (panel === 'runs' && filter !== null) setFilter(null);
       return;
     }
     if (action === 'filter') {
       // From any panel: the filter is the runs'.
       setDetailsOf(null);
+      setAlertShownId(null);
       setPanel('runs');
       setFilterEdit({ text: filter ?? '', before: filter });
       return;
     }
-    if (detailsOf) return; // the details view has no cursor
+    if (detailsOf || alertShownId !== null) return; // the details views have no cursor
     if (action === 'replay') {
       const entry = panel === 'retries' ? retryRows.rows[cursor - top] : undefined;
       if (!entry) setStatus(panel === 'retries' ? 'no retry selected' : 'r replays a retry: Tab to the retry queue first');
@@ -312,7 +319,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       const cursor = Math.max(0, Math.min(to(prev.cursor), total - 1));
       return { cursor, top: windowTop(windowTop(prev.top, prev.cursor, listRows), cursor, listRows) };
     });
-  });
+  }
 
   if (columns < MIN_COLUMNS || height < minHeight) {
     const tooSmall = `too small: ${columns}x${rows}, needs ${MIN_COLUMNS}x${minHeight + 1}`;
@@ -328,10 +335,12 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <KillswitchBanner lines={banner} width={columns} color={color} />
-      <Header workspace={workspace} counts={counts} width={columns} color={color} />
+      <Header workspace={workspace} counts={counts} alerts={alertRows.rows} width={columns} color={color} />
       <RetryQueueLine queue={retry.queue} rollback={retry.rollback} now={now} width={columns} color={color} />
       {detailsOf && details?.ok && !help ? (
         <RunDetailsView run={detailsOf} details={details.value} rows={tableRows + 1} width={columns} color={color} />
+      ) : alertShown && panel === 'alerts' && !help ? (
+        <AlertDetailsView alert={alertShown} now={now} rows={tableRows + 1} width={columns} color={color} />
       ) : help ? (
         <Box height={tableRows + 1} overflow="hidden">
           <HelpList rows={keymap.map((k) => ({ label: k.label, help: k.help }))} width={columns} color={color} />
@@ -343,6 +352,8 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
         </Box>
       ) : panel === 'retries' ? (
         <DataTable rows={retryRows.rows} rowKey={(e) => String(e.id)} columns={fittedRetries} selected={total === 0 ? -1 : cursor - top} empty="the retry queue is empty" now={now} width={columns} color={color} />
+      ) : panel === 'alerts' ? (
+        <DataTable rows={visibleAlerts} rowKey={(a) => String(a.id)} columns={fittedAlerts} selected={total === 0 ? -1 : cursor - top} empty="no alerts: detection has found nothing (ops detect)" now={now} width={columns} color={color} />
       ) : panel === 'kpis' ? (
         <KpiPanel view={kpis} rows={tableRows + 1} workflows={visibleWorkflows} columns={fittedWorkflows} selected={total === 0 ? -1 : cursor - top} now={now} width={columns} color={color} />
       ) : (

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { RunTally } from './source';
-import { accent, dim, tonePaint } from './theme';
+import type { Alert } from '../src/detect/alerts';
+import { accent, dim, tonePaint, type Paint } from './theme';
 import { fitPieces, Pieces, type Piece } from './Pieces';
 
 function tallyPieces(counts: RunTally | null, color: boolean): Piece[] {
@@ -16,21 +17,33 @@ function tallyPieces(counts: RunTally | null, color: boolean): Piece[] {
   return pieces.filter((p) => p.keep >= 8 || !p.text.startsWith('0 '));
 }
 
+/** "2 open alerts (1 critical)": the last piece to go, and red while anything is critical. */
+function alertPiece(alerts: readonly Alert[], color: boolean): Piece[] {
+  const open = alerts.filter((a) => a.state === 'open');
+  if (!open.length) return [];
+  const critical = open.filter((a) => a.severity === 'critical').length;
+  const paint: Paint = !color ? {} : critical ? { color: 'red', bold: true } : { color: 'yellow', bold: true };
+  const text = `${open.length} open alert${open.length === 1 ? '' : 's'}${critical ? ` (${critical} critical)` : ''}`;
+  return [{ text, paint, keep: 20 }];
+}
+
 const SEP = '  ';
 
 export interface HeaderProps {
   workspace: string;
   /** null while not counted yet. */
   counts: RunTally | null;
+  /** Detection's alerts (the open ones are counted). */
+  alerts?: readonly Alert[];
   width: number;
   color: boolean;
 }
 
 /** `ops  <workspace> … <counts of the last 24 h>`: the workspace path gives way first, from its left. */
-export function Header({ workspace, counts, width, color }: HeaderProps) {
+export function Header({ workspace, counts, alerts = [], width, color }: HeaderProps) {
   const brand = 'ops';
   // Leave the workspace at least a few cells so it is clear which ledger this is.
-  const pieces = fitPieces(tallyPieces(counts, color), Math.max(0, width - brand.length - SEP.length - 12));
+  const pieces = fitPieces([...alertPiece(alerts, color), ...tallyPieces(counts, color)], Math.max(0, width - brand.length - SEP.length - 12));
   return (
     <Box width={width}>
       <Box flexShrink={0}>

@@ -28,10 +28,12 @@ export interface KeyInfo {
   shift?: boolean;
   return?: boolean;
   escape?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
 }
 
 export const keymap: readonly KeyBinding[] = [
-  { action: 'nextPanel', label: 'Tab', help: 'next panel: runs, retry queue, KPIs, audit tickets', matches: (_i, k) => !!k.tab && !k.shift },
+  { action: 'nextPanel', label: 'Tab', help: 'next panel: runs, retry queue, KPIs, alerts, audit tickets', matches: (_i, k) => !!k.tab && !k.shift },
   { action: 'prevPanel', label: 'Shift-Tab', help: 'previous panel', matches: (_i, k) => !!k.tab && !!k.shift },
   { action: 'down', label: 'j / Down', help: 'next row', matches: (i, k) => i === 'j' || !!k.downArrow },
   { action: 'up', label: 'k / Up', help: 'previous row', matches: (i, k) => i === 'k' || !!k.upArrow },
@@ -39,7 +41,7 @@ export const keymap: readonly KeyBinding[] = [
   { action: 'pageUp', label: 'PgUp', help: 'previous page', matches: (_i, k) => !!k.pageUp },
   { action: 'first', label: 'g / Home', help: 'first row', matches: (i, k) => i === 'g' || !!k.home },
   { action: 'last', label: 'G / End', help: 'last row', matches: (i, k) => i === 'G' || !!k.end },
-  { action: 'details', label: 'Enter', help: "the selected run in full: attempts, failure and action, ops's retries, evidence and its sha256", matches: (_i, k) => !!k.return },
+  { action: 'details', label: 'Enter', help: "the selected run in full (attempts, failure and action, ops's retries, evidence and its sha256), or alert (figures, action)", matches: (_i, k) => !!k.return },
   { action: 'back', label: 'Esc', help: 'back from the details; else clears the runs filter', matches: (_i, k) => !!k.escape },
   { action: 'filter', label: '/', help: `filter runs as typed: ${FILTER_HELP}; Enter keeps, Esc cancels`, matches: (i) => i === '/' },
   { action: 'replay', label: 'r', help: 'replay the selected retry now (retry queue panel; the killswitch and budget still apply)', matches: (i) => i === 'r' },
@@ -50,3 +52,13 @@ export const keymap: readonly KeyBinding[] = [
 ];
 
 export const actionFor = (input: string, key: KeyInfo): Action | null => keymap.find((b) => b.matches(input, key))?.action ?? null;
+
+/**
+ * Keys that reached us in one read come as one string from Ink ("jjj", "\t\t", "deploy\r"):
+ * typed faster than a frame, pasted, or queued while a query ran. Taken one at a time, so
+ * none is lost and a prompt's Enter is not swallowed by the text before it.
+ */
+export function keystrokes(input: string, key: KeyInfo): [string, KeyInfo][] {
+  if (input.length <= 1 || key.escape || key.ctrl) return [[input, key]];
+  return [...input].map((ch) => [ch, ch === '\t' ? { tab: true } : ch === '\r' ? { return: true } : ch === '\x7f' || ch === '\b' ? { backspace: true } : {}]);
+}

@@ -1,10 +1,11 @@
 import type { RetryEntry } from '../src/retry/queue';
 import { formatDue } from '../src/retry/format';
-import { formatDuration, type StateTone } from '../src/runs/format';
+import { formatAge, formatDuration, type StateTone } from '../src/runs/format';
 import type { WorkflowKpis } from '../src/kpi/types';
 import { percent } from '../src/kpi/render';
 import type { TableColumn } from './columns';
 import type { ConsoleTicket } from './source';
+import type { Alert } from '../src/detect/alerts';
 
 /**
  * The retry queue, KPI and audit ticket panels' columns: the cells `ops retry list`,
@@ -62,4 +63,25 @@ export const kpiWorkflowColumns: readonly TableColumn<WorkflowKpis>[] = [
   { id: 'failures', header: 'FAILURES', text: (w) => count(w.failures), align: 'right', max: 9, drop: 3, tone: (w) => (w.failures ? 'bad' : 'muted') },
   { id: 'retries', header: 'RETRIES', text: (w) => count(w.retries.total), align: 'right', max: 9, drop: 2 },
   { id: 'mttr', header: 'MTTR', text: (w) => formatDuration(w.mttr_ms), align: 'right', max: 7, drop: 1 },
+];
+
+/** Open alerts first, most severe first (the order the source gives), then the resolved. */
+export const alertColumns: readonly TableColumn<Alert>[] = [
+  { id: 'id', header: 'ID', text: (a) => `#${a.id}`, align: 'right', max: 6, drop: 2 },
+  {
+    id: 'severity',
+    header: 'SEVERITY',
+    text: (a) => (a.state === 'open' ? a.severity.toUpperCase() : a.severity),
+    align: 'left',
+    max: 8,
+    drop: Infinity,
+    tone: (a) => (a.state !== 'open' ? 'muted' : a.severity === 'critical' ? 'bad' : a.severity === 'warning' ? 'active' : 'muted'),
+  },
+  { id: 'state', header: 'STATE', text: (a) => a.state, align: 'left', max: 8, drop: Infinity, tone: (a) => (a.state === 'open' ? 'bad' : 'good') },
+  // How long it has held, or how long ago it cleared.
+  { id: 'age', header: 'AGE', text: (a, now) => formatAge(a.resolved_at ?? a.opened_at, now), align: 'right', max: 4, drop: 4 },
+  { id: 'rule', header: 'RULE', text: (a) => a.rule, align: 'left', max: 22, drop: 1 },
+  { id: 'summary', header: 'SUMMARY', text: (a) => a.summary, align: 'left', max: 90, shrink: 32, drop: Infinity },
+  // What detection did, or what it proposes to run (ops rollback --to N …).
+  { id: 'action', header: 'ACTION', text: (a) => (a.action_result ?? (a.action === 'alert' ? '-' : a.action)).replace(/\s+/g, ' '), align: 'left', max: 70, shrink: 12, drop: 3 },
 ];

@@ -4,6 +4,7 @@ import type { QueueSummary, RetryAttempt, RetryEntry } from '../src/retry/queue'
 import type { Ticket } from '../src/tickets/render';
 import type { Kpis } from '../src/kpi/types';
 import type { KpiStatus } from '../src/kpi/status';
+import type { Alert } from '../src/detect/alerts';
 
 /** Everything the details view shows for one run. */
 export interface RunDetails {
@@ -108,6 +109,11 @@ export interface ConsoleSource {
   retryTotal(): number;
   /** Audit tickets, newest first (one per incident). */
   tickets(): ConsoleTicket[];
+  /**
+   * Detection's alerts (`ops detect`): every open one, most severe first, then the latest
+   * resolved, `limit` in all. Small: alerts are deduplicated per rule and subject.
+   */
+  alerts(limit: number): Alert[];
   /** One run in full: the details view (Enter). */
   runDetails(runId: string): RunDetails;
   /** The latest rollback (SPEC §7 shows it beside the queue); null when none, or an older ledger. */

@@ -32,6 +32,8 @@ export interface ActionOptions {
   /** Read when an action runs, not at start: the console's first frame does not wait for config. */
   settings: () => ActionSettings;
   replaySettings: () => Promise<ReplaySettings>;
+  /** After an action wrote: its events' notifications are in the outbox, to be sent now. */
+  written?: () => void;
 }
 
 /**
@@ -51,6 +53,7 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     } catch (err) {
       line += ` (killswitch log not written: ${(err as Error).message})`;
     }
+    o.written?.();
     return line;
   };
   return {
@@ -75,6 +78,7 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
         only: id,
         onEvent: (ev) => appendRetryLog(db, s.reportsDir, s.timeZone, [ev]),
       });
+      o.written?.();
       if (report.aborted) return `replay #${id}: ${report.aborted}`;
       if (report.held.length) return `replay #${id}: held: the killswitch is engaged (${report.held[0]!.reason})`;
       if (report.deferred.length) return `replay #${id}: deferred: the workflow's retry budget for the hour is used up`;

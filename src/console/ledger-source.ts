@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { allTickets } from '../tickets/write';
+import { alertsForReview } from '../detect/alerts';
 import { DEFAULT_TIMEZONE } from '../time/zone';
 import { toIso } from '../time/clock';
 import { failedConclusions } from '../runs/types';
@@ -76,6 +77,8 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
   let hasRetryQueue = false;
   const sagaTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sagas'`).pluck();
   let hasSagas = false;
+  const alertTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alerts'`).pluck();
+  let hasAlerts = false;
   const filter = runFilter(db);
   const atLeast = db.prepare<[number], number>('SELECT COUNT(*) FROM (SELECT 1 FROM run_attempts WHERE is_latest = 1 LIMIT ?)').pluck();
   const timeZone = () => o.timeZone ?? DEFAULT_TIMEZONE;
@@ -142,6 +145,11 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
           status: f.status !== 'collected' || !f.path || root === null ? ('not collected' as const) : checked(join(root, f.path), f.sha256),
         })),
       };
+    },
+    alerts: (limit) => {
+      // A ledger from before detection (migration 8), opened by an older ops: no alerts yet.
+      if (!hasAlerts) hasAlerts = alertTable.get() !== undefined;
+      return hasAlerts ? alertsForReview(db, limit) : [];
     },
     latestRollback: () => {
       if (!hasSagas) hasSagas = sagaTable.get() !== undefined;

@@ -110,6 +110,13 @@ export function openAlerts(db: Ledger): Alert[] {
   return (prepared(db, `SELECT * FROM alerts WHERE state = 'open' ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC, id DESC`).all() as Row[]).map(toAlert);
 }
 
+/** The open alerts, then the latest resolved ones: `limit` in all (the console's panel). */
+export function alertsForReview(db: Ledger, limit: number): Alert[] {
+  const open = openAlerts(db).slice(0, limit);
+  const resolved = prepared(db, `SELECT * FROM alerts WHERE state = 'resolved' ORDER BY resolved_at DESC, id DESC LIMIT ?`).all(limit - open.length) as Row[];
+  return [...open, ...resolved.map(toAlert)];
+}
+
 /** Every alert, newest first. */
 export function listAlerts(db: Ledger, limit: number): Alert[] {
   return (prepared(db, 'SELECT * FROM alerts ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map(toAlert);

@@ -1,12 +1,16 @@
 import { useMemo, useRef } from 'react';
 import type { RetryEntry } from '../../src/retry/queue';
+import type { Alert } from '../../src/detect/alerts';
 import type { ConsoleSource, ConsoleTicket } from '../source';
 import { attempt } from './useRuns';
 
-export type Panel = 'runs' | 'retries' | 'kpis' | 'tickets';
+export type Panel = 'runs' | 'retries' | 'kpis' | 'alerts' | 'tickets';
 /** Tab's order; Shift-Tab goes back through it. */
-export const panels: readonly Panel[] = ['runs', 'retries', 'kpis', 'tickets'];
-export const panelLabel: Record<Panel, string> = { runs: 'Runs', retries: 'Retry queue', kpis: 'KPI workflows', tickets: 'Audit tickets' };
+export const panels: readonly Panel[] = ['runs', 'retries', 'kpis', 'alerts', 'tickets'];
+export const panelLabel: Record<Panel, string> = { runs: 'Runs', retries: 'Retry queue', kpis: 'KPI workflows', alerts: 'Alerts', tickets: 'Audit tickets' };
+
+/** The alerts panel lists every open alert and the latest resolved ones, this many in all. */
+export const ALERTS_SHOWN = 200;
 
 export interface PanelRows<T> {
   rows: T[];
@@ -33,4 +37,15 @@ export function useTicketRows(source: ConsoleSource, active: boolean, version: n
   const read = useMemo(() => (active ? attempt(() => source.tickets()) : null), [source, active, version]);
   if (read?.ok) last.current = { rows: read.value, total: read.value.length, error: null };
   return read && !read.ok ? { ...last.current, error: read.error } : last.current;
+}
+
+/**
+ * Detection's alerts: read on every change whichever panel is shown, since the header counts
+ * the open ones (an alert must be seen from the runs panel too). The table is small.
+ */
+export function useAlertRows(source: ConsoleSource, version: number): PanelRows<Alert> {
+  const last = useRef<PanelRows<Alert>>({ rows: [], total: 0, error: null });
+  const read = useMemo(() => attempt(() => source.alerts(ALERTS_SHOWN)), [source, version]);
+  if (read.ok) last.current = { rows: read.value, total: read.value.length, error: null };
+  return read.ok ? last.current : { ...last.current, error: read.error };
 }
