@@ -20,12 +20,18 @@ Options:
   --ledger FILE    ledger file (default: OPS_LEDGER, else <workspace>/.ops/ledger.db)
   -h, --help       show this help
 
-Keys: ↑↓ or j/k move, PgUp/PgDn page, g/G first/last, K engage / X release the killswitch
-(reason, then type-to-confirm), ? help, q quit.
+Keys: Tab next panel (runs, retries, KPIs, alerts, tickets), ↑↓ or j/k move, PgUp/PgDn page,
+g/G first/last, Enter details, Esc back, / filter runs, r replay the selected retry,
+K engage / X release the killswitch (reason, then type-to-confirm), ? help, q quit.
+
+While it runs it also sends due notifications (config.json notifications.channels): every
+15 s, and at once after its own actions; what fails shows in the status line.
 `;
 
 const NOT_A_TTY =
   'ops-console: needs an interactive terminal (stdin and stdout must be a TTY); for a text summary run: ops status';
+
+const DELIVERY_EVERY_MS = 15_000;
 
 const say = (line: string) => process.stderr.write(line + '\n');
 
@@ -66,14 +72,20 @@ async function main(argv: string[]): Promise<number> {
     resolveNow(env); // a malformed OPS_NOW is a usage error now, not a crash inside a render
     const { openLedger } = await import('../src/ledger/open');
     db = openLedger(ledgerPath);
+    // SQLite's own 2 MB page cache, not the 16 MB better-sqlite3 builds in: the console reads
+    // windows of a few dozen rows and scans (counts, filter, KPIs) far larger than either, and
+    // filling 16 MB costs that much memory and ~50 ms of the first count on a million runs.
+    db.pragma('cache_size = -2000');
   } catch (err) {
     return report(err);
   }
 
-  const [{ startConsole }, { ledgerSource }, { ledgerActions }] = await Promise.all([importUi(), import('../src/console/ledger-source'), import('../src/console/ledger-actions')]);
+  const { startConsole, ledgerSource, ledgerActions, deliveryLoop } = await importUi();
   const screen = fullScreen(process.stdout);
+  const delivery = deliveryLoop(db, { workspace, env, everyMs: DELIVERY_EVERY_MS });
   let app: Instance | undefined;
   const shutdown = (code: number, error?: unknown): never => {
+    delivery.stop();
     app?.unmount(); // first, so Ink's last frame lands on the alternate screen, not the shell's
     screen.leave();
     db.close();
@@ -104,14 +116,18 @@ async function main(argv: string[]): Promise<number> {
           env,
         };
       },
+      written: delivery.kick,
     });
-    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorAllowed(env) });
+    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorAllowed(env), notices: delivery });
     // After the first frame: zod and the config schemas are only needed once someone acts.
     void import('../src/config/load').then((m) => (configModule = m));
+    // What CI jobs left due while no one was watching goes out soon after start, not 15 s later.
+    setTimeout(delivery.kick, 1000).unref();
     await app.waitUntilExit();
   } catch (err) {
     shutdown(Exit.failed, err);
   }
+  delivery.stop();
   screen.leave();
   db.close();
   return Exit.ok;

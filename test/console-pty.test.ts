@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NOW, OPS_BIN, ROOT, ops, tempDir } from './helpers';
@@ -13,6 +15,17 @@ const CONSOLE_BIN = join(ROOT, 'bin', 'ops-console');
 const session = `ops-test-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', session);
+
+/** K or X in the console: the key, a reason, the confirming word. */
+async function killswitchKey(key: 'K' | 'X', reason: string, word: 'ENGAGE' | 'RELEASE') {
+  tmux('send-keys', '-t', session, key);
+  await vi.waitFor(() => expect(screen()).toContain(`${word} the killswitch for all workflows: reason>`), { timeout: 2000, interval: 25 });
+  tmux('send-keys', '-t', session, '-l', reason);
+  tmux('send-keys', '-t', session, 'Enter');
+  await vi.waitFor(() => expect(screen()).toContain(`type ${word} to confirm`), { timeout: 2000, interval: 25 });
+  tmux('send-keys', '-t', session, '-l', word);
+  tmux('send-keys', '-t', session, 'Enter');
+}
 
 afterEach(() => {
   try {
@@ -40,13 +53,7 @@ describe('ops-console in a terminal', () => {
     expect(Date.now() - engagedAt).toBeLessThan(1000);
 
     // Release it from the console: X, a reason, the word.
-    tmux('send-keys', '-t', session, 'X');
-    await vi.waitFor(() => expect(screen()).toContain('RELEASE the killswitch for all workflows: reason>'), { timeout: 2000, interval: 25 });
-    tmux('send-keys', '-t', session, '-l', 'fixed upstream');
-    tmux('send-keys', '-t', session, 'Enter');
-    await vi.waitFor(() => expect(screen()).toContain('type RELEASE to confirm'), { timeout: 2000, interval: 25 });
-    tmux('send-keys', '-t', session, '-l', 'RELEASE');
-    tmux('send-keys', '-t', session, 'Enter');
+    await killswitchKey('X', 'fixed upstream', 'RELEASE');
     await vi.waitFor(() => expect(screen()).toContain('killswitch released for all workflows by bob'), { timeout: 2000, interval: 25 });
     const status = JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'killswitch', 'status', '--json', '--workspace', ws], { encoding: 'utf8' }));
     expect(status).toMatchObject({ engaged: false });
@@ -99,5 +106,48 @@ describe('ops-console in a terminal', () => {
 
     tmux('send-keys', '-t', session, 'q');
     await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });
+  }, 30_000);
+
+  it('sends notifications while it runs: an engagement made with K reaches the webhook, a failing channel shows in the status line', async () => {
+    const received: { event: string; reason?: string }[] = [];
+    let answer = 200;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const payload = JSON.parse(body);
+        received.push({ event: payload.event, reason: payload.fields?.reason });
+        res.writeHead(answer).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const ws = tempDir();
+      expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+      const configPath = join(ws, '.ops', 'config.json');
+      const config = JSON.parse(readFileSync(configPath, 'utf8'));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      writeFileSync(configPath, JSON.stringify({ ...config, notifications: { channels: [{ name: 'oncall', type: 'webhook', url, secretEnv: 'HOOK_SECRET' }] } }));
+      tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', 'env', '-u', 'CI', 'HOOK_SECRET=s3cret', 'OPS_ACTOR=bob', 'NO_COLOR=1', process.execPath, CONSOLE_BIN, '--workspace', ws);
+      await vi.waitFor(() => expect(screen()).toMatch(/^ops +\S+ .*24h: \d+ runs/m), { timeout: 5000, interval: 50 });
+      const last = () => screen().trimEnd().split('\n').at(-1)!;
+
+      await killswitchKey('K', 'bad deploy', 'ENGAGE');
+      await vi.waitFor(() => expect(received).toContainEqual({ event: 'killswitch.engage', reason: 'bad deploy' }), { timeout: 3000, interval: 25 });
+
+      answer = 500;
+      await killswitchKey('X', 'fixed', 'RELEASE');
+      await vi.waitFor(() => expect(last()).toMatch(/^notifications: oncall: HTTP 500.*\(queued again: ops notify list\)/), { timeout: 3000, interval: 25 });
+      expect(received).toContainEqual({ event: 'killswitch.release', reason: 'fixed' });
+      // Still in the outbox for a later round or `ops notify deliver`.
+      const pending = JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'notify', 'list', '--json', '--workspace', ws], { encoding: 'utf8' }));
+      expect(JSON.stringify(pending)).toMatch(/killswitch\.release/);
+
+      tmux('send-keys', '-t', session, 'q');
+      await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   }, 30_000);
 });

@@ -5,6 +5,12 @@ import { App, type AppProps } from './App';
 
 restoreFetch();
 
+// What the bin needs besides, so that it gets all it needs to draw in one import: each chunk
+// loaded separately costs the first frame ~2 ms.
+export { ledgerSource } from '../src/console/ledger-source';
+export { ledgerActions } from '../src/console/ledger-actions';
+export { deliveryLoop } from '../src/console/delivery-loop';
+
 /**
  * Mounts the console on the process's terminal. The only place that renders: the bin
  * imports this lazily, after the TTY check, so refusing a pipe never loads Ink or React.

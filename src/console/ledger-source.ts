@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Ledger } from '../ledger/open';
-import { countAllRuns, countRuns, listRuns, runAttempts } from '../ledger/runs';
+import { countAllRuns, listRuns, runAttempts } from '../ledger/runs';
 import { listEntries, queueSummary, retryHistory } from '../retry/queue';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -81,6 +81,15 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
   let hasAlerts = false;
   const filter = runFilter(db);
   const atLeast = db.prepare<[number], number>('SELECT COUNT(*) FROM (SELECT 1 FROM run_attempts WHERE is_latest = 1 LIMIT ?)').pluck();
+  // The header's tally in one pass over the window's index entries: counting by status and
+  // conclusion with GROUP BY sorted them in a temporary b-tree first (2-4× the time).
+  const tallyWindow = db.prepare<[string, string], Omit<RunTally, 'other'>>(
+    `SELECT COUNT(*) AS total,
+       COUNT(*) FILTER (WHERE status IN ('queued', 'in_progress')) AS active,
+       COUNT(*) FILTER (WHERE conclusion = 'success') AS success,
+       COUNT(*) FILTER (WHERE conclusion IN (${[...failedConclusions].map((c) => `'${c}'`).join(', ')})) AS failed
+     FROM run_attempts WHERE is_latest = 1 AND sort_at >= ? AND sort_at < ?`,
+  );
   const timeZone = () => o.timeZone ?? DEFAULT_TIMEZONE;
   // The watched root is re-resolved every 2 s, not on each poll: the bin's reportsDir() reads
   // and validates config.json on every call (and answers the default until it has loaded the
@@ -97,7 +106,8 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
       // Whole seconds: stored times are second-precision ISO text, compared as strings, and
       // "…00.500Z" sorts before "…00Z".
       const s = Math.floor(now / 1000) * 1000;
-      return tally(countRuns(db, toIso(s - DAY_MS), toIso(s + 1000)));
+      const t = tallyWindow.get(toIso(s - DAY_MS), toIso(s + 1000))!;
+      return { ...t, other: t.total - t.active - t.success - t.failed };
     },
     activeKillswitch: (nowIso) => {
       if (activeKillswitch === null) {
@@ -212,14 +222,6 @@ function digestCache() {
     known.set(path, { stat, status });
     return status;
   };
-}
-
-function tally(counts: ReturnType<typeof countRuns>): RunTally {
-  const active = (counts.by_status.queued ?? 0) + (counts.by_status.in_progress ?? 0);
-  const success = counts.by_conclusion.success ?? 0;
-  let failed = 0;
-  for (const [conclusion, n] of Object.entries(counts.by_conclusion)) if (failedConclusions.has(conclusion)) failed += n;
-  return { total: counts.total, success, failed, active, other: counts.total - active - success - failed };
 }
 
 /** Whether a collected copy still has the digest recorded when it was written. */

@@ -91,9 +91,14 @@ export function useRuns(source: ConsoleSource, version: number, offset: number, 
     const big = attempt(() => source.hasRuns(COUNT_LATER_FROM));
     later.current = big.ok && big.value;
   }
-  // Counted again when the data changes and once a minute as the 24 h window slides.
+  // Counted again when the data changes, and the 24 h counts once a minute as their window
+  // slides; the total only with the data (on a million runs it is the costlier of the two).
   const minute = Math.floor(now / 60_000);
-  const tally = (): Tallies => ({ total: attempt(() => source.totalRuns()), counts: attempt(() => source.counts24h(now)) });
+  const counted = useRef<{ source: ConsoleSource; version: number; total: Attempt<number> } | null>(null);
+  const tally = (): Tallies => {
+    if (counted.current?.source !== source || counted.current.version !== version) counted.current = { source, version, total: attempt(() => source.totalRuns()) };
+    return { total: counted.current.total, counts: attempt(() => source.counts24h(now)) };
+  };
   const nowTallies = useMemo(() => (later.current ? null : tally()), [source, version, minute]);
   const [lateTallies, setLateTallies] = useState<Tallies | null>(null);
   useEffect(() => {

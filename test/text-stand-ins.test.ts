@@ -1,0 +1,92 @@
+import { build } from 'esbuild';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT, tempDir } from './helpers';
+
+/**
+ * The bundles' stand-ins for slice-ansi and @alcalzone/ansi-tokenize (build/plugins.mjs) give
+ * what the real modules give: checked here against them, bundled the way build.mjs bundles.
+ */
+
+type Token = { type: string };
+interface Probe {
+  fast: { tokenize(s: string, end?: number): Token[]; styledCharsFromTokens(t: Token[]): { styles: unknown[] }[]; styledCharsToString(c: unknown[]): string };
+  real: Probe['fast'];
+  fastSlice(s: string, begin: number, end?: number): string;
+  realSlice: Probe['fastSlice'];
+  stringWidth(s: string): number;
+}
+
+async function probe(): Promise<Probe> {
+  const { textPlugins } = await import(join(ROOT, 'build', 'plugins.mjs'));
+  const outfile = join(tempDir(), 'probe.mjs');
+  await build({
+    stdin: {
+      // Bare names get the stand-ins; the real modules by their files.
+      contents: `
+        export * as fast from '@alcalzone/ansi-tokenize';
+        export { default as fastSlice } from 'slice-ansi';
+        export { default as stringWidth } from 'string-width';
+        export * as real from './node_modules/@alcalzone/ansi-tokenize/build/index.js';
+        export { default as realSlice } from './node_modules/slice-ansi/index.js';`,
+      resolveDir: ROOT,
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    plugins: textPlugins,
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'error',
+  });
+  return import(pathToFileURL(outfile).href);
+}
+
+const esc = (codes: string) => `\x1b[${codes}m`;
+const lines = [
+  '',
+  '> 19000000123  Deploy  main  success  2m 3s  12m ago',
+  'truncated…',
+  `${esc('31')}failure${esc('39')} tail`,
+  `${esc('1;31')}bold red${esc('0')}`,
+  `${esc('38;5;196')}256${esc('39')} ${esc('38;2;1;2;3')}true${esc('39')}${esc('48;2;4;5;6')}bg${esc('49')}`,
+  `${esc('100')}${esc('1')}> selected row${esc('22')}${esc('49')}`,
+  `${esc('1')}${esc('2')}bold and dim${esc('22')}`,
+  'café ▁▃▅▇█ ≤ ≥ ■ — – ↑',
+  'wide 漢字 and ⌚',
+  'emoji 👍, e\u0301, 👨‍👩‍👧, flags 🇯🇵',
+  '\x1b]8;;https://example.com\x07link\x1b]8;;\x07',
+  'tab\there, soft\u00adhyphen',
+  `${esc('')}reset ${esc('38;5')}short ${esc('4')}${esc('24')}`,
+];
+
+/** Deterministic strings of SGR codes and characters of every kind the stand-ins tell apart. */
+function* fuzz(n: number): Generator<string> {
+  const parts = ['a', ' ', '~', '…', 'é', '▇', '漢', '👍', '\u0301', '\u200d', '\t', esc('31'), esc('39'), esc('1'), esc('22'), esc('0'), esc('1;4;32'), esc('38;5;12'), esc('48;2;1;2;3'), esc(''), esc('100')];
+  let seed = 7;
+  const next = (m: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % m;
+  for (let i = 0; i < n; i++) yield Array.from({ length: next(24) }, () => parts[next(parts.length)]).join('');
+}
+
+describe('text stand-ins', () => {
+  it('tokenize, style and slice every line as the real modules do', async () => {
+    const p = await probe();
+    const differ: string[] = [];
+    for (const s of [...lines, ...fuzz(3000)]) {
+      for (const end of [undefined, 0, 3]) if (!isDeepStrictEqual(p.fast.tokenize(s, end), p.real.tokenize(s, end))) differ.push(`tokenize ${JSON.stringify(s)} ${end}`);
+      const chars = p.fast.styledCharsFromTokens(p.fast.tokenize(s));
+      const realChars = p.real.styledCharsFromTokens(p.real.tokenize(s));
+      if (!isDeepStrictEqual(chars, realChars)) differ.push(`styledCharsFromTokens ${JSON.stringify(s)}`);
+      if (p.fast.styledCharsToString(chars) !== p.real.styledCharsToString(realChars)) differ.push(`styledCharsToString ${JSON.stringify(s)}`);
+      const width = p.stringWidth(s);
+      for (const [begin, end] of [[0, width], [0, width + 2], [0, 3], [2, 6], [1, undefined]] as const) {
+        const got = p.fastSlice(s, begin, end);
+        // A line that needs no cut comes back as it is (the real one may re-order its codes).
+        if (got !== p.realSlice(s, begin, end) && !(begin === 0 && got === s && (end === undefined || end >= width))) differ.push(`slice ${JSON.stringify(s)} ${begin} ${end}`);
+      }
+    }
+    expect(differ).toEqual([]);
+  });
+});
