@@ -1,8 +1,8 @@
 // bench/console: ops-console on a 1 000 000-run demo ledger (the one bench/kpi builds and
 // keeps), in a real terminal (tmux, 120x40):
-// - first frame: launch to the first frame with the header, the queue line and the runs (on
-//   a ledger this big the exact total and the 24 h counts follow it);
-// - full frame: launch to the frame that has the total too (the footer's "1/1000000");
+// - first frame: launch to the first frame with the header, the queue line and the runs;
+// - full frame: launch to the frame that has the total too (the footer's "1/1000000"; the
+//   same frame since the total is stored, migration 9, up to the 10 ms polling step);
 // - key-to-frame latency while scrolling (j pressed, next frame showing the moved selection);
 // - peak RSS after that, 12 s after launch (idle on the runs panel), and after the KPI panel
 //   and the filter below;

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openLedger, schemaVersion } from '../src/ledger/open';
 import { migrations } from '../src/ledger/migrations';
-import { listRuns, runWriter } from '../src/ledger/runs';
+import { countAllRuns, listRuns, runWriter } from '../src/ledger/runs';
 import type { RunInput } from '../src/runs/types';
 import { tempDir } from './helpers';
 
@@ -28,15 +28,43 @@ const run = (over: Partial<RunInput> = {}): RunInput => ({
   ...over,
 });
 
+/** Run attempts as an ops of the ledger's older schema wrote them: [run_id, attempt, is_latest]. */
+function writtenByOlderOps(db: Database.Database, rows: [string, number, number][]) {
+  const insert = db.prepare(
+    `INSERT INTO run_attempts (run_id, attempt, repository, workflow, status, conclusion, started_at, is_latest, sort_at, created_at, recorded_at, updated_at)
+     VALUES (?, ?, 'acme/api', 'ci', 'completed', 'failure', '2025-11-13T10:00:00Z', ?, '2025-11-13T10:00:00Z', '2025-11-13T10:00:00Z', '2025-11-14T00:00:00Z', '2025-11-14T00:00:00Z')`,
+  );
+  for (const r of rows) insert.run(...r);
+}
+
 describe('ledger', () => {
   it('upgrades a ledger of an older version in place, keeping its runs', () => {
     const path = join(tempDir(), 'l.db');
     const old = openLedger(path, { create: true, migrations: migrations.slice(0, 1) });
-    runWriter(old, '2025-11-14T00:00:00Z')(run());
+    writtenByOlderOps(old, [['100', 1, 1]]);
     old.close();
     const db = openLedger(path);
     expect(schemaVersion(db)).toBe(migrations.at(-1)!.version);
     expect(listRuns(db, { limit: 5 }).map((r) => r.run_id)).toEqual(['100']);
+    db.close();
+  });
+
+  it('keeps the run total in step with every write: upgrade, new runs, re-runs, late attempts, updates', () => {
+    const path = join(tempDir(), 'l.db');
+    const old = openLedger(path, { create: true, migrations: migrations.filter((m) => m.version < 9) });
+    writtenByOlderOps(old, [['100', 1, 1], ['101', 1, 0], ['101', 2, 1]]);
+    old.close();
+    const db = openLedger(path);
+    const counted = () => db.prepare('SELECT COUNT(*) FROM run_attempts WHERE is_latest = 1').pluck().get();
+    const both = () => [countAllRuns(db), counted()];
+    expect(both()).toEqual([2, 2]);
+    const write = runWriter(db, '2025-11-14T00:00:00Z');
+    write(run({ run_id: '100', attempt: 2 }));
+    expect(both()).toEqual([2, 2]);
+    write(run({ run_id: '102', attempt: 3 }));
+    write(run({ run_id: '102', attempt: 1 }));
+    write(run({ run_id: '102', attempt: 3, conclusion: 'success' }));
+    expect(both()).toEqual([3, 3]);
     db.close();
   });
 

@@ -142,7 +142,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   // By id: the alert shown in full follows what detection writes (resolved, new figures).
   const [alertShownId, setAlertShownId] = useState<number | null>(null);
   const alertShown = alertShownId === null ? null : (alertRows.rows.find((a) => a.id === alertShownId) ?? null);
-  // Not counted yet (a big ledger's first frame): as far as the runs on screen go.
+  // Not counted (the count failed; the footer says why): as far as the runs on screen go.
   const runsTotal = runsView.total ?? runsTop + runs.length;
   const total = panel === 'runs' ? runsTotal : panel === 'retries' ? retryRows.total : panel === 'kpis' ? workflows.length : panel === 'alerts' ? alertRows.total : ticketRows.total;
   const error =

@@ -5,8 +5,8 @@ import { accent, dim, tonePaint, type Paint } from './theme';
 import { fitPieces, Pieces, type Piece } from './Pieces';
 
 function tallyPieces(counts: RunTally | null, color: boolean): Piece[] {
-  // Counted after the first frame on a big ledger. ASCII: see the Footer's hints.
-  if (!counts) return [{ text: '24h: counting...', paint: dim(color), keep: 9 }];
+  // Only when counting failed (the footer says why). ASCII: see the Footer's hints.
+  if (!counts) return [{ text: '24h: ?', paint: dim(color), keep: 6 }];
   const pieces: Piece[] = [
     { text: `24h: ${counts.total} runs`, paint: {}, keep: 9 },
     { text: `${counts.success} ok`, paint: tonePaint('good', color), keep: 2 },

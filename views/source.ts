@@ -86,11 +86,6 @@ export interface ConsoleSource {
   latestRuns(limit: number, offset: number, filter?: RunQuery | null): Run[];
   /** How many runs the window can scroll over. */
   totalRuns(): number;
-  /**
-   * Whether the ledger holds at least `n` runs, without counting them all: the console then
-   * counts (totalRuns, counts24h) after its first frame rather than before it.
-   */
-  hasRuns(n: number): boolean;
   /** How many runs match `filter`, counted up to `cap`. */
   matchingRuns(filter: RunQuery, cap: number): MatchCount;
   /** Runs whose latest attempt started in the 24 h before `now` (epoch ms). */

@@ -69,18 +69,16 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
   // PRAGMA data_version changes only when *another* connection commits, which is exactly
   // "someone else wrote": a poll costs one integer read, no table access.
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
-  const killswitchTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'killswitch_engagements'`).pluck();
+  const table = tableCheck(db);
+  const hasKillswitch = table('killswitch_engagements');
   // Prepared once the table exists: a ledger older than migration 2 has none (until some
   // newer ops migrates it, which the next call then notices).
   let activeKillswitch: Database.Statement<{ now: string; global: string }, Engagement> | null = null;
-  const retryTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'retry_queue'`).pluck();
-  let hasRetryQueue = false;
-  const sagaTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sagas'`).pluck();
-  let hasSagas = false;
-  const alertTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alerts'`).pluck();
-  let hasAlerts = false;
+  const hasRetryQueue = table('retry_queue');
+  const hasSagas = table('sagas');
+  const hasAlerts = table('alerts');
+  const hasRunTotal = table('run_total');
   const filter = runFilter(db);
-  const atLeast = db.prepare<[number], number>('SELECT COUNT(*) FROM (SELECT 1 FROM run_attempts WHERE is_latest = 1 LIMIT ?)').pluck();
   // The header's tally in one pass over the window's index entries: counting by status and
   // conclusion with GROUP BY sorted them in a temporary b-tree first (2-4× the time).
   const tallyWindow = db.prepare<[string, string], Omit<RunTally, 'other'>>(
@@ -99,8 +97,8 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
   const kpiConfig = o.kpiConfig ?? (() => workspaceKpiConfig(db.name));
   return {
     latestRuns: (limit, offset, q) => (q ? filter.runs(q, limit, offset) : listRuns(db, { limit, offset })),
-    totalRuns: () => countAllRuns(db),
-    hasRuns: (n) => atLeast.get(n) === n,
+    // Before migration 9 the total is counted.
+    totalRuns: () => (hasRunTotal() ? countAllRuns(db) : (db.prepare('SELECT COUNT(*) FROM run_attempts WHERE is_latest = 1').pluck().get() as number)),
     matchingRuns: (q, cap) => filter.count(q, cap),
     counts24h: (now) => {
       // Whole seconds: stored times are second-precision ISO text, compared as strings, and
@@ -111,7 +109,7 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
     },
     activeKillswitch: (nowIso) => {
       if (activeKillswitch === null) {
-        if (killswitchTable.get() === undefined) return [];
+        if (!hasKillswitch()) return [];
         activeKillswitch = db.prepare<{ now: string; global: string }, Engagement>(ACTIVE_KILLSWITCH);
       }
       // isActive as well: the one definition of "in force" that the guard uses too.
@@ -119,13 +117,12 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
     },
     retryQueue: (now) => {
       // Looked up until it exists: an older ledger gets the table when a newer ops migrates it.
-      if (!hasRetryQueue) hasRetryQueue = retryTable.get() !== undefined;
-      return hasRetryQueue ? queueSummary(db, now) : null;
+      return hasRetryQueue() ? queueSummary(db, now) : null;
     },
-    retryEntries: (limit, offset) => (hasRetryQueue || retryTable.get() !== undefined ? listEntries(db, { limit, offset }) : []),
-    retryTotal: () => (hasRetryQueue || retryTable.get() !== undefined ? (db.prepare('SELECT COUNT(*) FROM retry_queue').pluck().get() as number) : 0),
+    retryEntries: (limit, offset) => (hasRetryQueue() ? listEntries(db, { limit, offset }) : []),
+    retryTotal: () => (hasRetryQueue() ? (db.prepare('SELECT COUNT(*) FROM retry_queue').pluck().get() as number) : 0),
     tickets: () => {
-      if (sagaTable.get() === undefined) return [];
+      if (!hasSagas()) return [];
       let root: string | undefined;
       try {
         root = o.reportsDir?.();
@@ -149,7 +146,7 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
       const root = files.length && o.reportsDir ? o.reportsDir() : null;
       return {
         attempts: runAttempts(db, runId),
-        retries: hasRetryQueue || retryTable.get() !== undefined ? retryHistory(db, { runId, limit: 100 }) : [],
+        retries: hasRetryQueue() ? retryHistory(db, { runId, limit: 100 }) : [],
         evidence: files.map((f) => ({
           ...f,
           status: f.status !== 'collected' || !f.path || root === null ? ('not collected' as const) : checked(join(root, f.path), f.sha256),
@@ -158,12 +155,10 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
     },
     alerts: (limit) => {
       // A ledger from before detection (migration 8), opened by an older ops: no alerts yet.
-      if (!hasAlerts) hasAlerts = alertTable.get() !== undefined;
-      return hasAlerts ? alertsForReview(db, limit) : [];
+      return hasAlerts() ? alertsForReview(db, limit) : [];
     },
     latestRollback: () => {
-      if (!hasSagas) hasSagas = sagaTable.get() !== undefined;
-      if (!hasSagas) return null;
+      if (!hasSagas()) return null;
       return (db.prepare(`SELECT id, state, subject AS snapshot, actor, started_at FROM sagas WHERE kind = 'rollback' ORDER BY id DESC LIMIT 1`).get() as LatestRollback | undefined) ?? null;
     },
     dataVersion: () => dataVersion.get() as number,
@@ -221,6 +216,19 @@ function digestCache() {
     if (known.size >= 1024) known.delete(known.keys().next().value!);
     known.set(path, { stat, status });
     return status;
+  };
+}
+
+/**
+ * Whether a table exists yet: a ledger of an older schema (opened by an older ops) lacks the
+ * newer ones until a newer ops migrates it, which the next call then notices. Once seen, a
+ * table is not looked up again.
+ */
+function tableCheck(db: Ledger) {
+  const lookup = db.prepare<[string], number>(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).pluck();
+  return (name: string) => {
+    let seen = false;
+    return () => (seen ||= lookup.get(name) !== undefined);
   };
 }
 

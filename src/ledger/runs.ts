@@ -49,6 +49,7 @@ export function runWriter(db: Ledger, now: string) {
      WHERE run_id = ? AND attempt = ?`,
   );
   const demote = prepared(db, `UPDATE run_attempts SET is_latest = 0 WHERE run_id = ? AND ${LATEST}`);
+  const countRun = prepared(db, 'UPDATE run_total SET runs = runs + 1 WHERE id = 1');
 
   return (input: RunInput): WriteOutcome => {
     const stored = attemptsOf.all(input.run_id);
@@ -66,6 +67,8 @@ export function runWriter(db: Ledger, now: string) {
     if (isLatest && stored.length) demote.run(input.run_id);
     values.push(isLatest ? 1 : 0, sortAt, createdAt, now, now);
     insert.run(values);
+    // A new run; a later attempt of a known one replaces its latest (demoted above).
+    if (!stored.length) countRun.run();
     return 'inserted';
   };
 }
@@ -139,7 +142,8 @@ export function countRuns(db: Ledger, since: string, until: string): RunCounts {
   return counts;
 }
 
-/** How many runs the ledger holds: a covering scan of a partial index (~1 ms per 100k runs). */
+/** How many runs the ledger holds. */
 export function countAllRuns(db: Ledger): number {
-  return db.prepare(`SELECT COUNT(*) FROM run_attempts WHERE ${LATEST}`).pluck().get() as number;
+  // Kept by runWriter (migration 9): one row read, not a million index entries counted.
+  return prepared(db, 'SELECT runs FROM run_total WHERE id = 1', true).get() as number;
 }
