@@ -150,4 +150,43 @@ describe('ops-console in a terminal', () => {
       await new Promise((r) => server.close(r));
     }
   }, 30_000);
+
+  it('fits 80x24 on every panel, and redraws to fit when the terminal is resized', async () => {
+    const ws = tempDir();
+    expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'env', '-u', 'CI', `OPS_NOW=${NOW}`, 'NO_COLOR=1', process.execPath, CONSOLE_BIN, '--workspace', ws);
+    // tmux pads the pane with empty lines (Ink leaves the last row free: a frame that filled
+    // it would scroll the terminal by its trailing newline).
+    const lines = () => screen().trimEnd().split('\n');
+    // Header on the first line, the footer with the position on the last: nothing wrapped or scrolled away.
+    const fits = (columns: number, rows: number, position: RegExp) => {
+      const l = lines();
+      expect(l).toHaveLength(rows - 1);
+      expect(l[0]).toMatch(/^ops  /);
+      expect(l.at(-1)).toMatch(position);
+      for (const line of l) expect(line.length).toBeLessThanOrEqual(columns);
+    };
+    const panels: [RegExp, RegExp][] = [
+      [/^ {2}RUN +WORKFLOW/m, /1\/300$/],
+      [/^ {2}ID +STATE/m, /Retry queue 1\/\d+$/],
+      [/^KPI +VALUE +TARGET/m, /KPI workflows 1\/\d+$/],
+      [/^ {2}ID +SEVERITY/m, /Alerts 1\/1$/],
+      [/^ {2}TICKET +RISK/m, /Audit tickets 1\/\d+$/],
+    ];
+    for (const [i, [title, position]] of panels.entries()) {
+      if (i) tmux('send-keys', '-t', session, 'Tab');
+      await vi.waitFor(() => expect(screen()).toMatch(title), { timeout: 3000, interval: 25 });
+      await vi.waitFor(() => fits(80, 24, position), { timeout: 2000, interval: 25 });
+    }
+    tmux('send-keys', '-t', session, 'Tab'); // back to the runs
+    await vi.waitFor(() => fits(80, 24, /1\/300$/), { timeout: 2000, interval: 25 });
+
+    tmux('resize-window', '-t', session, '-x', '60', '-y', '14');
+    await vi.waitFor(() => fits(60, 14, /1\/300$/), { timeout: 2000, interval: 25 });
+    expect(screen()).toMatch(/^ {2}RUN +WORKFLOW/m);
+    tmux('resize-window', '-t', session, '-x', '130', '-y', '30');
+    await vi.waitFor(() => fits(130, 30, /1\/300$/), { timeout: 2000, interval: 25 });
+    // Wider: the columns that did not fit come back.
+    expect(screen()).toMatch(/^ {2}RUN +WORKFLOW +REPOSITORY +BRANCH/m);
+  }, 30_000);
 });
