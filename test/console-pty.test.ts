@@ -8,7 +8,8 @@ import { NOW, OPS_BIN, ROOT, ops, tempDir } from './helpers';
 
 /**
  * The real ops-console binary in a real terminal (tmux): first frame, a killswitch engaged
- * from another shell shows within a second, K engages from the console, q quits.
+ * from another shell shows within a second, K and X from the console, every panel, 80x24
+ * and resizes, notifications sent while it runs, q quits.
  */
 
 const CONSOLE_BIN = join(ROOT, 'bin', 'ops-console');
@@ -36,7 +37,7 @@ afterEach(() => {
 });
 
 describe('ops-console in a terminal', () => {
-  it('shows the demo, picks up a killswitch engaged elsewhere within 1 s, engages one with K, quits on q', async () => {
+  it('shows the demo, picks up a killswitch engaged elsewhere within 1 s, releases it with X, quits on q', async () => {
     const ws = tempDir();
     const env = { OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
     expect((await ops(['demo', ws, '--runs', '300'], { env })).code).toBe(0);
@@ -108,7 +109,7 @@ describe('ops-console in a terminal', () => {
     await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });
   }, 30_000);
 
-  it('sends notifications while it runs: an engagement made with K reaches the webhook, a failing channel shows in the status line', async () => {
+  it('K engages the killswitch (ops killswitch status agrees) and sends the engagement to the webhook at once; a failing channel shows in the status line', async () => {
     const received: { event: string; reason?: string }[] = [];
     let answer = 200;
     const server = createServer((req, res) => {
@@ -134,6 +135,9 @@ describe('ops-console in a terminal', () => {
 
       await killswitchKey('K', 'bad deploy', 'ENGAGE');
       await vi.waitFor(() => expect(received).toContainEqual({ event: 'killswitch.engage', reason: 'bad deploy' }), { timeout: 3000, interval: 25 });
+      // The CLI agrees with what the console engaged.
+      const engaged = JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'killswitch', 'status', '--json', '--workspace', ws], { encoding: 'utf8' }));
+      expect(engaged).toMatchObject({ engaged: true, scope: null, reason: 'bad deploy', actor: 'bob' });
 
       answer = 500;
       await killswitchKey('X', 'fixed', 'RELEASE');
