@@ -33,3 +33,11 @@ const fastAnsiTokenize = {
 };
 
 export const textPlugins = [fastStringWidth, fastSliceAnsi, fastAnsiTokenize];
+
+// Not a text module: zod's classic API and its core re-export every locale as `locales`.
+export const zodLocalesStub = {
+  name: 'zod-locales-stub',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/.test(args.importer) ? { path: here('./zod-locales-stub.mjs') } : undefined));
+  },
+};
