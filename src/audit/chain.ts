@@ -14,6 +14,9 @@ export interface AuditFields {
   prev_hash: string;
 }
 
+/** Who did what to which run or target, and when: an event without its hashing fields. */
+export type AuditEventHead = Pick<AuditFields, 'seq' | 'ts' | 'actor' | 'event' | 'run_id' | 'target_id'>;
+
 /** The chain's anchor: the prev_hash of the first event. */
 export const GENESIS = '0'.repeat(64);
 

@@ -1,3 +1,4 @@
+import type { AuditEventHead } from '../audit/chain';
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 import { messageFor, type Message, type RunFacts, type Severity } from './message';
@@ -22,17 +23,8 @@ export function withoutNotifications<T>(db: Ledger, work: () => T): T {
   }
 }
 
-export interface AuditedEvent {
-  seq: number;
-  ts: string;
-  actor: string;
-  event: string;
-  run_id: string | null;
-  target_id: string | null;
-}
-
 /** Called by appendAudit inside its transaction: the event's notification, if it has one. */
-export function recordNotification(db: Ledger, e: AuditedEvent, payload: unknown): void {
+export function recordNotification(db: Ledger, e: AuditEventHead, payload: unknown): void {
   if (quiet.has(db)) return;
   const run = e.run_id ? ((prepared(db, 'SELECT workflow, repository, url FROM run_attempts WHERE run_id = ? AND is_latest = 1').get(e.run_id) as RunFacts | undefined) ?? null) : null;
   const m = messageFor({ event: e.event, actor: e.actor, run_id: e.run_id, target_id: e.target_id, payload, run });

@@ -1,3 +1,4 @@
+import type { AuditEventHead } from '../audit/chain';
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 import { getEntry, toAttempt, type RetryAttempt } from '../retry/queue';
@@ -44,15 +45,6 @@ export interface Incident {
   timeline: TimelineEntry[];
 }
 
-interface AuditRow {
-  seq: number;
-  ts: string;
-  actor: string;
-  event: string;
-  run_id: string | null;
-  target_id: string | null;
-}
-
 const INCIDENT_EVENTS = `'retry.failed', 'killswitch.engage', 'rollback.complete', 'rollback.compensated', 'rollback.failed'`;
 
 /** Every incident, oldest first; only those of one run with `runId`. */
@@ -61,13 +53,13 @@ export function listIncidents(db: Ledger, runId?: string): Incident[] {
     runId === undefined
       ? prepared(db, `SELECT seq, ts, actor, event, run_id, target_id FROM audit_events WHERE event IN (${INCIDENT_EVENTS}) ORDER BY seq`).all()
       : prepared(db, `SELECT seq, ts, actor, event, run_id, target_id FROM audit_events WHERE event IN (${INCIDENT_EVENTS}) AND run_id = ? ORDER BY seq`).all(runId)
-  ) as AuditRow[];
+  ) as AuditEventHead[];
   return rows
     .map((r) => (r.event === 'retry.failed' ? retryFailure(db, r) : r.event === 'killswitch.engage' ? killswitchIncident(db, r) : rollbackIncident(db, r)))
     .filter((i): i is Incident => i !== null);
 }
 
-function retryFailure(db: Ledger, a: AuditRow): Incident | null {
+function retryFailure(db: Ledger, a: AuditEventHead): Incident | null {
   const e = getEntry(db, Number(a.target_id));
   if (!e) return null;
   // The attempts made up to this failure (an entry queued again by hand may fail again later).
@@ -107,7 +99,7 @@ function describeAttempt(t: RetryAttempt): string {
   return parts.join(', ');
 }
 
-function killswitchIncident(db: Ledger, a: AuditRow): Incident | null {
+function killswitchIncident(db: Ledger, a: AuditEventHead): Incident | null {
   const k = prepared(db, 'SELECT * FROM killswitch_engagements WHERE engage_audit = ?').get(a.seq) as Engagement | undefined;
   if (!k) return null;
   const scope = k.scope === '*' ? 'all workflows' : `workflow ${JSON.stringify(k.scope)}`;
@@ -137,7 +129,7 @@ function killswitchIncident(db: Ledger, a: AuditRow): Incident | null {
   };
 }
 
-function rollbackIncident(db: Ledger, a: AuditRow): Incident | null {
+function rollbackIncident(db: Ledger, a: AuditEventHead): Incident | null {
   const saga = getSaga(db, Number(a.target_id));
   if (!saga) return null;
   const timeline: TimelineEntry[] = [{ at: saga.started_at, event: 'rollback.start', detail: `${saga.actor} rolled back to snapshot #${saga.subject}: ${saga.reason}` }];
