@@ -764,16 +764,17 @@ describe('ops-console killswitch banner', () => {
     expect(lines(lastFrame()).at(-1)).toMatch(/7\/30$/);
   });
 
-  it('cuts banner lines to a narrow terminal, never wrapping them', () => {
+  it('on a narrow terminal gives the reason a row of its own, and cuts what still does not fit, never wrapping', () => {
     const { db } = ledgerWith(sampleRuns());
     engageAt(db, GLOBAL, { reason: 'a long explanation of what went wrong\nwith a newline in it, which must not break the line' });
     for (const color of [true, false]) {
       const out = lines(stripAnsi(mount(ledgerSource(db), { color, size: { columns: 60, rows: 12 } }).lastFrame() ?? ''));
       expect(out).toHaveLength(11);
       for (const line of out) expect(line.length).toBeLessThanOrEqual(60);
-      const banner = out.find((l) => l.includes('KILLSWITCH ENGAGED'))!;
-      expect(banner).toHaveLength(60);
-      expect(banner.endsWith('…')).toBe(true);
+      const at = out.findIndex((l) => l.includes('KILLSWITCH ENGAGED'));
+      expect(out[at]).toMatch(/KILLSWITCH ENGAGED.* all workflows — by alice 12m ago *$/);
+      expect(out[at + 1]).toMatch(color ? /^ {3}reason: a long explanation of what went wrong with .*…$/ : /^!!! reason: a long explanation of what went wrong .*…$/);
+      expect(out[at + 1]).toHaveLength(60);
       cleanup();
     }
   });

@@ -26,34 +26,40 @@ const until = (iso: string, now: number) => `in ${formatAge(toIso(now), Date.par
 /**
  * What is stopped, by whom, since when, until when, why. `exact` gives the times in full
  * (`since 2025-11-14T09:00:00Z (12m ago)`); otherwise only relative (`12m ago`, `expires in
- * 48m`), so the reason still fits a 100-column terminal. Past that the end is cut.
+ * 48m`), so the reason still fits a 100-column terminal. `split` puts the reason on a row of
+ * its own (a narrow terminal would cut it, and it is the part people look for).
  */
-export function engagementLine(e: Engagement, now: number, color: boolean, exact: boolean, more = 0): string {
+export function engagementLines(e: Engagement, now: number, color: boolean, exact: boolean, more = 0, split = false): string[] {
   const head = `${more > 0 ? `${lead(color)} (+${more} more)` : lead(color)}${color ? ' — ' : ' '}${scopeLabel(e.scope)} — by ${e.actor}`;
   const when = exact
     ? ` since ${e.engaged_at} (${ago(e.engaged_at, now)})${e.expires_at ? `, expires ${e.expires_at} (${until(e.expires_at, now)})` : ''}`
     : ` ${ago(e.engaged_at, now)}${e.expires_at ? `, expires ${until(e.expires_at, now)}` : ''}`;
-  return oneLine(`${head}${when} — reason: ${e.reason}`);
+  const reason = `reason: ${e.reason}`;
+  return split ? [oneLine(head + when), oneLine(`${color ? '   ' : '!!! '}${reason}`)] : [oneLine(`${head}${when} — ${reason}`)];
 }
 
 /**
  * The banner's lines for at most `room` rows of `width` cells (at least one row when anything
  * is engaged): without colour the two rules go first when rows are short, then engagements
- * beyond the room are summed up on a last line. Times are exact on every line or on none, so
- * the lines read alike. Empty when nothing is engaged.
+ * beyond the room are summed up on a last line. When a line per engagement is too narrow for
+ * the reason and there are rows to spare, each takes two, the reason on the second. Times are
+ * exact on every line or on none, so the lines read alike. Past that the end is cut. Empty
+ * when nothing is engaged.
  */
 export function bannerLines(engagements: readonly Engagement[], now: number, color: boolean, room: number, width: number): string[] {
   if (engagements.length === 0) return [];
   const rules = !color && room >= 3;
   const rows = Math.max(1, room - (rules ? 2 : 0));
-  const fits = (shown: readonly Engagement[], more = 0) => shown.every((e) => cellWidth(engagementLine(e, now, color, true, more)) <= width);
-  const lines = (shown: readonly Engagement[], more = 0) => {
-    const exact = fits(shown, more);
-    return shown.map((e) => engagementLine(e, now, color, exact, more));
+  const fit = (ls: string[]) => ls.every((l) => cellWidth(l) <= width);
+  const lines = (shown: readonly Engagement[], more = 0, split = false) => {
+    const at = (exact: boolean) => shown.flatMap((e) => engagementLines(e, now, color, exact, more, split));
+    const exact = at(true);
+    return fit(exact) ? exact : at(false);
   };
   let out: string[];
   if (engagements.length <= rows) {
     out = lines(engagements);
+    if (!fit(out) && engagements.length * 2 <= rows) out = lines(engagements, 0, true);
   } else if (rows === 1) {
     out = lines(engagements.slice(0, 1), engagements.length - 1);
   } else {
