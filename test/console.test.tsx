@@ -27,7 +27,7 @@ import { runAttempts, runWriter } from '../src/ledger/runs';
 import { cancelEntry, enqueue } from '../src/retry/queue';
 import { ledgerActions } from '../src/console/ledger-actions';
 import { deliveryLoop } from '../src/console/delivery-loop';
-import { defaultsOf } from '../src/config/load';
+import { defaultsOf, loadConfig } from '../src/config/load';
 import { FAKE_GH, ops, opsProcess } from './helpers';
 import { evidenceProbe } from '../src/console/evidence-probe';
 import { runFilter } from '../src/console/run-filter';
@@ -388,6 +388,28 @@ describe('ops-console keys: killswitch from the console, help', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('an action that cannot read the workspace config says which file and what is wrong, and changes nothing', async () => {
+    const { path, db } = ledgerWith(sampleRuns());
+    const ws = resolve(path, '..', '..');
+    writeFileSync(join(ws, '.ops', 'config.json'), '{"reportsDir": 5');
+    const actions = ledgerActions(db, {
+      actor: 'alice',
+      now: () => NOW,
+      settings: () => {
+        const config = loadConfig(ws, 'config.json').value;
+        return { idempotencyTtlSeconds: config.idempotencyTtlSeconds, reportsDir: join(ws, config.reportsDir), timeZone: config.timezone };
+      },
+      replaySettings: () => Promise.reject(new Error('unused')),
+    });
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions });
+    await listening(stdin);
+    stdin.write('K');
+    stdin.write('prod on fire\r');
+    stdin.write('ENGAGE\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^failed: \.ops\/config\.json: invalid JSON: /));
+    expect(unreleased(db)).toEqual([]);
   });
 
   it('a wrong confirmation or Esc changes nothing; X releases with its own word', async () => {

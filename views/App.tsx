@@ -1,3 +1,4 @@
+import { errorText } from '../src/cli/errors';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../src/runs/types';
 import { RunDetailsView } from './RunDetailsView';
@@ -210,7 +211,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       try {
         setStatus(p.action === 'engage' ? actions!.engageKillswitch(r.act) : actions!.releaseKillswitch(r.act));
       } catch (err) {
-        setStatus(`failed: ${(err as Error).message}`);
+        setStatus(`failed: ${errorText(err)}`);
       }
       data.bump(); // our own commit does not move data_version: re-read now
     }
@@ -294,7 +295,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
         setStatus(`replaying #${entry.id} (run ${entry.run_id})…`);
         actions
           .replayRetry(entry.id)
-          .then(setStatus, (err: Error) => setStatus(`replay #${entry.id} failed: ${err.message}`))
+          .then(setStatus, (err: unknown) => setStatus(`replay #${entry.id} failed: ${errorText(err)}`))
           .finally(data.bump);
       }
       return;

@@ -25,6 +25,12 @@ export class OpsError extends Error {
   }
 }
 
+/** An error as one line for a person: an OpsError's subject (file, flag) first, as the CLI prints it. */
+export function errorText(err: unknown): string {
+  if (err instanceof OpsError) return `${err.subject}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
 export const usageError = (subject: string, message: string) => new OpsError(Exit.usage, subject, message);
 
 /** better-sqlite3 reports a held write lock as SQLITE_BUSY once busy_timeout has run out. */

@@ -1,3 +1,4 @@
+import { errorText } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
 
 export interface DeliveryLoop {
@@ -32,7 +33,7 @@ export function deliveryLoop(db: Ledger, o: { workspace: string; env: NodeJS.Pro
       const warning = await deliverOpportunistically(ctx, db);
       if (warning && !stopped) warn(warning);
     } catch (err) {
-      if (!stopped) warn(`notifications: ${(err as Error).message}`);
+      if (!stopped) warn(`notifications: ${errorText(err)}`);
     } finally {
       running = false;
     }

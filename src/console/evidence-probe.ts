@@ -1,3 +1,4 @@
+import { errorText } from '../cli/errors';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -70,7 +71,7 @@ export function evidenceProbe(reportsDir: () => string): EvidenceProbe {
         root = reportsDir();
       } catch (err) {
         // An invalid config.json: nothing to watch until it is fixed (the ledger still is).
-        return `reports folder unknown: ${(err as Error).message}`;
+        return `reports folder unknown: ${errorText(err)}`;
       }
       const parts = [root, statStamp(root)];
       for (const date of [utcDate(now - DAY_MS), utcDate(now), utcDate(now + DAY_MS)]) {

@@ -1,3 +1,4 @@
+import { errorText } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
 import { recordLogLines } from '../evidence/log-lines';
 import { killswitchLogLines } from '../killswitch/log-line';
@@ -51,7 +52,7 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
       const { reportsDir, timeZone } = o.settings();
       recordLogLines(db, reportsDir, timeZone, 'killswitch', lines.map((l) => ({ at: l.slice(0, l.indexOf(' ')), line: l })));
     } catch (err) {
-      line += ` (killswitch log not written: ${(err as Error).message})`;
+      line += ` (killswitch log not written: ${errorText(err)})`;
     }
     o.written?.();
     return line;

@@ -1,3 +1,4 @@
+import { errorText } from '../cli/errors';
 import type Database from 'better-sqlite3';
 import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Ledger } from '../ledger/open';
@@ -171,9 +172,7 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
       try {
         config = await kpiConfig();
       } catch (err) {
-        // An OpsError names the file and field apart from what is wrong with it.
-        const subject = (err as { subject?: unknown }).subject;
-        targetsError = `${typeof subject === 'string' ? `${subject}: ` : ''}${(err as Error).message}`;
+        targetsError = errorText(err);
       }
       const kpis = ledgerKpis(db, { window: `${days}d`, windowMs: days * DAY_MS, now, workflow: null, timezone: o.timeZone ?? config?.timezone ?? DEFAULT_TIMEZONE });
       return { kpis, status: config ? kpiStatus(kpis, config.kpiTargets) : null, targetsError };

@@ -1,3 +1,4 @@
+import { errorText } from '../cli/errors';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../cli/context';
@@ -47,6 +48,6 @@ export async function deliverOpportunistically(ctx: Context, db: Ledger): Promis
     const failed = r.attempts.filter((a) => !a.result.ok);
     return failed.length ? `notifications: ${failed.map((a) => `${a.channel}: ${a.result.error}`).join('; ')} (queued again: ops notify list)` : null;
   } catch (err) {
-    return `notifications: not delivered now (${(err as Error).message}); ops notify deliver sends them later`;
+    return `notifications: not delivered now (${errorText(err)}); ops notify deliver sends them later`;
   }
 }

@@ -1,3 +1,4 @@
+import { errorText } from '../../src/cli/errors';
 import { useEffect, useRef, useState } from 'react';
 import type { ConsoleKpis, ConsoleSource } from '../source';
 
@@ -54,7 +55,7 @@ export function useKpis(source: ConsoleSource, active: boolean, version: number,
           if (mounted.current) setView({ value, computing: scheduled.current, error: null });
         },
         (err: unknown) => {
-          if (mounted.current) setView((v) => ({ ...v, computing: scheduled.current, error: err instanceof Error ? err.message : String(err) }));
+          if (mounted.current) setView((v) => ({ ...v, computing: scheduled.current, error: errorText(err) }));
         },
       );
     }, delay);

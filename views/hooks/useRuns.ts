@@ -1,3 +1,4 @@
+import { errorText } from '../../src/cli/errors';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../../src/runs/types';
 import type { ConsoleSource, MatchCount, RunQuery, RunTally } from '../source';
@@ -42,7 +43,7 @@ export function useDataVersion(source: ConsoleSource, pollMs: number, clock: () 
         }
         setPollError(null);
       } catch (err) {
-        setPollError(message(err));
+        setPollError(errorText(err));
       }
     }, pollMs);
     return () => clearInterval(timer);
@@ -105,8 +106,7 @@ export function attempt<T>(fn: () => T): Attempt<T> {
   try {
     return { ok: true, value: fn() };
   } catch (err) {
-    return { ok: false, error: message(err) };
+    return { ok: false, error: errorText(err) };
   }
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
