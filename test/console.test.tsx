@@ -17,6 +17,7 @@ vi.hoisted(() => {
 import { cleanup, render } from 'ink-testing-library';
 import { App, type AppProps } from '../views/App';
 import { fitColumns, runColumns } from '../views/columns';
+import { wrapWords } from '../views/KillswitchBanner';
 import type { ConsoleSource } from '../views/source';
 import { ledgerSource } from '../src/console/ledger-source';
 import { GLOBAL } from '../src/killswitch/state';
@@ -786,19 +787,36 @@ describe('ops-console killswitch banner', () => {
     expect(lines(lastFrame()).at(-1)).toMatch(/7\/30$/);
   });
 
-  it('on a narrow terminal gives the reason a row of its own, and cuts what still does not fit, never wrapping', () => {
+  it('on a narrow terminal gives the reason rows of its own: wrapped in full when they fit, else one row cut; never wrapped by the terminal', () => {
     const { db } = ledgerWith(sampleRuns());
-    engageAt(db, GLOBAL, { reason: 'a long explanation of what went wrong\nwith a newline in it, which must not break the line' });
-    for (const color of [true, false]) {
+    const reason = 'a long explanation of what went wrong\nwith a newline in it, which must not break the line, see INC-4411';
+    engageAt(db, GLOBAL, { reason });
+    const banner = (color: boolean) => {
       const out = lines(stripAnsi(mount(ledgerSource(db), { color, size: { columns: 60, rows: 12 } }).lastFrame() ?? ''));
+      cleanup();
       expect(out).toHaveLength(11);
       for (const line of out) expect(line.length).toBeLessThanOrEqual(60);
       const at = out.findIndex((l) => l.includes('KILLSWITCH ENGAGED'));
       expect(out[at]).toMatch(/KILLSWITCH ENGAGED.* all workflows — by alice 12m ago *$/);
-      expect(out[at + 1]).toMatch(color ? /^ {3}reason: a long explanation of what went wrong with .*…$/ : /^!!! reason: a long explanation of what went wrong .*…$/);
-      expect(out[at + 1]).toHaveLength(60);
-      cleanup();
-    }
+      return out.slice(at + 1);
+    };
+    // Colour: four rows for the banner; the reason takes three, whole, broken at spaces.
+    const [first, second, third, next] = banner(true);
+    expect(first).toMatch(/^ {3}reason: a long explanation of what went wrong with a +$/);
+    expect(second).toMatch(/^ {3}newline in it, which must not break the line, see *$/);
+    expect(third).toMatch(/^ {3}INC-4411 *$/);
+    expect(next).toMatch(/^ops /);
+    // No colour: the rules leave two rows, so the reason has one, cut.
+    const [only, rule] = banner(false);
+    expect(only).toMatch(/^!!! reason: a long explanation of what went wrong .*…$/);
+    expect(only).toHaveLength(60);
+    expect(rule).toBe('!'.repeat(60));
+  });
+
+  it('wraps words to rows, splitting only a word longer than a row', () => {
+    expect(wrapWords('reason: deploys corrupting prod', 12)).toEqual(['reason:', 'deploys', 'corrupting', 'prod']);
+    expect(wrapWords('a bb ccc', 4)).toEqual(['a bb', 'ccc']);
+    expect(wrapWords('see https://example.com/INC-4411', 10)).toEqual(['see', 'https://ex', 'ample.com/', 'INC-4411']);
   });
 
   it('says the killswitch is engaged even when the terminal is too small for the console', () => {

@@ -26,40 +26,71 @@ const until = (iso: string, now: number) => `in ${formatAge(toIso(now), Date.par
 /**
  * What is stopped, by whom, since when, until when, why. `exact` gives the times in full
  * (`since 2025-11-14T09:00:00Z (12m ago)`); otherwise only relative (`12m ago`, `expires in
- * 48m`), so the reason still fits a 100-column terminal. `split` puts the reason on a row of
- * its own (a narrow terminal would cut it, and it is the part people look for).
+ * 48m`), so the reason still fits a 100-column terminal. On a narrower one the reason, the
+ * part people look for, gets rows of its own: `reasonRows` 1 (cut at the end if longer) or
+ * all it needs, broken at spaces to `width`; 0 keeps it on the line.
  */
-export function engagementLines(e: Engagement, now: number, color: boolean, exact: boolean, more = 0, split = false): string[] {
+export function engagementLines(e: Engagement, now: number, color: boolean, exact: boolean, more = 0, reasonRows = 0, width = Infinity): string[] {
   const head = `${more > 0 ? `${lead(color)} (+${more} more)` : lead(color)}${color ? ' — ' : ' '}${scopeLabel(e.scope)} — by ${e.actor}`;
   const when = exact
     ? ` since ${e.engaged_at} (${ago(e.engaged_at, now)})${e.expires_at ? `, expires ${e.expires_at} (${until(e.expires_at, now)})` : ''}`
     : ` ${ago(e.engaged_at, now)}${e.expires_at ? `, expires ${until(e.expires_at, now)}` : ''}`;
-  const reason = `reason: ${e.reason}`;
-  return split ? [oneLine(head + when), oneLine(`${color ? '   ' : '!!! '}${reason}`)] : [oneLine(`${head}${when} — ${reason}`)];
+  const reason = oneLine(`reason: ${e.reason}`);
+  if (reasonRows === 0) return [oneLine(`${head}${when} — ${reason}`)];
+  const indent = color ? '   ' : '!!! ';
+  const rows = reasonRows === 1 ? [reason] : wrapWords(reason, width - indent.length);
+  return [oneLine(head + when), ...rows.map((r) => indent + r)];
+}
+
+/** Rows of at most `width` cells, broken at spaces; a word longer than a row is split across rows. */
+export function wrapWords(text: string, width: number): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (let word of text.split(' ')) {
+    while (cellWidth(word) > width) {
+      if (row) rows.push(row);
+      row = '';
+      const chars = Array.from(word);
+      rows.push(chars.slice(0, width).join(''));
+      word = chars.slice(width).join('');
+    }
+    if (!row) row = word;
+    else if (cellWidth(row) + 1 + cellWidth(word) <= width) row += ' ' + word;
+    else {
+      rows.push(row);
+      row = word;
+    }
+  }
+  if (row) rows.push(row);
+  return rows;
 }
 
 /**
  * The banner's lines for at most `room` rows of `width` cells (at least one row when anything
  * is engaged): without colour the two rules go first when rows are short, then engagements
  * beyond the room are summed up on a last line. When a line per engagement is too narrow for
- * the reason and there are rows to spare, each takes two, the reason on the second. Times are
- * exact on every line or on none, so the lines read alike. Past that the end is cut. Empty
- * when nothing is engaged.
+ * the reason and there are rows to spare, the reasons get rows of their own: wrapped in full
+ * if they all fit, else one row each. Times are exact on every line or on none, so the lines
+ * read alike. Past that the end is cut. Empty when nothing is engaged.
  */
 export function bannerLines(engagements: readonly Engagement[], now: number, color: boolean, room: number, width: number): string[] {
   if (engagements.length === 0) return [];
   const rules = !color && room >= 3;
   const rows = Math.max(1, room - (rules ? 2 : 0));
   const fit = (ls: string[]) => ls.every((l) => cellWidth(l) <= width);
-  const lines = (shown: readonly Engagement[], more = 0, split = false) => {
-    const at = (exact: boolean) => shown.flatMap((e) => engagementLines(e, now, color, exact, more, split));
+  const lines = (shown: readonly Engagement[], more = 0, reasonRows = 0) => {
+    const at = (exact: boolean) => shown.flatMap((e) => engagementLines(e, now, color, exact, more, reasonRows, width));
     const exact = at(true);
     return fit(exact) ? exact : at(false);
   };
   let out: string[];
   if (engagements.length <= rows) {
     out = lines(engagements);
-    if (!fit(out) && engagements.length * 2 <= rows) out = lines(engagements, 0, true);
+    if (!fit(out)) {
+      const wrapped = lines(engagements, 0, Infinity);
+      if (wrapped.length <= rows) out = wrapped;
+      else if (engagements.length * 2 <= rows) out = lines(engagements, 0, 1);
+    }
   } else if (rows === 1) {
     out = lines(engagements.slice(0, 1), engagements.length - 1);
   } else {
