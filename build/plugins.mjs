@@ -1,6 +1,7 @@
 // esbuild plugins of build.mjs (and of the test that holds the stand-ins to the real modules):
 // faster stand-ins for the text-measuring modules Ink and yargs use, each beside this file.
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -32,7 +33,32 @@ const fastAnsiTokenize = {
   },
 };
 
-export const textPlugins = [fastStringWidth, fastSliceAnsi, fastAnsiTokenize];
+// Ink remembers every text it has wrapped or measured, for good: a console left open for days
+// redraws ages, countdowns and counts that change each minute, ~50 MB per 100 000 strings.
+// Same caches, emptied when full. The build fails if Ink's code no longer reads as expected.
+const CACHE_LIMIT = 10_000;
+const boundedInkCaches = {
+  name: 'bounded-ink-caches',
+  setup(b) {
+    const edits = {
+      'wrap-text.js': [
+        ['const cache = {};', 'let cache = {};\nlet cached = 0;'],
+        ['cache[cacheKey] = wrappedText;', `if (++cached > ${CACHE_LIMIT}) {\n        cache = {};\n        cached = 1;\n    }\n    cache[cacheKey] = wrappedText;`],
+      ],
+      'measure-text.js': [['cache.set(text, dimensions);', `if (cache.size >= ${CACHE_LIMIT})\n        cache.clear();\n    cache.set(text, dimensions);`]],
+    };
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/](wrap|measure)-text\.js$/ }, async (args) => {
+      let contents = await readFile(args.path, 'utf8');
+      for (const [from, to] of edits[basename(args.path)]) {
+        if (!contents.includes(from)) throw new Error(`${args.path}: no "${from}" to bound (Ink changed: review build/plugins.mjs)`);
+        contents = contents.replace(from, to);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+export const textPlugins = [fastStringWidth, fastSliceAnsi, fastAnsiTokenize, boundedInkCaches];
 
 // Not a text module: zod's classic API and its core re-export every locale as `locales`.
 export const zodLocalesStub = {

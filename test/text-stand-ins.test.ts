@@ -1,4 +1,5 @@
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -89,4 +90,34 @@ describe('text stand-ins', () => {
     }
     expect(differ).toEqual([]);
   });
+
+  it("keeps Ink's caches of wrapped and measured text bounded: a console open for days does not grow with every string it drew", async () => {
+    // 100 000 distinct rows, as ages and counts that change each minute make over days.
+    const contents = `
+      import wrapText from './node_modules/ink/build/wrap-text.js';
+      import measureText from './node_modules/ink/build/measure-text.js';
+      globalThis.gc();
+      const before = process.memoryUsage().heapUsed;
+      let out = '';
+      for (let i = 0; i < 100000; i++) {
+        const row = '> 93183' + i + '  CI  acme/mobile  dependabot/gradle/io.co  1  success  29m12s  ' + (i % 60) + 'm';
+        out = wrapText(row + ' and more text past the edge', 60, 'truncate-end');
+        if (measureText(row).width !== row.length) throw new Error('measured wrong: ' + row);
+      }
+      globalThis.gc();
+      console.log(JSON.stringify({ growthMb: (process.memoryUsage().heapUsed - before) / 1e6, out }));`;
+    const growth = async (plugins: unknown[]) => {
+      const outfile = join(tempDir(), 'caches.mjs');
+      await build({ stdin: { contents, resolveDir: ROOT }, bundle: true, platform: 'node', format: 'esm', outfile, plugins: plugins as never, logLevel: 'error' });
+      return JSON.parse(execFileSync(process.execPath, ['--expose-gc', outfile], { encoding: 'utf8' })) as { growthMb: number; out: string };
+    };
+    const { textPlugins } = await import(join(ROOT, 'build', 'plugins.mjs'));
+    const [bounded, published] = [await growth(textPlugins), await growth([])];
+    expect(bounded.growthMb).toBeLessThan(15);
+    // Ink as published keeps them all.
+    expect(published.growthMb).toBeGreaterThan(40);
+    // Still wrapping as Ink does: cut at 60 cells with an ellipsis.
+    expect(bounded.out).toBe(published.out);
+    expect(bounded.out).toMatch(/^> 9318399999 .{40,}…$/);
+  }, 30_000);
 });
