@@ -3,7 +3,7 @@
 // not pay for loading Ink, React or SQLite.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Exit, OpsError } from '../src/cli/errors';
+import { errorText, Exit, OpsError } from '../src/cli/errors';
 import { colorAllowed } from '../src/cli/io';
 import { resolveNow, toIso } from '../src/time/clock';
 import { userInfo } from 'node:os';
@@ -173,12 +173,8 @@ function fullScreen(stdout: NodeJS.WriteStream) {
 }
 
 function report(err: unknown): number {
-  if (err instanceof OpsError) {
-    say(`ops-console: ${err.subject}: ${err.message}`);
-    return err.code;
-  }
-  say(`ops-console: ${err instanceof Error ? err.message : String(err)}`);
-  return Exit.failed;
+  say(`ops-console: ${errorText(err)}`);
+  return err instanceof OpsError ? err.code : Exit.failed;
 }
 
 function tildify(path: string): string {
