@@ -8,9 +8,14 @@ export default defineCommand({
   builder: (y) => y.option('limit', { type: 'number', default: 50, describe: 'At most this many events' }),
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);
-    const { listAudit } = await import('../../src/audit/log');
-    const events = listAudit(await ctx.ledger(), limit);
-    if (ctx.json) return printJson(ctx.io, events);
+    const { listAudit, countAudit } = await import('../../src/audit/log');
+    const db = await ctx.ledger();
+    const events = listAudit(db, limit);
+    const { cutNotice } = await import('../../src/cli/print-rows');
+    if (ctx.json) {
+      printJson(ctx.io, events);
+      return cutNotice(ctx.io, events.length, limit, () => countAudit(db));
+    }
     if (!events.length) {
       ctx.io.stderr.write('the audit log is empty\n');
       return;
@@ -30,5 +35,6 @@ export default defineCommand({
         events,
       ),
     );
+    cutNotice(ctx.io, events.length, limit, () => countAudit(db));
   },
 });

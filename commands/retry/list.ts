@@ -16,10 +16,12 @@ export default defineCommand({
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);
     const { existsSync } = await import('node:fs');
-    const { listEntries, entryJson } = await import('../../src/retry/queue');
-    const entries = existsSync(ctx.ledgerPath) ? listEntries(await ctx.ledger(), { state: args.state, runId: args.run, limit }) : [];
+    const { listEntries, countEntries, entryJson } = await import('../../src/retry/queue');
+    const db = existsSync(ctx.ledgerPath) ? await ctx.ledger() : null;
+    const filter = { state: args.state, runId: args.run };
+    const entries = db ? listEntries(db, { ...filter, limit }) : [];
     const { printRows } = await import('../../src/cli/print-rows');
     const { entryColumns } = await import('../../src/retry/format');
-    printRows(ctx, entries, { empty: args.state || args.run ? 'no retry entries match' : 'the retry queue is empty', columns: (s) => entryColumns(s, ctx.now), json: entryJson });
+    printRows(ctx, entries, { empty: args.state || args.run ? 'no retry entries match' : 'the retry queue is empty', columns: (s) => entryColumns(s, ctx.now), json: entryJson, limit: { limit, total: () => countEntries(db!, filter) } });
   },
 });

@@ -21,8 +21,9 @@ export default defineCommand({
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);
     const since = args.since === undefined ? undefined : parseSince('--since', args.since, ctx.now);
-    const { listRuns } = await import('../../src/ledger/runs');
-    const runs = listRuns(await ctx.ledger(), {
+    const { listRuns, countListedRuns } = await import('../../src/ledger/runs');
+    const db = await ctx.ledger();
+    const filter = {
       workflow: args.workflow,
       repository: args.repo,
       branch: args.branch,
@@ -30,16 +31,21 @@ export default defineCommand({
       status: args.status,
       failed: args.failed,
       since,
-      limit,
-    });
-    if (ctx.json) return printJson(ctx.io, runs);
-    if (runs.length === 0) {
+    };
+    const runs = listRuns(db, { ...filter, limit });
+    if (ctx.json) printJson(ctx.io, runs);
+    else if (runs.length === 0) {
       ctx.io.stderr.write('no runs match\n');
       return;
+    } else {
+      const { renderTable } = await import('../../src/cli/table');
+      const { runColumns } = await import('../../src/runs/table');
+      const { style } = await import('../../src/cli/style');
+      ctx.io.stdout.write(renderTable(runColumns(style(ctx.io.color), ctx.now), runs));
     }
-    const { renderTable } = await import('../../src/cli/table');
-    const { runColumns } = await import('../../src/runs/table');
-    const { style } = await import('../../src/cli/style');
-    ctx.io.stdout.write(renderTable(runColumns(style(ctx.io.color), ctx.now), runs));
+    if (runs.length === limit) {
+      const { cutNotice } = await import('../../src/cli/print-rows');
+      cutNotice(ctx.io, runs.length, limit, () => countListedRuns(db, filter));
+    }
   },
 });

@@ -63,6 +63,11 @@ export function listAudit(db: Ledger, limit: number): AuditEvent[] {
   return prepared(db, 'SELECT * FROM audit_events ORDER BY seq DESC LIMIT ?').all(limit) as AuditEvent[];
 }
 
+/** How many events the audit log holds. */
+export function countAudit(db: Ledger): number {
+  return prepared(db, 'SELECT COUNT(*) FROM audit_events', true).get() as number;
+}
+
 export type VerifyResult = { ok: true; events: number; head: string } | { ok: false; events: number; seq: number; problem: string };
 
 /**

@@ -18,9 +18,30 @@ export function parseSince(flag: string, text: string, now: number): string {
   return toIso(ms);
 }
 
+let rawArgv: string[] = [];
+
+/** The invocation's words, so a message can quote what the user typed (runCli sets it). */
+export function rememberArgv(argv: string[]): void {
+  rawArgv = argv;
+}
+
+/** What followed `flag` on the command line (`--limit abc`, `--limit=abc`), the last one given. */
+function typedValue(flag: string): string | undefined {
+  let found: string | undefined;
+  rawArgv.forEach((token, i) => {
+    if (token === flag && i + 1 < rawArgv.length) found = rawArgv[i + 1];
+    else if (token.startsWith(flag + '=')) found = token.slice(flag.length + 1);
+  });
+  return found;
+}
+
 export function positiveInt(flag: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw usageError(flag, `must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    // A number option yargs could not read is NaN: quote the words, not `null`.
+    const shown = typeof value === 'number' && Number.isNaN(value) ? (typedValue(flag) ?? '') : value;
+    throw usageError(flag, `must be an integer from 1 to ${max}, got ${JSON.stringify(shown)}`);
+  }
   return n;
 }
 

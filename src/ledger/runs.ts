@@ -87,10 +87,10 @@ export interface RunFilter {
   offset?: number;
 }
 
-/** Latest attempt of each run, latest first: an index range scan whatever the filter. */
-export function listRuns(db: Ledger, filter: RunFilter): Run[] {
+/** The WHERE clause and parameters of a run filter (the latest attempt of each run). */
+function runWhere(filter: Omit<RunFilter, 'limit' | 'offset'>): { where: string; params: Record<string, unknown> } {
   const where = [LATEST];
-  const params: Record<string, unknown> = { limit: filter.limit, offset: filter.offset ?? 0 };
+  const params: Record<string, unknown> = {};
   for (const key of ['workflow', 'conclusion', 'status', 'repository', 'branch'] as const) {
     if (filter[key] !== undefined) {
       where.push(`${key} = @${key}`);
@@ -102,13 +102,27 @@ export function listRuns(db: Ledger, filter: RunFilter): Run[] {
     where.push('sort_at >= @since');
     params.since = filter.since;
   }
+  return { where: where.join(' AND '), params };
+}
+
+/** Latest attempt of each run, latest first: an index range scan whatever the filter. */
+export function listRuns(db: Ledger, filter: RunFilter): Run[] {
+  const { where, params } = runWhere(filter);
   return db
     .prepare<Record<string, unknown>, AttemptRow>(
-      `SELECT ${columns} FROM run_attempts WHERE ${where.join(' AND ')}
+      `SELECT ${columns} FROM run_attempts WHERE ${where}
        ORDER BY sort_at DESC, run_id DESC LIMIT @limit OFFSET @offset`,
     )
-    .all(params)
+    .all({ ...params, limit: filter.limit, offset: filter.offset ?? 0 })
     .map(rowToRun);
+}
+
+/** How many runs `listRuns` would return without a limit (`ops runs list`'s "N of M shown"). */
+export function countListedRuns(db: Ledger, filter: Omit<RunFilter, 'limit' | 'offset'>): number {
+  const { where, params } = runWhere(filter);
+  // No filter: the kept total, not a count over a million index entries.
+  if (where === LATEST) return countAllRuns(db);
+  return db.prepare<Record<string, unknown>, number>(`SELECT COUNT(*) FROM run_attempts WHERE ${where}`).pluck().get(params) as number;
 }
 
 /** Every attempt of a run, oldest first; empty when the ledger does not know it. */

@@ -192,6 +192,15 @@ export function listNotifications(db: Ledger, o: { limit: number; state?: Delive
   }));
 }
 
+/** How many notifications `listNotifications` would return without a limit. */
+export function countNotifications(db: Ledger, state?: Delivery['state']): number {
+  return (
+    state
+      ? prepared(db, 'SELECT COUNT(DISTINCT notification_id) FROM notification_deliveries WHERE state = ?', true).get(state)
+      : prepared(db, 'SELECT COUNT(*) FROM notifications', true).get()
+  ) as number;
+}
+
 /** Deliveries waiting, and when the next falls due: `ops status` and the console. */
 export function outboxSummary(db: Ledger): { pending: number; failed: number; next_attempt_at: string | null; undelivered: number } {
   const r = prepared(db, 

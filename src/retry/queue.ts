@@ -266,8 +266,7 @@ export interface EntryFilter {
   offset?: number;
 }
 
-/** Waiting and running entries first (soonest due first), then finished ones, newest first. */
-export function listEntries(db: Ledger, f: EntryFilter): RetryEntry[] {
+function entryWhere(f: Omit<EntryFilter, 'limit' | 'offset'>): { where: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.state) {
@@ -278,8 +277,14 @@ export function listEntries(db: Ledger, f: EntryFilter): RetryEntry[] {
     where.push('run_id = ?');
     params.push(f.runId);
   }
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** Waiting and running entries first (soonest due first), then finished ones, newest first. */
+export function listEntries(db: Ledger, f: EntryFilter): RetryEntry[] {
+  const { where, params } = entryWhere(f);
   const rows = prepared(db, 
-      `SELECT * FROM retry_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT * FROM retry_queue ${where}
        ORDER BY state IN ('pending', 'processing') DESC,
                 CASE WHEN state IN ('pending', 'processing') THEN next_attempt_at END,
                 CASE WHEN state IN ('pending', 'processing') THEN id END,
@@ -290,12 +295,18 @@ export function listEntries(db: Ledger, f: EntryFilter): RetryEntry[] {
   return rows.map(toEntry);
 }
 
-/** Executed attempts, oldest first: of one run, or of every run. */
+/** How many entries `listEntries` would return without a limit. */
+export function countEntries(db: Ledger, f: Omit<EntryFilter, 'limit' | 'offset'>): number {
+  const { where, params } = entryWhere(f);
+  return prepared(db, `SELECT COUNT(*) FROM retry_queue ${where}`, true).get(...params) as number;
+}
+
+/** Executed attempts, oldest first: the latest `limit` of one run, or of every run. */
 export function retryHistory(db: Ledger, opts: { runId?: string; limit: number }): RetryAttempt[] {
   const rows = (
     opts.runId === undefined
       ? prepared(db, 'SELECT * FROM (SELECT * FROM retry_attempts ORDER BY id DESC LIMIT ?) ORDER BY id').all(opts.limit)
-      : prepared(db, 'SELECT * FROM retry_attempts WHERE run_id = ? ORDER BY id LIMIT ?').all(opts.runId, opts.limit)
+      : prepared(db, 'SELECT * FROM (SELECT * FROM retry_attempts WHERE run_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(opts.runId, opts.limit)
   ) as Row<RetryAttempt, 'classification' | 'command'>[];
   return rows.map(toAttempt);
 }
@@ -344,4 +355,13 @@ export function cancelEntry(db: Ledger, id: number, reason: string, now: string,
   });
   prepared(db, `UPDATE retry_queue SET state = 'cancelled', last_error = ?, held_by = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`).run(`cancelled by ${actor.name}: ${reason}`, now, id);
   return { action: 'cancelled', entry: getEntry(db, id)!, audit_seq: audit.seq };
+}
+
+/** How many attempts `retryHistory` would return without a limit. */
+export function countRetryAttempts(db: Ledger, runId?: string): number {
+  return (
+    runId === undefined
+      ? prepared(db, 'SELECT COUNT(*) FROM retry_attempts', true).get()
+      : prepared(db, 'SELECT COUNT(*) FROM retry_attempts WHERE run_id = ?', true).get(runId)
+  ) as number;
 }
