@@ -7,7 +7,7 @@ export default defineCommand({
   builder: (y) =>
     y
       .option('workflow', { type: 'string', describe: 'The workflow about to run (default: GITHUB_WORKFLOW)' })
-      .example('- run: npx ops guard   # first step of a job; fails it while the killswitch is engaged', ''),
+      .example('- run: ops guard   # first step of a job (ops installed before it: see README); fails it while the killswitch is engaged', ''),
   async run(args, ctx) {
     const workflow = (args.workflow as string | undefined) || ctx.io.env.GITHUB_WORKFLOW || undefined;
     const { evaluateGuard } = await import('../src/guard/guard');
