@@ -12,7 +12,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
   });
 
   it.each([
-    [['runs', 'list', '--bogus'], /^ops: runs list: unknown argument: bogus \(see ops runs list --help\)\n$/],
+    [['runs', 'list', '--bogus'], /^ops: runs list: unknown argument --bogus \(see ops runs list --help\)\n$/],
     [['runs', 'list', '--conclusion', 'nope'], /^ops: runs list: invalid values: .*Given: "nope"/],
     [['runs', 'list', '--limit', '0'], /^ops: --limit: must be an integer from 1 to 1000000, got 0\n$/],
     [['runs', 'list', '--since', 'yesterday'], /^ops: --since: expected an ISO-8601 time/],
