@@ -57,6 +57,11 @@ describe('a list cut by --limit says so on stderr (item 13)', () => {
     expect(r.stderr).toBe('30 of 300 shown (--limit N for more)\n');
   });
 
+  it.each([['runs', 'list'], ['retry', 'list'], ['retry', 'history'], ['audit', 'log'], ['notify', 'list']])('%j --limit without a value is refused with exit 2 naming the flag', (...args) => {
+    const r = opsProcess([...args, '--limit'], { cwd: tempDir() });
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `ops: ${args.join(' ')}: --limit needs a value (see ops ${args.join(' ')} --help)\n` });
+  });
+
   it.each([
     [['runs', 'list'], '0', '0'],
     [['retry', 'list'], '-1', '-1'],

@@ -5,7 +5,7 @@ import { positiveInt } from '../../src/cli/parse';
 export default defineCommand({
   command: 'log',
   describe: 'The audit log, newest first: who did what, when, with which idempotency key',
-  builder: (y) => y.option('limit', { type: 'number', default: 50, describe: 'At most this many events' }),
+  builder: (y) => y.option('limit', { type: 'number', default: 50, requiresArg: true, describe: 'At most this many events' }),
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);
     const { listAudit, countAudit } = await import('../../src/audit/log');

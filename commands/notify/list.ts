@@ -8,7 +8,7 @@ export default defineCommand({
   builder: (y) =>
     y.options({
       state: { choices: ['pending', 'delivered', 'failed'] as const, describe: 'Only notifications with a delivery in this state' },
-      limit: { type: 'number', default: 50, describe: 'At most this many notifications' },
+      limit: { type: 'number', default: 50, requiresArg: true, describe: 'At most this many notifications' },
     }),
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);

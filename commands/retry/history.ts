@@ -8,7 +8,7 @@ export default defineCommand<{ run_id?: string; limit: number }>({
   builder: (y) =>
     y
       .positional('run_id', { type: 'string', describe: 'Only this run' })
-      .options({ limit: { type: 'number', default: 100, describe: 'At most this many attempts (the latest)' } }) as never,
+      .options({ limit: { type: 'number', default: 100, requiresArg: true, describe: 'At most this many attempts (the latest)' } }) as never,
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);
     const runId = args.run_id === undefined ? undefined : String(args.run_id);

@@ -11,7 +11,7 @@ export default defineCommand({
     y.options({
       state: { choices: states, describe: 'Only entries in this state' },
       run: { type: 'string', describe: 'Only entries of this run' },
-      limit: { type: 'number', default: 50, describe: 'At most this many entries' },
+      limit: { type: 'number', default: 50, requiresArg: true, describe: 'At most this many entries' },
     }),
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);

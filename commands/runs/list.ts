@@ -16,7 +16,7 @@ export default defineCommand({
       status: { choices: runStatuses, describe: 'Only this status' },
       failed: { type: 'boolean', describe: 'Only failed runs (failure, timed_out, startup_failure)' },
       since: { type: 'string', describe: 'Started at/after: ISO-8601 time, or a duration back from now (24h, 7d)' },
-      limit: { type: 'number', default: 30, describe: 'At most this many runs' },
+      limit: { type: 'number', default: 30, requiresArg: true, describe: 'At most this many runs' },
     }),
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);

@@ -57,7 +57,9 @@ export async function runCli(argv: string[], io: IO, registry: Registry): Promis
     .example(EXAMPLES)
     .epilogue(EXIT_CODES)
     .fail((msg, err) => {
-      if (err) throw err;
+      // yargs' own parse errors (YError: a flag without its value) are usage errors too.
+      if (err && err.name !== 'YError') throw err;
+      msg = msg ?? err?.message;
       const { path, entry } = matchCommand(argv, registry);
       throw usageError(path, usageMessage(msg ?? 'invalid usage', path, entry, argv, known));
     });
@@ -203,6 +205,8 @@ function usageMessage(msg: string, path: string, entry: Registry[number] | undef
   const help = `see ops ${path === 'usage' ? '' : path + ' '}--help`;
   const unknown = /^Unknown arguments?: (.*)$/s.exec(msg);
   if (unknown) return unknownArguments(unknown[1]!.split(', '), argv, known, help);
+  const valueless = /^Not enough arguments following: (\S+)$/.exec(msg);
+  if (valueless) return `--${valueless[1]} needs a value (${help})`;
   if (/^Not enough non-option arguments/.test(msg)) {
     if (entry && !isGroup(entry)) return `missing ${entry.command.split(' ').slice(1).join(' ')} (${help})`;
     return `name a subcommand (${help})`;
