@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ops, tempDir } from './helpers';
+import { ops, tempDir, workspaceDir } from './helpers';
 
 function workspaceWith(file: string, content: string) {
-  const ws = tempDir();
+  const ws = workspaceDir();
   mkdirSync(join(ws, '.ops'));
   writeFileSync(join(ws, '.ops', file), content);
   return ws;

@@ -10,7 +10,7 @@ import { sparkline } from '../src/kpi/sparkline';
 import { addCounts, durationStats, percentile, percentiles, ratio } from '../src/kpi/stats';
 import { kpiStatus, type KpiTargets } from '../src/kpi/status';
 import type { Kpis } from '../src/kpi/types';
-import { NOW, ops, tempDir } from './helpers';
+import { NOW, ops, tempDir, workspaceDir } from './helpers';
 
 /**
  * A hand-checked data set (OPS_NOW 2025-11-14T00:00:00Z = 09:00 JST; the 7-day window is
@@ -76,7 +76,7 @@ const records = attempts.map((a) => ({
 }));
 
 async function dataset(): Promise<string> {
-  const ws = tempDir();
+  const ws = workspaceDir();
   mkdirSync(join(ws, '.ops'));
   writeFileSync(join(ws, 'runs.json'), JSON.stringify(records));
   expect((await ops(['runs', 'import', 'runs.json', '--workspace', ws], { cwd: ws })).code).toBe(0);
@@ -268,7 +268,7 @@ describe('ops kpi (SPEC §5.2)', () => {
   });
 
   it('an empty ledger: zero runs, every ratio and time null', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['init', '--workspace', ws]);
     const k = await kpiJson(ws);
     expect(k).toMatchObject({

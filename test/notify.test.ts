@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../src/notify/sign';
-import { dumpLedger, FAKE_GH, ops, opsProcess, tempDir } from './helpers';
+import { dumpLedger, FAKE_GH, ops, opsProcess, tempDir, workspaceDir } from './helpers';
 
 /** A real HTTP endpoint: records every request, answers as `respond` says. */
 interface Hook {
@@ -42,7 +42,7 @@ const T0 = '2025-11-14T00:00:00Z';
 const at = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 function workspace(channels: object[]) {
-  const ws = tempDir();
+  const ws = workspaceDir();
   mkdirSync(join(ws, '.ops'));
   writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ notifications: { channels } }));
   const log = join(ws, 'gh.log');

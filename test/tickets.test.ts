@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, ops, tempDir } from './helpers';
+import { FAKE_GH, ops, tempDir, workspaceDir } from './helpers';
 
 /** Audit tickets (SPEC §5.3) through the commands that cause incidents: replay, killswitch. */
 
@@ -10,7 +10,7 @@ const T0 = '2025-11-14T00:00:00Z';
 const HTTP422 = "HTTP 422: Workflow does not have 'workflow_dispatch' trigger (https://api.github.com/repos/acme/api/actions/workflows/ci.yml/dispatches)";
 
 async function workspace(rerunStderr: string) {
-  const ws = tempDir();
+  const ws = workspaceDir();
   writeFileSync(join(ws, 'scenario.json'), JSON.stringify({ rerun: { '*': [{ exit: 1, stderr: rerunStderr }] } }));
   mkdirSync(join(ws, '.ops'));
   const env = { PATH: process.env.PATH, OPS_GH: FAKE_GH, FAKE_GH_LOG: join(ws, 'gh.log'), FAKE_GH_SCENARIO: join(ws, 'scenario.json'), OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };

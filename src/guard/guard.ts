@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Exit } from '../cli/errors';
-import { covering, describeEngagement, GLOBAL, type Engagement } from '../killswitch/state';
+import { covering, describeEngagement, type Engagement } from '../killswitch/state';
 import { toIso } from '../time/clock';
 
 /**
@@ -86,9 +86,11 @@ function killswitchFor(db: Database.Database, workflow: string | undefined, now:
   const rows = db
     .prepare(
       `SELECT id, scope, reason, actor, engaged_at, expires_at, released_at, released_by, release_reason, release_kind
-       FROM killswitch_engagements WHERE released_at IS NULL AND (scope = ? OR scope = ? COLLATE NOCASE)`,
+       FROM killswitch_engagements WHERE released_at IS NULL`,
     )
-    .all(GLOBAL, workflow ?? GLOBAL) as Engagement[];
+    // A handful of rows: covering() matches the scope, case ignored. (Not in SQL: SQLite turns
+    // `scope = ? OR scope = ? COLLATE NOCASE` into an IN over the BINARY index and misses.)
+    .all() as Engagement[];
   return covering(rows, workflow, now);
 }
 
