@@ -58,7 +58,7 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     try {
       const lines = killswitchLogLines(outcome, 'operator');
       const { reportsDir, timeZone, problems = [] } = o.settings();
-      if (problems.length) line += ` (warning: ${problems.join('; ')}; built-in defaults used)`;
+      if (problems.length) line += ` (warning: ${problems.join('; ')}; built-in defaults used, notifications wait in the outbox)`;
       recordLogLines(db, reportsDir, timeZone, 'killswitch', lines.map((l) => ({ at: l.slice(0, l.indexOf(' ')), line: l })));
     } catch (err) {
       line += ` (killswitch log not written: ${errorText(err)})`;
