@@ -12,7 +12,7 @@ function workspaceWith(file: string, content: string) {
 
 describe('.ops/ configuration (SPEC §10.1)', () => {
   it('zero configuration works: every file absent means built-in defaults', async () => {
-    const r = await ops(['config', 'check', '--workspace', tempDir(), '--json']);
+    const r = await ops(['config', 'check', '--workspace', workspaceDir(), '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).files.map((f: { state: string }) => f.state)).toEqual(Array(5).fill('default'));
   });
