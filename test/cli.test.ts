@@ -22,7 +22,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
     [['runz'], /^ops: usage: unknown command "runz"; did you mean runs\?\n$/],
     [['killswitch', 'statsu'], /^ops: killswitch: unknown command "statsu"; did you mean status\?\n$/],
   ])('usage error %j → exit 2 and one line on stderr', async (args, message) => {
-    const r = await ops(args);
+    const r = await ops(args, { cwd: workspaceDir() });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);
@@ -39,12 +39,12 @@ describe('ops CLI contract (SPEC §10.2)', () => {
     const r = await ops(['runs', 'list', '--workspace', ws]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ledger\.db: no ledger here \(run `ops init`/);
-    expect(existsSync(join(ws, '.ops'))).toBe(false);
+    expect(existsSync(join(ws, '.ops', 'ledger.db'))).toBe(false);
   });
 
   it('a file that is not a ledger is refused with exit 2', async () => {
     const ws = workspaceDir();
-    mkdirSync(join(ws, '.ops'));
+    mkdirSync(join(ws, '.ops'), { recursive: true });
     writeFileSync(join(ws, '.ops', 'ledger.db'), 'not sqlite at all, just text that is long enough to be a header...'.repeat(20));
     const r = await ops(['runs', 'list', '--workspace', ws]);
     expect(r.code).toBe(2);

@@ -5,7 +5,7 @@ import { ops, tempDir, workspaceDir } from './helpers';
 
 function workspaceWith(file: string, content: string) {
   const ws = workspaceDir();
-  mkdirSync(join(ws, '.ops'));
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   writeFileSync(join(ws, '.ops', file), content);
   return ws;
 }

@@ -404,7 +404,7 @@ describe('ops-console keys: killswitch from the console, help', () => {
       },
       replaySettings: () => Promise.reject(new Error('unused')),
     });
-    const { lastFrame, stdin } = mount(ledgerSource(db), { actions });
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions, size: { columns: 200, rows: 12 } });
     await listening(stdin);
     stdin.write('K');
     stdin.write('prod on fire\r');

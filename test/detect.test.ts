@@ -25,7 +25,7 @@ function run(id: number, conclusion: string, startedMin: number, o: { workflow?:
 
 function workspace(files: Record<string, unknown> = {}) {
   const ws = workspaceDir();
-  mkdirSync(join(ws, '.ops'));
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   for (const [name, body] of Object.entries(files)) writeFileSync(join(ws, '.ops', name), JSON.stringify(body));
   const log = join(ws, 'gh.log');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OPS_WORKSPACE: ws, OPS_GH: FAKE_GH, FAKE_GH_LOG: log, OPS_ACTOR: 'alice' };

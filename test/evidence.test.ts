@@ -221,7 +221,7 @@ describe('ops evidence collect', () => {
 
   it('exits 5 when another process holds the workspace evidence lock past --lock-timeout, and writes nothing', async () => {
     const repo = checkout(fakeGithubToken());
-    mkdirSync(join(repo, '.ops'));
+    mkdirSync(join(repo, '.ops'), { recursive: true });
     const holder = new Database(join(repo, '.ops', 'evidence.lock'));
     holder.exec('BEGIN EXCLUSIVE');
     try {

@@ -77,7 +77,7 @@ const records = attempts.map((a) => ({
 
 async function dataset(): Promise<string> {
   const ws = workspaceDir();
-  mkdirSync(join(ws, '.ops'));
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   writeFileSync(join(ws, 'runs.json'), JSON.stringify(records));
   expect((await ops(['runs', 'import', 'runs.json', '--workspace', ws], { cwd: ws })).code).toBe(0);
 
@@ -262,7 +262,7 @@ describe('ops kpi (SPEC §5.2)', () => {
   });
 
   it('without a ledger: exit 2, like every read command', async () => {
-    const r = await ops(['kpi', '--workspace', tempDir()]);
+    const r = await ops(['kpi', '--workspace', workspaceDir()]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no ledger here/);
   });

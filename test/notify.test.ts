@@ -43,7 +43,7 @@ const at = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds 
 
 function workspace(channels: object[]) {
   const ws = workspaceDir();
-  mkdirSync(join(ws, '.ops'));
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ notifications: { channels } }));
   const log = join(ws, 'gh.log');
   const env = { PATH: process.env.PATH, OPS_WORKSPACE: ws, OPS_GH: FAKE_GH, FAKE_GH_LOG: log, OPS_HOOK_SECRET: SECRET, OPS_ACTOR: 'alice' };

@@ -21,7 +21,7 @@ function tree(dir: string): Record<string, string> {
 
 async function busyDay() {
   const ws = workspaceDir();
-  mkdirSync(join(ws, '.ops'));
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   writeFileSync(join(ws, 'scenario.json'), JSON.stringify({ rerun: { '*': [{ exit: 1, stderr: 'HTTP 403: Resource not accessible by integration' }] } }));
   const env = { PATH: process.env.PATH, OPS_GH: FAKE_GH, FAKE_GH_LOG: join(ws, 'gh.log'), FAKE_GH_SCENARIO: join(ws, 'scenario.json'), OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
   writeFileSync(join(ws, 'job.log'), 'token=supersecretvalue123456\nHTTP 503: Service Unavailable\n');

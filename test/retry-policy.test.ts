@@ -51,7 +51,7 @@ describe('retry command template', () => {
 
   it('an unknown placeholder is a config error naming the field (exit 2)', async () => {
     const ws = workspaceDir();
-    mkdirSync(join(ws, '.ops'));
+    mkdirSync(join(ws, '.ops'), { recursive: true });
     writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ retryCommand: ['{gh}', 'run', 'rerun', '{runid}'] }));
     const r = await ops(['retry', 'replay', '--workspace', ws]);
     expect(r.code).toBe(2);
