@@ -34,7 +34,8 @@ function configPiece(problems: readonly string[], room: number, color: boolean):
   if (!problems.length) return [];
   const more = problems.length > 1 ? ` (+${problems.length - 1})` : '';
   let text = `config: ${problems[0]}${more}`;
-  const max = Math.max(12, room);
+  // Room is left for the open-alert count ("2 open alerts (1 critical)"): both matter more than the tallies.
+  const max = Math.max(24, room - 27);
   if (text.length > max) text = text.slice(0, max - 1) + '…';
   return [{ text, paint: color ? { color: 'red', bold: true } : {}, keep: 30 }];
 }
