@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GH_RUNS, ops, tempDir, workspaceDir } from './helpers';
+import { GH_RUNS, ops, workspaceDir } from './helpers';
 
 /**
  * A workspace with seven audit events: killswitch changes, an import, the two stale-run

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { dumpLedger, GH_RUNS, NOW, OPS_BIN, ops, tempDir, workspaceDir } from './helpers';
+import { dumpLedger, GH_RUNS, NOW, OPS_BIN, ops, workspaceDir } from './helpers';
 
 describe('the ledger under concurrent writers and interruption', () => {
   it('exits 5 (workspace busy) when another process holds the write lock past the timeout, and writes nothing', async () => {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ops, tempDir, workspaceDir } from './helpers';
+import { ops, workspaceDir } from './helpers';
 
 function workspaceWith(file: string, content: string) {
   const ws = workspaceDir();

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, NOW, ops, tempDir, workspaceDir } from './helpers';
+import { FAKE_GH, NOW, ops, workspaceDir } from './helpers';
 
 const min = (m: number) => new Date(Date.parse(NOW) + m * 60_000).toISOString().replace('.000Z', 'Z');
 

@@ -3,7 +3,7 @@ import { readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { GH_RUNS, NOW, OPS_BIN, ops, tempDir, workspaceDir } from './helpers';
+import { GH_RUNS, NOW, OPS_BIN, ops, workspaceDir } from './helpers';
 
 const at = (iso: string) => ({ env: { OPS_NOW: iso, OPS_ACTOR: 'alice' } });
 

@@ -10,7 +10,7 @@ import { sparkline } from '../src/kpi/sparkline';
 import { addCounts, durationStats, percentile, percentiles, ratio } from '../src/kpi/stats';
 import { kpiStatus, type KpiTargets } from '../src/kpi/status';
 import type { Kpis } from '../src/kpi/types';
-import { NOW, ops, tempDir, workspaceDir } from './helpers';
+import { NOW, ops, workspaceDir } from './helpers';
 
 /**
  * A hand-checked data set (OPS_NOW 2025-11-14T00:00:00Z = 09:00 JST; the 7-day window is

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../src/notify/sign';
-import { dumpLedger, FAKE_GH, ops, opsProcess, tempDir, workspaceDir } from './helpers';
+import { dumpLedger, FAKE_GH, ops, opsProcess, workspaceDir } from './helpers';
 
 /** A real HTTP endpoint: records every request, answers as `respond` says. */
 interface Hook {

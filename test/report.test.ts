@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, ops, tempDir, workspaceDir } from './helpers';
+import { FAKE_GH, ops, workspaceDir } from './helpers';
 
 /** `ops report` (SPEC §5.1): every generated file of a date, deterministic. */
 

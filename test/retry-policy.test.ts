@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultsOf } from '../src/config/load';
 import { backoffSeconds, decideAfterFailure, retries, tuningFor } from '../src/retry/policy';
 import { expandTemplate } from '../src/retry/command';
-import { ops, tempDir, workspaceDir } from './helpers';
+import { ops, workspaceDir } from './helpers';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { engage } from '../src/killswitch/store';
-import { FAKE_GH, OPS_BIN, dumpLedger, ops, opsProcess, tempDir, workspaceDir } from './helpers';
+import { FAKE_GH, OPS_BIN, dumpLedger, ops, opsProcess, workspaceDir } from './helpers';
 
 /**
  * The retry engine end to end: real ledger, real fake-gh child processes driven by

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, OPS_BIN, ops, tempDir, workspaceDir } from './helpers';
+import { FAKE_GH, OPS_BIN, ops, workspaceDir } from './helpers';
 
 /** Snapshots and `ops rollback` as a saga (SPEC §6), through the fake gh. */
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dumpLedger, FAKE_GH, GH_RUNS, ops, opsProcess, sh, tempDir, OPS_BIN, workspaceDir } from './helpers';
+import { dumpLedger, FAKE_GH, GH_RUNS, ops, opsProcess, sh, OPS_BIN, workspaceDir } from './helpers';
 
 const ghRuns = () => JSON.parse(readFileSync(GH_RUNS, 'utf8')) as Record<string, unknown>[];
 

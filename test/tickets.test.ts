@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, ops, tempDir, workspaceDir } from './helpers';
+import { FAKE_GH, ops, workspaceDir } from './helpers';
 
 /** Audit tickets (SPEC §5.3) through the commands that cause incidents: replay, killswitch. */
 
