@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: they time real processes of the built bin/ops.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,7 +19,12 @@ export const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-export const tempWorkspace = () => mkdtempSync(join(tmpdir(), 'ops-bench-'));
+/** A temp workspace: a folder with `.ops/` (ops refuses a bare folder); the first write makes the ledger. */
+export const tempWorkspace = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ops-bench-'));
+  mkdirSync(join(dir, '.ops'));
+  return dir;
+};
 
 /** gh `run list --json` records, GitHub-shaped, deterministic. */
 export function writeGhRuns(path, count) {

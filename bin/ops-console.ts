@@ -1,6 +1,7 @@
 // ops-console: the full-screen live view (SPEC §7). Only node built-ins and small modules
 // are imported statically: refusing a non-TTY, printing help and reporting a bad flag must
 // not pay for loading Ink, React or SQLite.
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorText, Exit, OpsError } from '../src/cli/errors';
@@ -70,6 +71,10 @@ async function main(argv: string[]): Promise<number> {
   let db: Ledger;
   try {
     resolveNow(env); // a malformed OPS_NOW is a usage error now, not a crash inside a render
+    // As `ops`: a misspelt --workspace is not an empty workspace to watch.
+    if (!isDirectory(join(workspace, '.ops')) && !(ledgerFlag && existsSync(ledgerPath))) {
+      throw new OpsError(Exit.usage, workspace, 'no ops workspace here (run ops init)');
+    }
     const { openLedger } = await import('../src/ledger/open');
     db = openLedger(ledgerPath);
     // SQLite's own 2 MB page cache, not the 16 MB better-sqlite3 builds in: the console reads
@@ -118,9 +123,11 @@ async function main(argv: string[]): Promise<number> {
       },
       written: delivery.kick,
     });
-    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorAllowed(env), notices: delivery });
+    const configWatch = watchConfig(workspace);
+    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorAllowed(env), notices: delivery, configProblems: configWatch });
     // After the first frame: zod and the config schemas are only needed once someone acts.
     void import('../src/config/load').then((m) => (configModule = m));
+    configWatch.start();
     // What CI jobs left due while no one was watching goes out soon after start, not 15 s later.
     setTimeout(delivery.kick, 1000).unref();
     await app.waitUntilExit();
@@ -194,19 +201,67 @@ function userName(): string {
 
 let configModule: typeof import('../src/config/load') | undefined;
 
-/** What an action needs from the workspace config (read when the action runs). */
+/**
+ * What an action needs from the workspace config (read when the action runs). Never fails:
+ * K and X must work with a broken config, so invalid fields take their defaults and are
+ * named as problems (the status line shows them).
+ */
 function consoleSettings(workspace: string, env: NodeJS.ProcessEnv) {
   if (!configModule) throw new Error('the configuration is still loading: try again');
-  const config = configModule.loadConfig(workspace, 'config.json').value;
+  const { value: config, problems } = configModule.loadConfigLenient(workspace, 'config.json');
   return {
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     reportsDir: resolve(workspace, config.reportsDir),
     timeZone: env.OPS_TZ || config.timezone,
+    problems: problems.map(configModule.problemText),
   };
+}
+
+const CONFIG_CHECK_EVERY_MS = 5_000;
+
+/**
+ * The config files' problems for the header: checked after the first frame and every few
+ * seconds (a fix shows without a restart; an unchanged valid config costs five small reads).
+ */
+function watchConfig(workspace: string) {
+  const listeners = new Set<(problems: readonly string[]) => void>();
+  let last = '[]';
+  const check = async () => {
+    try {
+      const [{ quickConfigProblems }, { problemText }] = await Promise.all([import('../src/config/quick-check'), import('../src/config/problem')]);
+      const problems = (await quickConfigProblems(workspace)).map(problemText);
+      const key = JSON.stringify(problems);
+      if (key === last) return;
+      last = key;
+      listeners.forEach((l) => l(problems));
+    } catch {
+      // the header simply shows nothing new
+    }
+  };
+  return {
+    subscribe(listener: (problems: readonly string[]) => void) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    start() {
+      setTimeout(() => void check(), 0).unref();
+      setInterval(() => void check(), CONFIG_CHECK_EVERY_MS).unref();
+    },
+  };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The reports root for evidence checks in the details view: config.json reportsDir once loaded, else the default. */
 function consoleReportsDir(workspace: string): string {
-  const dir = configModule?.loadConfig(workspace, 'config.json').value.reportsDir ?? 'docs/reports';
+  const dir = configModule?.loadConfigLenient(workspace, 'config.json').value.reportsDir ?? 'docs/reports';
   return resolve(workspace, dir);
 }

@@ -4,6 +4,7 @@ import { printJson } from '../src/cli/output';
 
 export default defineCommand({
   command: 'classify',
+  needsWorkspace: false,
   describe: 'Classify a failure from an HTTP status, an exit code and/or error text: class, cause, retryable, risk, recommended action',
   builder: (y) =>
     y

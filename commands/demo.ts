@@ -10,6 +10,7 @@ const MAX_DAYS = 365;
 
 export default defineCommand({
   command: 'demo [dir]',
+  needsWorkspace: false,
   describe: 'Write a realistic, deterministic demo workspace: repositories, workflows, failures, re-runs and their logs',
   builder: (y) =>
     y

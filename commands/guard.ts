@@ -1,14 +1,20 @@
 import { defineCommand } from '../src/cli/command';
 import { printJson } from '../src/cli/output';
+import { escapeAnnotation, warn } from '../src/cli/warn';
 
 export default defineCommand({
   command: 'guard',
+  // A bare runner (no workspace) is answered too: "nothing to check", said out loud.
+  needsWorkspace: false,
   describe: 'CI guard, the first step of a workflow: exit 0 to proceed, 3 when the killswitch is engaged, 4 when a guard rule is violated',
   builder: (y) =>
     y
       .option('workflow', { type: 'string', describe: 'The workflow about to run (default: GITHUB_WORKFLOW)' })
       .example('- run: ops guard   # first step of a job (ops installed before it: see README); fails it while the killswitch is engaged', ''),
   async run(args, ctx) {
+    // A broken config never decides a run: the killswitch verdict stands, and a rule that
+    // reads an invalid file uses the built-in default for it. The problems are warnings.
+    ctx.degradeConfig();
     const workflow = (args.workflow as string | undefined) || ctx.io.env.GITHUB_WORKFLOW || undefined;
     const { evaluateGuard } = await import('../src/guard/guard');
     const verdict = await evaluateGuard(ctx.ledgerPath, {
@@ -17,8 +23,21 @@ export default defineCommand({
       nowIso: ctx.nowIso,
       retryPolicy: () => ctx.config('retry-policy.json'),
     });
-    if (ctx.json) printJson(ctx.io, { ok: verdict.ok, reasons: verdict.reasons });
-    else if (verdict.ok) ctx.io.stdout.write(`ok: runs may proceed${workflow ? ` (workflow ${JSON.stringify(workflow)})` : ''}\n`);
+    const warnings: string[] = [];
+    if (verdict.source === null) {
+      warnings.push(
+        `no killswitch source found (no ledger at ${ctx.ledgerPath}): nothing was checked; run ops init in the workspace, or point --workspace or OPS_LEDGER at the workspace's ledger`,
+      );
+    }
+    const { quickConfigProblems } = await import('../src/config/quick-check');
+    const { problemText } = await import('../src/config/problem');
+    for (const p of await quickConfigProblems(ctx.workspace)) warnings.push(`config: ${problemText(p)} (does not change the guard's verdict; ops config check)`);
+
+    if (ctx.json) printJson(ctx.io, { ok: verdict.ok, reasons: verdict.reasons, source: verdict.source, warnings });
+    else if (verdict.ok) {
+      const which = workflow ? ` (workflow ${JSON.stringify(workflow)})` : '';
+      ctx.io.stdout.write(verdict.source === null ? `unchecked: no killswitch source; runs may proceed${which}\n` : `ok: runs may proceed${which}\n`);
+    }
     if (!verdict.ok) {
       // GitHub Actions reads workflow commands from stdout: the reason shows on the run's page.
       if (ctx.io.env.GITHUB_ACTIONS === 'true' && !ctx.json) {
@@ -26,9 +45,7 @@ export default defineCommand({
       }
       ctx.io.stderr.write(`ops: guard: ${verdict.code === 3 ? 'blocked' : 'refused'}: ${verdict.reasons.join('; ')}\n`);
     }
+    for (const w of warnings) warn(ctx.io, `guard: ${w}`, { json: ctx.json, title: 'ops guard' });
     return verdict.code;
   },
 });
-
-/** Workflow-command data escaping (actions/toolkit): %, CR and LF. */
-const escapeAnnotation = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

@@ -3,6 +3,7 @@ import { printJson } from '../src/cli/output';
 
 export default defineCommand({
   command: 'init',
+  needsWorkspace: false,
   describe: 'Write the default .ops/ config files and an empty ledger (never overwrites)',
   async run(_args, ctx) {
     const { initWorkspace } = await import('../src/workspace/init');

@@ -21,7 +21,9 @@ export default defineCommand({
     const targets = (await ctx.config('config.json')).kpiTargets;
     const { ledgerKpis } = await import('../src/kpi/ledger-kpis');
     const { kpiStatus } = await import('../src/kpi/status');
-    const kpis = ledgerKpis(db, { window: args.window.trim(), windowMs, now: ctx.now, workflow: args.workflow ?? null, timezone });
+    // Typed in any case: `deploy` is the `Deploy` workflow.
+    const workflow = args.workflow === undefined ? null : (await import('../src/runs/workflows')).canonicalWorkflow(db, args.workflow);
+    const kpis = ledgerKpis(db, { window: args.window.trim(), windowMs, now: ctx.now, workflow, timezone });
     const status = kpiStatus(kpis, targets);
     if (ctx.json) {
       return printJson(ctx.io, {

@@ -1,5 +1,6 @@
 import { defineCommand } from '../src/cli/command';
 import { printJson } from '../src/cli/output';
+import { Exit } from '../src/cli/errors';
 
 const WINDOW_MS = 24 * 3_600_000;
 
@@ -24,8 +25,19 @@ export default defineCommand({
     const { outboxSummary } = await import('../src/notify/outbox');
     const alerts = openAlerts(db);
     const outbox = outboxSummary(db);
+    // An invalid config file stops replay, detection and notifications: a healthy-looking
+    // status would hide that. Still print everything, then exit 2.
+    const { quickConfigProblems } = await import('../src/config/quick-check');
+    const { problemText } = await import('../src/config/problem');
+    const configProblems = await quickConfigProblems(ctx.workspace);
+    const configExit = () => {
+      if (!configProblems.length) return Exit.ok;
+      const n = configProblems.length;
+      ctx.io.stderr.write(`ops: config: ${n} problem${n === 1 ? '' : 's'} in .ops/ (replay, detection and notifications refuse to run until fixed; ops config check)\n`);
+      return Exit.usage;
+    };
     if (ctx.json) {
-      return printJson(ctx.io, {
+      printJson(ctx.io, {
         generated_at: ctx.nowIso,
         workspace: ctx.workspace,
         killswitch: { ...statusJson(globalStop, GLOBAL), active: engaged.map((e) => statusJson(e, e.scope)) },
@@ -35,7 +47,9 @@ export default defineCommand({
         alerts,
         notifications: outbox,
         latest_failures: latestFailures,
+        config_problems: configProblems,
       });
+      return configExit();
     }
     const { style } = await import('../src/cli/style');
     const { renderTable } = await import('../src/cli/table');
@@ -49,6 +63,7 @@ export default defineCommand({
     for (const e of engaged) out += s.red(s.bold(`!!! KILLSWITCH ENGAGED !!! ${describeEngagement(e)}`)) + '\n';
     if (engaged.length) out += '\n';
     out += `${s.bold('ops status')}  ${ctx.workspace}  ${ctx.nowIso}\n`;
+    for (const p of configProblems) out += s.red(`config: ${problemText(p)}`) + '\n';
     out += engaged.length ? '\n' : `killswitch: not engaged\n\n`;
     out += `Runs, last 24 h: ${counts.total} total, ${s.green(`${c.success ?? 0} succeeded`)}, `;
     out += `${failed ? s.red(`${failed} failed`) : '0 failed'}, ${active ? s.yellow(`${active} running or queued`) : '0 running or queued'}`;
@@ -64,5 +79,6 @@ export default defineCommand({
     if (latestFailures.length === 0) out += 'No failed runs in the ledger.\n';
     else out += `${s.bold('Latest failures')}\n` + renderTable(runColumns(s, ctx.now), latestFailures);
     ctx.io.stdout.write(out);
+    return configExit();
   },
 });

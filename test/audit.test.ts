@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GH_RUNS, ops, tempDir } from './helpers';
+import { GH_RUNS, ops, workspaceDir } from './helpers';
 
 /**
  * A workspace with seven audit events: killswitch changes, an import, the two stale-run
  * alerts detection opens after it (the fixture has runs in progress for hours), a release.
  */
 async function auditedWorkspace() {
-  const ws = tempDir();
+  const ws = workspaceDir();
   const env = (t: string) => ({ env: { OPS_NOW: t, OPS_ACTOR: 'alice' } });
   await ops(['killswitch', '--reason', 'one', '--workspace', ws], env('2025-11-14T00:00:00Z'));
   await ops(['killswitch', '--release', '--reason', 'two', '--workspace', ws], env('2025-11-14T00:01:00Z'));
@@ -70,13 +70,13 @@ describe('ops audit', () => {
   });
 
   it('an empty log verifies as intact with zero events', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['init', '--workspace', ws]);
     expect(await ops(['audit', 'verify', '--workspace', ws])).toMatchObject({ code: 0, stdout: `audit log intact: 0 events, head ${'0'.repeat(12)}\n` });
   });
 
   it('an import that changes nothing records no event', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['runs', 'import', GH_RUNS, '--workspace', ws]);
     const first = JSON.parse((await ops(['audit', 'log', '--json', '--workspace', ws])).stdout);
     expect(first.map((e: { event: string }) => e.event)).toContain('runs.import');

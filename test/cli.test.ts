@@ -1,7 +1,7 @@
 import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GH_RUNS, ops, opsProcess, tempDir } from './helpers';
+import { GH_RUNS, ops, opsProcess, tempDir, workspaceDir } from './helpers';
 
 describe('ops CLI contract (SPEC §10.2)', () => {
   it('prints help on stdout and exits 0', async () => {
@@ -22,7 +22,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
     [['runz'], /^ops: usage: unknown command "runz"; did you mean runs\?\n$/],
     [['killswitch', 'statsu'], /^ops: killswitch: unknown command "statsu"; did you mean status\?\n$/],
   ])('usage error %j → exit 2 and one line on stderr', async (args, message) => {
-    const r = await ops(args);
+    const r = await ops(args, { cwd: workspaceDir() });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);
@@ -35,16 +35,16 @@ describe('ops CLI contract (SPEC §10.2)', () => {
   });
 
   it('reading a workspace without a ledger says how to get one (exit 2), and creates nothing', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const r = await ops(['runs', 'list', '--workspace', ws]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ledger\.db: no ledger here \(run `ops init`/);
-    expect(existsSync(join(ws, '.ops'))).toBe(false);
+    expect(existsSync(join(ws, '.ops', 'ledger.db'))).toBe(false);
   });
 
   it('a file that is not a ledger is refused with exit 2', async () => {
-    const ws = tempDir();
-    mkdirSync(join(ws, '.ops'));
+    const ws = workspaceDir();
+    mkdirSync(join(ws, '.ops'), { recursive: true });
     writeFileSync(join(ws, '.ops', 'ledger.db'), 'not sqlite at all, just text that is long enough to be a header...'.repeat(20));
     const r = await ops(['runs', 'list', '--workspace', ws]);
     expect(r.code).toBe(2);
@@ -52,7 +52,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
   });
 
   it('resolves the workspace and ledger from OPS_WORKSPACE / OPS_LEDGER, flags first', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const elsewhere = join(tempDir(), 'custom.db');
     await ops(['runs', 'import', GH_RUNS], { env: { OPS_WORKSPACE: ws, OPS_LEDGER: elsewhere } });
     expect(existsSync(elsewhere)).toBe(true);
@@ -62,7 +62,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
   });
 
   it('--json prints exactly one JSON document and nothing else, for every data command', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     for (const args of [['init'], ['runs', 'import', GH_RUNS], ['runs', 'list'], ['runs', 'show', '19283746501'], ['status'], ['config', 'check']]) {
       const r = await ops([...args, '--workspace', ws, '--json']);
       expect(r.code, args.join(' ')).toBe(0);
@@ -73,7 +73,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
   });
 
   it('runs list filters and orders latest first, with OPS_NOW-relative ages', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['runs', 'import', GH_RUNS, '--workspace', ws]);
     const all = JSON.parse((await ops(['runs', 'list', '--workspace', ws, '--json'])).stdout);
     const starts = all.map((r: { started_at: string }) => r.started_at);
@@ -91,7 +91,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
   });
 
   it('colours only on a TTY and never with NO_COLOR; status works as plain text', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['runs', 'import', GH_RUNS, '--workspace', ws]);
     const plain = await ops(['status', '--workspace', ws]);
     expect(plain.stdout).not.toMatch(/\x1b\[/);
@@ -107,7 +107,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
   });
 
   it('init writes the defaults once and never overwrites', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const first = await ops(['init', '--workspace', ws, '--json']);
     const files = JSON.parse(first.stdout).files;
     expect(files.map((f: { action: string }) => f.action)).toEqual(Array(6).fill('created'));
@@ -121,7 +121,7 @@ describe('ops CLI contract (SPEC §10.2)', () => {
   });
 
   it('the built bin/ops behaves the same as a real process: exit codes and streams', () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const bad = opsProcess(['runs', 'show', '42', '--workspace', ws]);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');

@@ -3,11 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { dumpLedger, GH_RUNS, NOW, OPS_BIN, ops, tempDir } from './helpers';
+import { dumpLedger, GH_RUNS, NOW, OPS_BIN, ops, workspaceDir } from './helpers';
 
 describe('the ledger under concurrent writers and interruption', () => {
   it('exits 5 (workspace busy) when another process holds the write lock past the timeout, and writes nothing', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['init', '--workspace', ws]);
     const holder = new Database(join(ws, '.ops', 'ledger.db'));
     holder.exec('BEGIN IMMEDIATE');
@@ -23,7 +23,7 @@ describe('the ledger under concurrent writers and interruption', () => {
   });
 
   it('a reader (the console) is never blocked by a writer: WAL', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['runs', 'import', GH_RUNS, '--workspace', ws]);
     const writer = new Database(join(ws, '.ops', 'ledger.db'));
     writer.exec('BEGIN IMMEDIATE');
@@ -39,7 +39,7 @@ describe('the ledger under concurrent writers and interruption', () => {
   });
 
   it('Ctrl-C in the middle of a large import leaves the ledger as it was', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['runs', 'import', GH_RUNS, '--workspace', ws]);
     const before = dumpLedger(join(ws, '.ops', 'ledger.db'));
     const template = JSON.parse(JSON.stringify(await import(GH_RUNS, { with: { type: 'json' } }).then((m) => m.default[0])));

@@ -1,18 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ops, tempDir } from './helpers';
+import { ops, workspaceDir } from './helpers';
 
 function workspaceWith(file: string, content: string) {
-  const ws = tempDir();
-  mkdirSync(join(ws, '.ops'));
+  const ws = workspaceDir();
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   writeFileSync(join(ws, '.ops', file), content);
   return ws;
 }
 
 describe('.ops/ configuration (SPEC §10.1)', () => {
   it('zero configuration works: every file absent means built-in defaults', async () => {
-    const r = await ops(['config', 'check', '--workspace', tempDir(), '--json']);
+    const r = await ops(['config', 'check', '--workspace', workspaceDir(), '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).files.map((f: { state: string }) => f.state)).toEqual(Array(5).fill('default'));
   });

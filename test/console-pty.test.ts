@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NOW, OPS_BIN, ROOT, ops, tempDir } from './helpers';
+import { NOW, OPS_BIN, ROOT, ops, opsProcess, tempDir } from './helpers';
 
 /**
  * The real ops-console binary in a real terminal (tmux): first frame, a killswitch engaged
@@ -192,5 +192,29 @@ describe('ops-console in a terminal', () => {
     await vi.waitFor(() => fits(130, 30, /1\/300$/), { timeout: 2000, interval: 25 });
     // Wider: the columns that did not fit come back.
     expect(screen()).toMatch(/^ {2}RUN +WORKFLOW +REPOSITORY +BRANCH/m);
+  }, 30_000);
+  it('with an invalid config.json the header names it, and K still engages (ops guard then exits 3) with the warning in the status line', async () => {
+    const ws = tempDir();
+    expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+    writeFileSync(join(ws, '.ops', 'config.json'), '{"timezone": 5}');
+    tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '30', 'env', '-u', 'CI', 'OPS_ACTOR=bob', 'NO_COLOR=1', process.execPath, CONSOLE_BIN, '--workspace', ws);
+    await vi.waitFor(() => expect(screen()).toMatch(/^ops +\S+ +config: \.ops\/config\.json: timezone: Invalid input: expected string, received number/m), { timeout: 5000, interval: 50 });
+    await killswitchKey('K', 'prod on fire', 'ENGAGE');
+    const last = () => screen().trimEnd().split('\n').at(-1)!;
+    await vi.waitFor(() => expect(last()).toMatch(/^KILLSWITCH ENGAGED for all workflows by bob at \S+: prod on fire \(warning: \.ops\/config\.json: timezone: /), { timeout: 3000, interval: 25 });
+    const guard = opsProcess(['guard', '--workspace', ws]);
+    expect(guard.code).toBe(3);
+    expect(guard.stderr).toContain('killswitch engaged for all workflows by bob');
+    tmux('send-keys', '-t', session, 'q');
+    await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });
+  }, 30_000);
+
+  it('refuses a folder that is not an ops workspace (exit 2), as ops does, and creates nothing', async () => {
+    const dir = tempDir();
+    const typo = join(dir, 'wrkspace');
+    tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '10', 'sh', '-c', `env -u CI "${process.execPath}" "${CONSOLE_BIN}" --workspace "${typo}"; echo "exit=$?"; sleep 30`);
+    await vi.waitFor(() => expect(screen()).toContain('exit=2'), { timeout: 5000, interval: 50 });
+    expect(screen()).toContain(`ops-console: ${typo}: no ops workspace here (run ops init)`);
+    expect(existsSync(typo)).toBe(false);
   }, 30_000);
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, NOW, ops, tempDir } from './helpers';
+import { FAKE_GH, NOW, ops, workspaceDir } from './helpers';
 
 const min = (m: number) => new Date(Date.parse(NOW) + m * 60_000).toISOString().replace('.000Z', 'Z');
 
@@ -24,8 +24,8 @@ function run(id: number, conclusion: string, startedMin: number, o: { workflow?:
 }
 
 function workspace(files: Record<string, unknown> = {}) {
-  const ws = tempDir();
-  mkdirSync(join(ws, '.ops'));
+  const ws = workspaceDir();
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   for (const [name, body] of Object.entries(files)) writeFileSync(join(ws, '.ops', name), JSON.stringify(body));
   const log = join(ws, 'gh.log');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OPS_WORKSPACE: ws, OPS_GH: FAKE_GH, FAKE_GH_LOG: log, OPS_ACTOR: 'alice' };

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join, relative, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { dumpLedger, NOW, OPS_BIN, ops, opsProcess, tempDir } from './helpers';
+import { dumpLedger, NOW, OPS_BIN, ops, opsProcess, tempDir, workspaceDir } from './helpers';
 
 /** A GitHub token shape, made up now: nothing real-looking is committed. */
 const fakeGithubToken = () => 'ghp_' + randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36);
@@ -27,7 +27,7 @@ const githubEnv = (runId: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Process
 
 /** A repository checkout with a log (holding a secret and a 403) and build output. */
 function checkout(token: string) {
-  const repo = tempDir();
+  const repo = workspaceDir();
   mkdirSync(join(repo, 'logs'));
   mkdirSync(join(repo, 'dist', 'assets'), { recursive: true });
   writeFileSync(join(repo, 'logs', 'build.log'), `2025-11-14T00:00:01Z npm ci\r\nauthenticating with ${token}\r\nHTTP 403: Resource not accessible by integration (https://api.github.com/repos/acme/api/issues)\r\n`);
@@ -221,7 +221,7 @@ describe('ops evidence collect', () => {
 
   it('exits 5 when another process holds the workspace evidence lock past --lock-timeout, and writes nothing', async () => {
     const repo = checkout(fakeGithubToken());
-    mkdirSync(join(repo, '.ops'));
+    mkdirSync(join(repo, '.ops'), { recursive: true });
     const holder = new Database(join(repo, '.ops', 'evidence.lock'));
     holder.exec('BEGIN EXCLUSIVE');
     try {

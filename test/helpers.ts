@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +24,17 @@ afterEach(() => {
 export function tempDir(prefix = 'ops-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   made.push(dir);
+  return dir;
+}
+
+/**
+ * A fresh temp folder that is an ops workspace: it has a `.ops/` folder, as a checkout with
+ * committed `.ops/*.json` does, and no ledger yet (the first writing command makes it). Only
+ * `ops init` and `ops demo` turn a bare folder into a workspace.
+ */
+export function workspaceDir(prefix = 'ops-test-'): string {
+  const dir = tempDir(prefix);
+  mkdirSync(join(dir, '.ops'));
   return dir;
 }
 

@@ -3,13 +3,13 @@ import { readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { GH_RUNS, NOW, OPS_BIN, ops, tempDir } from './helpers';
+import { GH_RUNS, NOW, OPS_BIN, ops, workspaceDir } from './helpers';
 
 const at = (iso: string) => ({ env: { OPS_NOW: iso, OPS_ACTOR: 'alice' } });
 
 describe('ops killswitch', () => {
   it('engage → guard exits 3 naming who and why; release → guard exits 0; history lists both; audit verifies', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const on = await ops(['killswitch', '--reason', 'deploys corrupting prod DB', '--workspace', ws], at('2025-11-14T01:00:00Z'));
     expect(on.code).toBe(0);
     expect(on.stdout).toMatch(/^KILLSWITCH ENGAGED for all workflows by alice at 2025-11-14T01:00:00Z: deploys corrupting prod DB\n$/);
@@ -38,8 +38,8 @@ describe('ops killswitch', () => {
   });
 
   it('a scoped engagement blocks only that workflow', async () => {
-    const ws = tempDir();
-    await ops(['killswitch', '--scope', 'Deploy', '--reason', 'bad release 2025.11', '--workspace', ws], at(NOW));
+    const ws = workspaceDir();
+    await ops(['killswitch', '--scope', 'Deploy', '--force', '--reason', 'bad release 2025.11', '--workspace', ws], at(NOW));
     expect((await ops(['guard', '--workflow', 'Deploy', '--workspace', ws])).code).toBe(3);
     expect((await ops(['guard', '--workflow', 'CI', '--workspace', ws])).code).toBe(0);
     expect((await ops(['guard', '--workspace', ws])).code).toBe(0);
@@ -52,7 +52,7 @@ describe('ops killswitch', () => {
   });
 
   it('engaging an engaged scope says so and changes nothing; releasing a released one likewise', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['killswitch', '--reason', 'first', '--workspace', ws], at(NOW));
     const again = await ops(['killswitch', '--reason', 'second', '--workspace', ws], at('2025-11-14T00:10:00Z'));
     expect(again.code).toBe(0);
@@ -70,7 +70,7 @@ describe('ops killswitch', () => {
     [['killswitch', '--reason', 'x', '--expires', 'soon'], /^ops: --expires: expected a duration such as 30m, 4h or 1d, got "soon"/],
     [['killswitch', '--release', '--reason', 'x', '--expires', '1h'], /^ops: --expires: only applies when engaging/],
   ])('%j → exit 2, nothing recorded', async (args, message) => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const r = await ops([...args, '--workspace', ws]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
@@ -78,7 +78,7 @@ describe('ops killswitch', () => {
   });
 
   it('an expired engagement counts as released, and is recorded as such when first observed', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['killswitch', '--reason', 'freeze for the migration', '--expires', '2h', '--workspace', ws], at('2025-11-14T00:00:00Z'));
     expect((await ops(['guard', '--workspace', ws], at('2025-11-14T01:59:00Z'))).code).toBe(3);
     // The guard reads only: past the expiry it lets runs through without writing.
@@ -96,7 +96,7 @@ describe('ops killswitch', () => {
   });
 
   it('the same --idempotency-key twice: one engagement, one audit event, the second call reports the first', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const args = ['killswitch', '--reason', 'runaway retries', '--idempotency-key', 'gh-run-19283746501', '--workspace', ws, '--json'];
     const first = JSON.parse((await ops(args, at('2025-11-14T00:00:00Z'))).stdout);
     const second = JSON.parse((await ops(args, { env: { OPS_NOW: '2025-11-14T00:05:00Z', OPS_ACTOR: 'ci-bot' } })).stdout);
@@ -115,11 +115,11 @@ describe('ops killswitch', () => {
   });
 
   it('two concurrent ops killswitch processes never leave two active engagements for one scope', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['init', '--workspace', ws]);
     const run = (i: number) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [OPS_BIN, 'killswitch', '--reason', `racer ${i}`, '--scope', 'Deploy', '--workspace', ws, '--json'], {
+        const child = spawn(process.execPath, [OPS_BIN, 'killswitch', '--reason', `racer ${i}`, '--scope', 'Deploy', '--force', '--workspace', ws, '--json'], {
           env: { PATH: process.env.PATH, OPS_NOW: NOW, OPS_ACTOR: `racer-${i}` },
         });
         let out = '';
@@ -137,10 +137,10 @@ describe('ops killswitch', () => {
   });
 
   it('writes a line per change to logs/killswitch_log_YYYYMMDD.log in the JST folder of the moment', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     // 16:30 UTC on the 13th is 01:30 JST on the 14th.
     await ops(['killswitch', '--reason', 'night freeze', '--expires', '30m', '--workspace', ws], at('2025-11-13T16:30:00Z'));
-    await ops(['killswitch', '--scope', 'Deploy', '--reason', 'x', '--workspace', ws], at('2025-11-13T16:40:00Z'));
+    await ops(['killswitch', '--scope', 'Deploy', '--force', '--reason', 'x', '--workspace', ws], at('2025-11-13T16:40:00Z'));
     await ops(['killswitch', '--release', '--scope', 'Deploy', '--reason', 'y', '--workspace', ws], { env: { OPS_NOW: '2025-11-13T16:50:00Z', OPS_ACTOR: 'bob', GITHUB_ACTIONS: 'true' } });
     const file = join(ws, 'docs', 'reports', '2025-11-14', 'logs', 'killswitch_log_20251114.log');
     expect(readFileSync(file, 'utf8').split('\n')).toEqual([
@@ -151,13 +151,13 @@ describe('ops killswitch', () => {
       '',
     ]);
     // OPS_TZ moves the folder: 16:30 UTC is still the 13th in New York.
-    const ny = tempDir();
+    const ny = workspaceDir();
     await ops(['killswitch', '--reason', 'ny', '--workspace', ny], { env: { OPS_NOW: '2025-11-13T16:30:00Z', OPS_TZ: 'America/New_York' } });
     expect(existsSync(join(ny, 'docs', 'reports', '2025-11-13', 'logs', 'killswitch_log_20251113.log'))).toBe(true);
   });
 
   it('an unwritable log folder is a warning: the killswitch is still engaged and says so', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     mkdirSync(join(ws, 'docs'));
     writeFileSync(join(ws, 'docs', 'reports'), 'a file where the reports folder should be');
     const r = await ops(['killswitch', '--reason', 'stop', '--workspace', ws], at(NOW));
@@ -168,11 +168,11 @@ describe('ops killswitch', () => {
   });
 
   it('ops status leads with the killswitch, loud when engaged, and --json carries the §10.4 state', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['runs', 'import', GH_RUNS, '--workspace', ws]);
     expect((await ops(['status', '--workspace', ws])).stdout).toMatch(/^ops status .*\nkillswitch: not engaged\n/);
     await ops(['killswitch', '--reason', 'prod incident', '--expires', '1h', '--workspace', ws], at(NOW));
-    await ops(['killswitch', '--scope', 'Deploy', '--reason', 'bad build', '--workspace', ws], at(NOW));
+    await ops(['killswitch', '--scope', 'Deploy', '--force', '--reason', 'bad build', '--workspace', ws], at(NOW));
     const text = await ops(['status', '--workspace', ws], { isTTY: true, ...at('2025-11-14T00:30:00Z') });
     const lines = text.stdout.split('\n');
     expect(lines[0]).toBe(`\x1b[31m\x1b[1m!!! KILLSWITCH ENGAGED !!! killswitch engaged for all workflows by alice since ${NOW}, expires 2025-11-14T01:00:00Z: prod incident\x1b[22m\x1b[39m`);

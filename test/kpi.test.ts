@@ -10,7 +10,7 @@ import { sparkline } from '../src/kpi/sparkline';
 import { addCounts, durationStats, percentile, percentiles, ratio } from '../src/kpi/stats';
 import { kpiStatus, type KpiTargets } from '../src/kpi/status';
 import type { Kpis } from '../src/kpi/types';
-import { NOW, ops, tempDir } from './helpers';
+import { NOW, ops, workspaceDir } from './helpers';
 
 /**
  * A hand-checked data set (OPS_NOW 2025-11-14T00:00:00Z = 09:00 JST; the 7-day window is
@@ -76,8 +76,8 @@ const records = attempts.map((a) => ({
 }));
 
 async function dataset(): Promise<string> {
-  const ws = tempDir();
-  mkdirSync(join(ws, '.ops'));
+  const ws = workspaceDir();
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   writeFileSync(join(ws, 'runs.json'), JSON.stringify(records));
   expect((await ops(['runs', 'import', 'runs.json', '--workspace', ws], { cwd: ws })).code).toBe(0);
 
@@ -262,13 +262,13 @@ describe('ops kpi (SPEC §5.2)', () => {
   });
 
   it('without a ledger: exit 2, like every read command', async () => {
-    const r = await ops(['kpi', '--workspace', tempDir()]);
+    const r = await ops(['kpi', '--workspace', workspaceDir()]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no ledger here/);
   });
 
   it('an empty ledger: zero runs, every ratio and time null', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     await ops(['init', '--workspace', ws]);
     const k = await kpiJson(ws);
     expect(k).toMatchObject({

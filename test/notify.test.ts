@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../src/notify/sign';
-import { dumpLedger, FAKE_GH, ops, opsProcess, tempDir } from './helpers';
+import { dumpLedger, FAKE_GH, ops, opsProcess, workspaceDir } from './helpers';
 
 /** A real HTTP endpoint: records every request, answers as `respond` says. */
 interface Hook {
@@ -42,8 +42,8 @@ const T0 = '2025-11-14T00:00:00Z';
 const at = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 function workspace(channels: object[]) {
-  const ws = tempDir();
-  mkdirSync(join(ws, '.ops'));
+  const ws = workspaceDir();
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ notifications: { channels } }));
   const log = join(ws, 'gh.log');
   const env = { PATH: process.env.PATH, OPS_WORKSPACE: ws, OPS_GH: FAKE_GH, FAKE_GH_LOG: log, OPS_HOOK_SECRET: SECRET, OPS_ACTOR: 'alice' };

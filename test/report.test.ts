@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, ops, tempDir } from './helpers';
+import { FAKE_GH, ops, workspaceDir } from './helpers';
 
 /** `ops report` (SPEC §5.1): every generated file of a date, deterministic. */
 
@@ -20,8 +20,8 @@ function tree(dir: string): Record<string, string> {
 }
 
 async function busyDay() {
-  const ws = tempDir();
-  mkdirSync(join(ws, '.ops'));
+  const ws = workspaceDir();
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   writeFileSync(join(ws, 'scenario.json'), JSON.stringify({ rerun: { '*': [{ exit: 1, stderr: 'HTTP 403: Resource not accessible by integration' }] } }));
   const env = { PATH: process.env.PATH, OPS_GH: FAKE_GH, FAKE_GH_LOG: join(ws, 'gh.log'), FAKE_GH_SCENARIO: join(ws, 'scenario.json'), OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
   writeFileSync(join(ws, 'job.log'), 'token=supersecretvalue123456\nHTTP 503: Service Unavailable\n');
@@ -98,7 +98,7 @@ describe('ops report', () => {
   });
 
   it('bad dates are exit 2 naming the flag; --from/--to covers a range', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const env = { OPS_WORKSPACE: ws };
     await ops(['init'], { env });
     expect(await ops(['report', '--date', '2025-02-30'], { env })).toMatchObject({ code: 2, stderr: 'ops: --date: expected a date YYYY-MM-DD, got "2025-02-30"\n' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultsOf } from '../src/config/load';
 import { backoffSeconds, decideAfterFailure, retries, tuningFor } from '../src/retry/policy';
 import { expandTemplate } from '../src/retry/command';
-import { ops, tempDir } from './helpers';
+import { ops, workspaceDir } from './helpers';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -50,8 +50,8 @@ describe('retry command template', () => {
   });
 
   it('an unknown placeholder is a config error naming the field (exit 2)', async () => {
-    const ws = tempDir();
-    mkdirSync(join(ws, '.ops'));
+    const ws = workspaceDir();
+    mkdirSync(join(ws, '.ops'), { recursive: true });
     writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ retryCommand: ['{gh}', 'run', 'rerun', '{runid}'] }));
     const r = await ops(['retry', 'replay', '--workspace', ws]);
     expect(r.code).toBe(2);

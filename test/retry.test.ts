@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { engage } from '../src/killswitch/store';
-import { FAKE_GH, OPS_BIN, dumpLedger, ops, opsProcess, tempDir } from './helpers';
+import { FAKE_GH, OPS_BIN, dumpLedger, ops, opsProcess, workspaceDir } from './helpers';
 
 /**
  * The retry engine end to end: real ledger, real fake-gh child processes driven by
@@ -22,7 +22,7 @@ interface Setup {
 
 /** A workspace whose runs are known to the ledger, a fake gh with the given scenario, and its call log. */
 async function setup(scenario: object, runIds: number[] = [5001], config?: object): Promise<Setup> {
-  const ws = tempDir();
+  const ws = workspaceDir();
   const log = join(ws, 'gh.log');
   writeFileSync(join(ws, 'scenario.json'), JSON.stringify(scenario));
   mkdirSync(join(ws, '.ops'), { recursive: true });
@@ -337,7 +337,7 @@ describe('leases', () => {
 
 describe('the queue', () => {
   it('collect of a failed run with a 503 in its log queues it once; a 422 is not queued', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     writeFileSync(join(ws, 'job.log'), 'Run gh api ...\nHTTP 503: Service Unavailable (https://api.github.com/repos/acme/api)\n');
     const env = { OPS_WORKSPACE: ws, GITHUB_RUN_ID: '8001', GITHUB_RUN_ATTEMPT: '1', GITHUB_WORKFLOW: 'CI', GITHUB_REPOSITORY: 'acme/api', GITHUB_SERVER_URL: 'https://github.com' };
     const collect = (more: NodeJS.ProcessEnv = {}) => ops(['evidence', 'collect', '--logs', 'job.log', '--conclusion', 'failure', '--json'], { cwd: ws, env: { ...env, ...more } });
@@ -353,7 +353,7 @@ describe('the queue', () => {
   });
 
   it('import queues only recent failures the policy retries', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const rec = (id: number, conclusion: string, createdAt: string, classification: object | null) => ({
       run_id: String(id),
       attempt: 1,
@@ -382,7 +382,7 @@ describe('the queue', () => {
   });
 
   it('enqueue refuses what cannot be retried, with one line and exit 2', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const env = { OPS_WORKSPACE: ws };
     await ops(['init'], { env });
     expect(await ops(['retry', 'enqueue', '999'], { env })).toMatchObject({ code: 2, stderr: 'ops: run 999: not in the ledger: import it (ops runs import) or collect it (ops evidence collect) first\n' });
@@ -447,7 +447,7 @@ describe('the queue', () => {
   });
 
   it('runs in a real process: ops retry list in a shell', () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const r = opsProcess(['retry', 'list', '--workspace', ws]);
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'the retry queue is empty\n' });
   });

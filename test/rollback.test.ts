@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, OPS_BIN, ops, tempDir } from './helpers';
+import { FAKE_GH, OPS_BIN, ops, workspaceDir } from './helpers';
 
 /** Snapshots and `ops rollback` as a saga (SPEC §6), through the fake gh. */
 
 const WF = '.github/workflows';
 
 function workspace(scenario: object = {}) {
-  const ws = tempDir();
+  const ws = workspaceDir();
   mkdirSync(join(ws, WF), { recursive: true });
   for (const name of ['ci.yml', 'deploy.yml', 'nightly.yml']) writeFileSync(join(ws, WF, name), `name: ${name}\non: push\n`);
   writeFileSync(join(ws, 'scenario.json'), JSON.stringify(scenario));

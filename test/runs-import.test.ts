@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dumpLedger, FAKE_GH, GH_RUNS, ops, opsProcess, sh, tempDir, OPS_BIN } from './helpers';
+import { dumpLedger, FAKE_GH, GH_RUNS, ops, opsProcess, sh, OPS_BIN, workspaceDir } from './helpers';
 
 const ghRuns = () => JSON.parse(readFileSync(GH_RUNS, 'utf8')) as Record<string, unknown>[];
 
 async function workspaceWithImport(file = GH_RUNS) {
-  const ws = tempDir();
+  const ws = workspaceDir();
   const r = await ops(['runs', 'import', file, '--workspace', ws, '--json']);
   // Nothing but what detection found after the write (the fixture has runs in progress for hours).
   expect(r.stderr.split('\n').filter((l) => l && !l.startsWith('ops: alert: '))).toEqual([]);
@@ -81,7 +81,7 @@ describe('ops runs import', () => {
   });
 
   it('reads NDJSON and a single object (gh run view --json)', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const nd = join(ws, 'runs.ndjson');
     writeFileSync(nd, ghRuns().map((r) => JSON.stringify(r)).join('\n') + '\n');
     expect(JSON.parse((await ops(['runs', 'import', nd, '--workspace', ws, '--json'])).stdout)).toMatchObject({ records: 6, inserted: 6 });
@@ -93,7 +93,7 @@ describe('ops runs import', () => {
   it('round-trips its own JSON: ops runs list --json | ops runs import -', async () => {
     const { ws } = await workspaceWithImport();
     const listed = (await ops(['runs', 'list', '--workspace', ws, '--json'])).stdout;
-    const other = tempDir();
+    const other = workspaceDir();
     const r = await ops(['runs', 'import', '-', '--workspace', other, '--json'], { stdin: listed });
     expect(JSON.parse(r.stdout)).toMatchObject({ records: 5, inserted: 5 });
     expect((await ops(['runs', 'list', '--workspace', other, '--json'])).stdout).toBe(listed);
@@ -121,7 +121,7 @@ describe('ops runs import', () => {
     ['no repository', '[{"databaseId": 5, "workflowName": "CI", "status": "queued"}]', /record 1 .*repository: unknown.*--repo/],
     ['a bad time', '{"databaseId": 5, "workflowName": "CI", "status": "queued", "createdAt": "yesterday", "url": "https://github.com/a/b/actions/runs/5"}', /createdAt: not an ISO-8601 time/],
   ])('rejects %s with exit 2 and writes nothing', async (_name, content, message) => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const file = join(ws, 'bad.json');
     writeFileSync(file, content);
     const r = await ops(['runs', 'import', file, '--workspace', ws]);
@@ -133,14 +133,14 @@ describe('ops runs import', () => {
   });
 
   it('names a missing input file with exit 2', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const r = await ops(['runs', 'import', 'nope.json', '--workspace', ws], { cwd: ws });
     expect(r).toMatchObject({ code: 2, stdout: '' });
     expect(r.stderr).toBe('ops: nope.json: no such file\n');
   });
 
   it('takes --repo for records without a url, and refuses a malformed one', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const file = join(ws, 'r.json');
     writeFileSync(file, '[{"databaseId": 5, "workflowName": "CI", "status": "queued"}]');
     expect((await ops(['runs', 'import', file, '--repo', 'acme/web', '--workspace', ws])).code).toBe(0);
@@ -152,7 +152,7 @@ describe('ops runs import', () => {
   });
 
   it('imports what the (fake) gh CLI prints, through a real pipe into bin/ops', () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const fields = 'databaseId,attempt,workflowName,status,conclusion,event,headBranch,headSha,createdAt,startedAt,updatedAt,url';
     const out = sh(`"${FAKE_GH}" run list --json ${fields} --limit 50 | "${process.execPath}" "${OPS_BIN}" runs import - --workspace "${ws}"`);
     expect(out).toBe('imported 5 records from stdin: 5 inserted, 0 updated, 0 unchanged\n');
@@ -163,7 +163,7 @@ describe('ops runs import', () => {
   });
 
   it('streams a large NDJSON input in batches and stays all-or-nothing', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const lines: string[] = [];
     for (let i = 1; i <= 10_000; i++) lines.push(JSON.stringify({ ...ghRuns()[0], databaseId: 5_000_000 + i, attempt: 1 }));
     const file = join(ws, 'big.ndjson');
@@ -179,7 +179,7 @@ describe('ops runs import', () => {
 
 describe('ops runs import as a real process (parsing on a worker thread)', () => {
   it('imports, refuses a bad record with nothing written, and re-imports as unchanged', () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const lines: string[] = [];
     for (let i = 1; i <= 5000; i++) lines.push(JSON.stringify({ ...ghRuns()[0], databaseId: 7_000_000 + i }));
     const good = join(ws, 'good.ndjson');

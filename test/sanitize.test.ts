@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { builtinRules, loadRules, maskText, Masker, sanitizeFileTo, sanitizeInPlace, scan } from '../src/sanitize/index';
 import { base64Forms, looksSecretName } from '../src/sanitize/env-secrets';
-import { ops, tempDir } from './helpers';
+import { ops, tempDir, workspaceDir } from './helpers';
 
 // Fake tokens, generated at run time: random characters of each format's alphabet.
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -273,7 +273,7 @@ describe('files', () => {
 describe('ops evidence sanitize', () => {
   /** An evidence folder: logs with secrets, a clean one, a binary, a gzip, and nested folders. */
   function evidence() {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const root = join(ws, 'docs', 'reports', '2025-11-14');
     mkdirSync(join(root, 'artifacts', '1'), { recursive: true });
     const s = { gh: `ghp_${r(36)}`, aws: `AKIA${r(16, UPPER + '234567')}`, pw: r(16), npm: `npm_${r(36)}`, gz: `glpat-${r(20, B64URL)}` };
@@ -371,7 +371,7 @@ describe('ops evidence sanitize', () => {
   });
 
   it('does not follow a symlink that leaves the root, and refuses path traversal', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const outside = join(ws, 'outside.log');
     const secret = `ghp_${r(36)}`;
     writeFileSync(outside, `token ${secret}\n`);
@@ -398,7 +398,7 @@ describe('ops evidence sanitize', () => {
   });
 
   it('masks the values of secret-named environment variables in files', async () => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const value = r(20);
     writeFileSync(join(ws, 'a.log'), `echo ${value}\nbasic ${Buffer.from(`ci:${value}`).toString('base64')}\n`);
     const res = await ops(['evidence', 'sanitize', 'a.log', '--workspace', ws], { cwd: ws, env: { DEPLOY_TOKEN: value } });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, ops, tempDir } from './helpers';
+import { FAKE_GH, ops, workspaceDir } from './helpers';
 
 /** Audit tickets (SPEC §5.3) through the commands that cause incidents: replay, killswitch. */
 
@@ -10,9 +10,9 @@ const T0 = '2025-11-14T00:00:00Z';
 const HTTP422 = "HTTP 422: Workflow does not have 'workflow_dispatch' trigger (https://api.github.com/repos/acme/api/actions/workflows/ci.yml/dispatches)";
 
 async function workspace(rerunStderr: string) {
-  const ws = tempDir();
+  const ws = workspaceDir();
   writeFileSync(join(ws, 'scenario.json'), JSON.stringify({ rerun: { '*': [{ exit: 1, stderr: rerunStderr }] } }));
-  mkdirSync(join(ws, '.ops'));
+  mkdirSync(join(ws, '.ops'), { recursive: true });
   const env = { PATH: process.env.PATH, OPS_GH: FAKE_GH, FAKE_GH_LOG: join(ws, 'gh.log'), FAKE_GH_SCENARIO: join(ws, 'scenario.json'), OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
   // A CI job failed with a 503 and a leaked token in its log: collect masks it and queues the run.
   writeFileSync(join(ws, 'job.log'), 'deploying with ghp_abcdefghijklmnopqrstuvwxyz0123456789\nHTTP 503: Service Unavailable\n');
@@ -72,7 +72,7 @@ describe('audit tickets', () => {
 
   it('a killswitch engagement is an incident too; two in one second get _2, in the order they happened', async () => {
     const { env, reports } = await workspace(HTTP422);
-    await ops(['killswitch', '--scope', 'Deploy', '--reason', 'bad deploy'], { env: { ...env, OPS_NOW: '2025-11-14T01:00:00Z' } });
+    await ops(['killswitch', '--scope', 'Deploy', '--force', '--reason', 'bad deploy'], { env: { ...env, OPS_NOW: '2025-11-14T01:00:00Z' } });
     await ops(['killswitch', '--reason', 'storm'], { env: { ...env, OPS_NOW: '2025-11-14T01:00:00Z' } });
     expect(readdirSync(ticketsDir(reports)).sort()).toEqual([
       'audit_ticket_20251114_100000.json',

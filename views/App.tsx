@@ -44,6 +44,8 @@ export interface AppProps {
   actions?: ConsoleActions;
   /** Messages from work done in the background (notification delivery), shown in the status line. */
   notices?: { subscribe(listener: (text: string) => void): () => void };
+  /** Problems of the workspace's config files, as found (after the first frame) and whenever they change: shown in the header. */
+  configProblems?: { subscribe(listener: (problems: readonly string[]) => void): () => void };
 }
 
 /** Header, retry queue line, column headings, footer: the rows of the screen that are not runs (besides the killswitch banner). */
@@ -86,7 +88,7 @@ function FilterTitle({ text, editing, active, matches, width, color }: { text: s
   );
 }
 
-export function App({ source, workspace, clock, color, pollMs = 500, size, actions, notices }: AppProps) {
+export function App({ source, workspace, clock, color, pollMs = 500, size, actions, notices, configProblems }: AppProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = size ?? terminal;
   // One row short of the terminal: once the output reaches the last row Ink clears and
@@ -174,6 +176,8 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const [help, setHelpState] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   useEffect(() => notices?.subscribe(setStatus), [notices]);
+  const [badConfig, setBadConfig] = useState<readonly string[]>([]);
+  useEffect(() => configProblems?.subscribe(setBadConfig), [configProblems]);
   // The input handler reads these refs, not the render's state: Ink re-subscribes the
   // handler after the frame is painted, and keys typed right after K (or a paste) would
   // otherwise reach the previous handler and be lost.
@@ -336,7 +340,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <KillswitchBanner lines={banner} width={columns} color={color} />
-      <Header workspace={workspace} counts={counts} alerts={alertRows.rows} width={columns} color={color} />
+      <Header workspace={workspace} counts={counts} alerts={alertRows.rows} configProblems={badConfig} width={columns} color={color} />
       <RetryQueueLine queue={retry.queue} rollback={retry.rollback} now={now} width={columns} color={color} />
       {detailsOf && details?.ok && !help ? (
         <RunDetailsView run={detailsOf} details={details.value} rows={tableRows + 1} width={columns} color={color} />

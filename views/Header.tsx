@@ -29,21 +29,35 @@ function alertPiece(alerts: readonly Alert[], color: boolean): Piece[] {
 
 const SEP = '  ';
 
+/** "config: .ops/config.json: timezone: … (+1)": an invalid config stops replay, detection and notifications, so it outlasts every count. */
+function configPiece(problems: readonly string[], room: number, color: boolean): Piece[] {
+  if (!problems.length) return [];
+  const more = problems.length > 1 ? ` (+${problems.length - 1})` : '';
+  let text = `config: ${problems[0]}${more}`;
+  // Room is left for the open-alert count ("2 open alerts (1 critical)"): both matter more than the tallies.
+  const max = Math.max(24, room - 27);
+  if (text.length > max) text = text.slice(0, max - 1) + '…';
+  return [{ text, paint: color ? { color: 'red', bold: true } : {}, keep: 30 }];
+}
+
 export interface HeaderProps {
   workspace: string;
   /** null while not counted yet. */
   counts: RunTally | null;
   /** Detection's alerts (the open ones are counted). */
   alerts?: readonly Alert[];
+  /** Problems of the workspace's config files (`.ops/<file>: <field>: <problem>`). */
+  configProblems?: readonly string[];
   width: number;
   color: boolean;
 }
 
 /** `ops  <workspace> … <counts of the last 24 h>`: the workspace path gives way first, from its left. */
-export function Header({ workspace, counts, alerts = [], width, color }: HeaderProps) {
+export function Header({ workspace, counts, alerts = [], configProblems = [], width, color }: HeaderProps) {
   const brand = 'ops';
   // Leave the workspace at least a few cells so it is clear which ledger this is.
-  const pieces = fitPieces([...alertPiece(alerts, color), ...tallyPieces(counts, color)], Math.max(0, width - brand.length - SEP.length - 12));
+  const room = Math.max(0, width - brand.length - SEP.length - 12);
+  const pieces = fitPieces([...configPiece(configProblems, room, color), ...alertPiece(alerts, color), ...tallyPieces(counts, color)], room);
   return (
     <Box width={width}>
       <Box flexShrink={0}>

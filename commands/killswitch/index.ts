@@ -17,11 +17,15 @@ export const killswitch: CommandGroup = {
         scope: { type: 'string', describe: 'Only this workflow (default: all workflows)' },
         expires: { type: 'string', describe: 'Engage until this long from now (30m, 4h, 1d); then it counts as released' },
         'idempotency-key': { type: 'string', describe: 'A repeated key (e.g. a CI run id) reports the first call instead of acting again' },
+        force: { type: 'boolean', describe: 'Accept a --scope the ledger has never seen a run of (a workflow that has not run yet)' },
       })
       .example('$0 killswitch --reason "deploys corrupting prod DB" --expires 4h', '')
       .example('$0 killswitch --scope Deploy --reason "bad release 2025.11"', '')
       .example('$0 killswitch --release --reason "fixed in #812"', ''),
   async run(args, ctx) {
+    // The emergency stop works on a workspace whose config is broken: whatever it reads from
+    // .ops/*.json falls back to the built-in defaults, and each problem is a warning.
+    ctx.degradeConfig();
     const reason = requireReason(args.reason);
     if (args.release && args.expires !== undefined) throw usageError('--expires', 'only applies when engaging, not with --release');
     const scopeArg = args.scope as string | undefined;
@@ -36,10 +40,18 @@ export const killswitch: CommandGroup = {
     const key = args['idempotency-key'] as string | undefined;
     if (key !== undefined && !key.trim()) throw usageError('--idempotency-key', 'must not be blank');
 
-    const { engage, release, GLOBAL } = await import('../../src/killswitch/store');
+    const { engage, release, unreleased, GLOBAL } = await import('../../src/killswitch/store');
     const db = await ctx.ledger({ create: true });
+    let scope: string = GLOBAL;
+    if (scopeArg !== undefined) {
+      // A typo must not engage a stop that stops nothing (or release nothing): the scope is a
+      // workflow the ledger has seen (case ignored, stored in its spelling) or --force.
+      const { checkedScope } = await import('../../src/runs/workflows');
+      const engaged = unreleased(db).map((e) => e.scope).filter((s) => s !== GLOBAL);
+      scope = checkedScope(db, scopeArg.trim(), Boolean(args.force), engaged);
+    }
     const outcome = (args.release ? release : engage)(db, {
-      scope: scopeArg?.trim() ?? GLOBAL,
+      scope,
       reason,
       now: ctx.nowIso,
       actor: { name: ctx.actor, role: ctx.role },
@@ -59,16 +71,27 @@ export const killswitch: CommandGroup = {
       const { ticketNow } = await import('../../src/tickets/auto');
       ticketProblem = (await ticketNow(ctx, db, (t) => t.audit_seq === outcome.audit_seq, 2_000)).problem;
     }
+    // Channels and masking come from config.json and mask-rules.json: with either invalid,
+    // sending now would go to the wrong place or unmasked. The outbox keeps the notification.
+    await ctx.config('mask-rules.json');
+    const unsendable = ctx.configProblems.some((p) => p.file === '.ops/config.json' || p.file === '.ops/mask-rules.json');
 
     if (ctx.json) printJson(ctx.io, outcome);
     else {
       const { describeOutcome } = await import('../../src/killswitch/report');
       ctx.io.stdout.write(describeOutcome(outcome, ctx.io.color) + '\n');
     }
-    for (const p of [logProblem, ticketProblem]) if (p) ctx.io.stderr.write(`ops: warning: ${p}\n`);
+    const { warn } = await import('../../src/cli/warn');
+    const { problemText } = await import('../../src/config/problem');
+    for (const p of ctx.configProblems) warn(ctx.io, `${problemText(p)} (built-in default used; the killswitch change is recorded)`, { json: ctx.json });
+    for (const p of [logProblem, ticketProblem]) if (p) warn(ctx.io, p, { json: ctx.json });
+    if (unsendable) {
+      warn(ctx.io, 'notifications: not sent now, the config is invalid; they wait in the outbox (ops notify deliver sends them once it is fixed)', { json: ctx.json });
+      return;
+    }
     // After the outcome is printed: a slow endpoint never delays the word that the stop is in.
     const { deliverOpportunistically } = await import('../../src/notify/with-context');
     const notifyProblem = await deliverOpportunistically(ctx, db);
-    if (notifyProblem) ctx.io.stderr.write(`ops: warning: ${notifyProblem}\n`);
+    if (notifyProblem) warn(ctx.io, notifyProblem, { json: ctx.json });
   },
 };

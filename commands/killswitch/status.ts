@@ -16,8 +16,15 @@ export default defineCommand({
     if (ctx.json) return printJson(ctx.io, { ...statusJson(current, scope), active: engagements.map((e) => statusJson(e, e.scope)) });
     const { style } = await import('../../src/cli/style');
     const s = style(ctx.io.color);
-    if (current) ctx.io.stdout.write(s.red(s.bold('ENGAGED: ')) + describeEngagement(current) + '\n');
-    else ctx.io.stdout.write(s.green(`not engaged${scope === GLOBAL ? '' : ` for workflow ${JSON.stringify(scope)}`}`) + '\n');
+    const engagedLine = (e: (typeof engagements)[number]) => s.red(s.bold('ENGAGED: ')) + describeEngagement(e) + '\n';
+    if (current) ctx.io.stdout.write(engagedLine(current));
+    else if (scope === GLOBAL && engagements.length) {
+      // Not stopped everywhere, but stopped somewhere: "not engaged" would send an on-call
+      // the wrong way. Each scoped engagement, and what is not stopped.
+      for (const e of engagements) ctx.io.stdout.write(engagedLine(e));
+      ctx.io.stdout.write(`other workflows are not stopped (no engagement for all workflows)\n`);
+      return;
+    } else ctx.io.stdout.write(s.green(`not engaged${scope === GLOBAL ? '' : ` for workflow ${JSON.stringify(scope)}`}`) + '\n');
     const others = engagements.filter((e) => e !== current);
     for (const e of others) ctx.io.stdout.write(`also: ${describeEngagement(e)}\n`);
   },

@@ -11,6 +11,12 @@ export interface CommandSpec<A = {}> {
   command: string;
   aliases?: string[];
   describe: string;
+  /**
+   * false: the command runs on any folder (init and demo make a workspace, guard must say
+   * "nothing to check" on a bare runner, classify reads no workspace). Default: the folder
+   * must be an ops workspace (exit 2 otherwise).
+   */
+  needsWorkspace?: boolean;
   builder?: (y: Argv<GlobalArgs>) => Argv<A>;
   run(args: A & GlobalArgs & { _: (string | number)[] }, ctx: Context): Promise<number | void>;
 }
@@ -23,6 +29,7 @@ export interface CommandGroup {
   command: string;
   describe: string;
   commands: CommandSpec<any>[];
+  needsWorkspace?: boolean;
   builder?: CommandSpec<any>['builder'];
   run?: CommandSpec<any>['run'];
 }

@@ -1,6 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { IO } from './io';
+import { usageError } from './errors';
+import type { ConfigProblem } from '../config/problem';
 import { resolveNow, toIso } from '../time/clock';
 import type { ConfigFile, ConfigOf } from '../config/schemas';
 import type { Ledger, OpenOptions } from '../ledger/open';
@@ -35,6 +38,20 @@ export interface Context {
   /** Recorded with the actor: `ci` inside GitHub Actions, else `operator`. */
   role: string;
   config<F extends ConfigFile>(file: F): Promise<ConfigOf<F>>;
+  /**
+   * From now on an invalid config file does not stop the command: its invalid fields take
+   * their built-in defaults and the problems are collected in `configProblems`. For the
+   * emergency paths (killswitch), which must work on a workspace whose config is broken.
+   */
+  degradeConfig(): void;
+  /** What degraded loading found wrong so far (each problem once). */
+  readonly configProblems: readonly ConfigProblem[];
+  /**
+   * Refuses (exit 2) a folder that is not an ops workspace: no `.ops/` folder, and no
+   * existing ledger named by --ledger / OPS_LEDGER. Only `ops init` and `ops demo` make one,
+   * so a misspelt --workspace never becomes a new, empty workspace.
+   */
+  requireWorkspace(): void;
   /** Time zone for folder and file names: OPS_TZ, config `timezone`, Asia/Tokyo. */
   timezone(): Promise<string>;
   /** Absolute reports root: --reports-dir, config `reportsDir`, docs/reports. */
@@ -51,6 +68,8 @@ export function createContext(args: GlobalArgs, io: IO): Context {
   const ledgerPath = ledgerFlag ? resolve(io.cwd, ledgerFlag) : join(workspace, '.ops', 'ledger.db');
   const now = resolveNow(env);
   const configs = new Map<ConfigFile, unknown>();
+  const problems: ConfigProblem[] = [];
+  let degraded = false;
   let db: Ledger | undefined;
 
   const ctx: Context = {
@@ -65,10 +84,24 @@ export function createContext(args: GlobalArgs, io: IO): Context {
     role: env.GITHUB_ACTIONS === 'true' ? 'ci' : 'operator',
     async config(file) {
       if (!configs.has(file)) {
-        const { loadConfig } = await import('../config/load');
-        configs.set(file, loadConfig(workspace, file).value);
+        const { loadConfig, loadConfigLenient, problemText } = await import('../config/load');
+        if (degraded) {
+          const loaded = loadConfigLenient(workspace, file);
+          const seen = new Set(problems.map(problemText));
+          problems.push(...loaded.problems.filter((p) => !seen.has(problemText(p))));
+          configs.set(file, loaded.value);
+        } else configs.set(file, loadConfig(workspace, file).value);
       }
       return configs.get(file) as never;
+    },
+    degradeConfig() {
+      degraded = true;
+    },
+    configProblems: problems,
+    requireWorkspace() {
+      if (isDirectory(join(workspace, '.ops'))) return;
+      if (ledgerFlag && existsSync(ledgerPath)) return;
+      throw usageError(workspace, 'no ops workspace here (run ops init)');
     },
     async timezone() {
       if (env.OPS_TZ) {
@@ -94,6 +127,14 @@ export function createContext(args: GlobalArgs, io: IO): Context {
     },
   };
   return ctx;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function osUser(): string {

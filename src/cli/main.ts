@@ -31,6 +31,7 @@ export async function runCli(argv: string[], io: IO, registry: Registry): Promis
 
   const invoke = (spec: CommandSpec<any>) => async (args: GlobalArgs & { _: (string | number)[] }) => {
     ctx = createContext(args, io);
+    if (spec.needsWorkspace !== false) ctx.requireWorkspace();
     exitCode = (await spec.run(args, ctx)) ?? Exit.ok;
   };
 

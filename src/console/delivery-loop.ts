@@ -27,6 +27,11 @@ export function deliveryLoop(db: Ledger, o: { workspace: string; env: NodeJS.Pro
     if (running || stopped) return;
     running = true;
     try {
+      // Channels and masking come from config.json and mask-rules.json: while either is
+      // invalid nothing is sent (the outbox keeps it) and the header says what is wrong; a
+      // warning here would only push the last action's outcome out of the status line.
+      const { quickConfigProblems } = await import('../config/quick-check');
+      if ((await quickConfigProblems(o.workspace)).some((p) => p.file === '.ops/config.json' || p.file === '.ops/mask-rules.json')) return;
       // Loaded on the first round, after the first frame: none of it is needed to draw.
       const [{ createContext }, { memoryIO }, { deliverOpportunistically }] = await Promise.all([import('../cli/context'), import('../cli/io'), import('../notify/with-context')]);
       const ctx = createContext({ workspace: o.workspace }, memoryIO({ env: o.env, cwd: o.workspace }));

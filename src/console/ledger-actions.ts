@@ -9,6 +9,9 @@ import { hostname } from 'node:os';
 import type { MainConfig, RetryPolicy } from '../config/schemas';
 import { style } from '../cli/style';
 
+/** config.json's default idempotencyTtlSeconds. */
+const DEFAULT_TTL_SECONDS = 86_400;
+
 
 /** What a replay from the console needs: loaded when first asked, not at start. */
 export interface ReplaySettings {
@@ -22,6 +25,8 @@ export interface ReplaySettings {
 
 export interface ActionSettings {
   idempotencyTtlSeconds: number;
+  /** What is wrong with the config the settings came from (built-in defaults stand in): warned about in the status line. */
+  problems?: readonly string[];
   /** Where the killswitch log goes; its lines are recorded in the ledger either way. */
   reportsDir: string;
   timeZone: string;
@@ -44,17 +49,25 @@ export interface ActionOptions {
  * `ops audit ticket`: the console holds no workspace lock.)
  */
 export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
-  const request = (reason: string) => ({ scope: GLOBAL, reason, now: o.now(), actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: o.settings().idempotencyTtlSeconds });
+  // The console passes no idempotency key, so the TTL is never used: the stop does not wait
+  // for (or fail on) the config.
+  const request = (reason: string) => ({ scope: GLOBAL, reason, now: o.now(), actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: DEFAULT_TTL_SECONDS });
   const done = (outcome: KillswitchOutcome) => {
+    // The change is committed: nothing after this may turn it into a failure.
     let line = describeOutcome(outcome, false).split('\n')[0]!;
     try {
       const lines = killswitchLogLines(outcome, 'operator');
-      const { reportsDir, timeZone } = o.settings();
+      const { reportsDir, timeZone, problems = [] } = o.settings();
+      if (problems.length) line += ` (warning: ${problems.join('; ')}; built-in defaults used, notifications wait in the outbox)`;
       recordLogLines(db, reportsDir, timeZone, 'killswitch', lines.map((l) => ({ at: l.slice(0, l.indexOf(' ')), line: l })));
     } catch (err) {
       line += ` (killswitch log not written: ${errorText(err)})`;
     }
-    o.written?.();
+    try {
+      o.written?.();
+    } catch {
+      // delivery reports its own problems in the status line
+    }
     return line;
   };
   return {

@@ -45,7 +45,7 @@ export function gatherFacts(db: Ledger, now: number, rules: DetectionRules, ks: 
 
   const retriesSince = (minutes: number, scope?: string) =>
     (scope && scope !== '*'
-      ? prepared(db, 'SELECT COUNT(*) FROM retry_attempts a JOIN retry_queue q ON q.id = a.entry_id WHERE a.started_at >= ? AND a.started_at < ? AND q.workflow = ?', true).get(since(minutes), end, scope)
+      ? prepared(db, 'SELECT COUNT(*) FROM retry_attempts a JOIN retry_queue q ON q.id = a.entry_id WHERE a.started_at >= ? AND a.started_at < ? AND q.workflow = ? COLLATE NOCASE', true).get(since(minutes), end, scope)
       : prepared(db, 'SELECT COUNT(*) FROM retry_attempts WHERE started_at >= ? AND started_at < ?', true).get(since(minutes), end)) as number;
 
   const stale = prepared(db, 
@@ -60,13 +60,13 @@ export function gatherFacts(db: Ledger, now: number, rules: DetectionRules, ks: 
     if (r.condition === 'runaway_retry') killswitch[r.name] = { retries: retriesSince(window, r.scope) };
     if (r.condition === 'resource') {
       killswitch[r.name] = {
-        active: prepared(db, `SELECT COUNT(*) FROM run_attempts INDEXED BY runs_active WHERE is_latest = 1 AND status != 'completed' AND (? IS NULL OR workflow = ?)`, true).get(scoped, scoped) as number,
+        active: prepared(db, `SELECT COUNT(*) FROM run_attempts INDEXED BY runs_active WHERE is_latest = 1 AND status != 'completed' AND (? IS NULL OR workflow = ? COLLATE NOCASE)`, true).get(scoped, scoped) as number,
       };
     }
     if (r.condition === 'misfire') {
       const recent = prepared(db, 
         `SELECT run_id, workflow, branch, event FROM run_attempts INDEXED BY runs_by_time
-         WHERE is_latest = 1 AND sort_at >= ? AND sort_at < ? AND (? IS NULL OR workflow = ?) ORDER BY sort_at DESC LIMIT 10000`,
+         WHERE is_latest = 1 AND sort_at >= ? AND sort_at < ? AND (? IS NULL OR workflow = ? COLLATE NOCASE) ORDER BY sort_at DESC LIMIT 10000`,
       ).all(since(window), end, scoped, scoped) as RecentRun[];
       killswitch[r.name] = { misfires: recent.filter((run) => misfired(r, run)) };
     }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Exit } from '../cli/errors';
-import { covering, describeEngagement, GLOBAL, type Engagement } from '../killswitch/state';
+import { covering, describeEngagement, type Engagement } from '../killswitch/state';
 import { toIso } from '../time/clock';
 
 /**
@@ -15,6 +15,8 @@ export interface GuardVerdict {
   /** 0 proceed, 3 killswitch, 4 a guard rule. */
   code: number;
   reasons: string[];
+  /** The ledger the verdict was read from; null when there is none (nothing was checked). */
+  source: string | null;
 }
 
 /** A guard rule other than the killswitch: returns why the run must not proceed, or null. */
@@ -41,12 +43,12 @@ export const retryBudget: GuardRule = {
     const since = toIso(q.now - HOUR);
     // Re-runs are attempts after the first; a run's latest attempt says how many it had.
     const runReruns = db
-      .prepare(`SELECT COALESCE(SUM(attempt - 1), 0) FROM run_attempts WHERE is_latest = 1 AND workflow = ? AND sort_at >= ? AND attempt > 1`)
+      .prepare(`SELECT COALESCE(SUM(attempt - 1), 0) FROM run_attempts WHERE is_latest = 1 AND workflow = ? COLLATE NOCASE AND sort_at >= ? AND attempt > 1`)
       .pluck()
       .get(q.workflow, since) as number;
     // ops's own re-runs, counted when they start (the new attempts may not be imported yet).
     const opsRetries = hasTable(db, 'retry_attempts')
-      ? (db.prepare('SELECT COUNT(*) FROM retry_attempts WHERE workflow = ? AND started_at > ?').pluck().get(q.workflow, since) as number)
+      ? (db.prepare('SELECT COUNT(*) FROM retry_attempts WHERE workflow = ? COLLATE NOCASE AND started_at > ?').pluck().get(q.workflow, since) as number)
       : 0;
     // The two overlap (an ops re-run becomes a new attempt): the larger is the count.
     const reruns = Math.max(runReruns, opsRetries);
@@ -61,18 +63,19 @@ export const retryBudget: GuardRule = {
 export const guardRules: readonly GuardRule[] = [retryBudget];
 
 export async function evaluateGuard(ledgerPath: string, q: GuardQuery, rules: readonly GuardRule[] = guardRules): Promise<GuardVerdict> {
-  // No ledger: nothing was ever engaged or recorded.
-  if (!existsSync(ledgerPath)) return { ok: true, code: Exit.ok, reasons: [] };
+  // No ledger here: nothing to check. Proceed (a guard must not block on its own), but the
+  // caller says that nothing was checked.
+  if (!existsSync(ledgerPath)) return { ok: true, code: Exit.ok, reasons: [], source: null };
   const db = new Database(ledgerPath, { readonly: true, fileMustExist: true, timeout: 5000 });
   try {
     const stop = killswitchFor(db, q.workflow, q.nowIso);
-    if (stop) return { ok: false, code: Exit.blocked, reasons: [describeEngagement(stop)] };
+    if (stop) return { ok: false, code: Exit.blocked, reasons: [describeEngagement(stop)], source: ledgerPath };
     const reasons: string[] = [];
     for (const rule of rules) {
       const why = await rule.check(db, q);
       if (why) reasons.push(why);
     }
-    return reasons.length ? { ok: false, code: Exit.check, reasons } : { ok: true, code: Exit.ok, reasons: [] };
+    return reasons.length ? { ok: false, code: Exit.check, reasons, source: ledgerPath } : { ok: true, code: Exit.ok, reasons: [], source: ledgerPath };
   } finally {
     db.close();
   }
@@ -83,9 +86,11 @@ function killswitchFor(db: Database.Database, workflow: string | undefined, now:
   const rows = db
     .prepare(
       `SELECT id, scope, reason, actor, engaged_at, expires_at, released_at, released_by, release_reason, release_kind
-       FROM killswitch_engagements WHERE released_at IS NULL AND (scope = ? OR scope = ?)`,
+       FROM killswitch_engagements WHERE released_at IS NULL`,
     )
-    .all(GLOBAL, workflow ?? GLOBAL) as Engagement[];
+    // A handful of rows: covering() matches the scope, case ignored. (Not in SQL: SQLite turns
+    // `scope = ? OR scope = ? COLLATE NOCASE` into an IN over the BINARY index and misses.)
+    .all() as Engagement[];
   return covering(rows, workflow, now);
 }
 

@@ -21,10 +21,18 @@ export const isActive = (e: Engagement, now: string) =>
   // Compared as instants: ISO text with and without milliseconds does not sort as time does.
   e.released_at === null && (e.expires_at === null || Date.parse(e.expires_at) > Date.parse(now));
 
+/**
+ * Workflow names compare case-insensitively (`deploy` is `Deploy`): a scope typed in another
+ * case must still stop the workflow. ASCII folding, as SQLite's NOCASE does, so the SQL
+ * filters and this agree.
+ */
+const fold = (s: string) => s.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+export const sameWorkflow = (a: string, b: string) => a === b || fold(a) === fold(b);
+
 /** What stops `workflow` now: the global engagement first, else the workflow's own. */
 export function covering(engagements: readonly Engagement[], workflow: string | undefined, now: string): Engagement | undefined {
   const active = engagements.filter((e) => isActive(e, now));
-  return active.find((e) => e.scope === GLOBAL) ?? (workflow === undefined ? undefined : active.find((e) => e.scope === workflow));
+  return active.find((e) => e.scope === GLOBAL) ?? (workflow === undefined ? undefined : active.find((e) => e.scope !== GLOBAL && sameWorkflow(e.scope, workflow)));
 }
 
 export const scopeLabel = (scope: string) => (scope === GLOBAL ? 'all workflows' : `workflow ${JSON.stringify(scope)}`);

@@ -2,7 +2,7 @@ import { appendAudit } from '../audit/log';
 import { idempotency } from '../idempotency/keys';
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
-import { GLOBAL, isActive, type Engagement } from './state';
+import { GLOBAL, isActive, sameWorkflow, type Engagement } from './state';
 
 export interface Actor {
   name: string;
@@ -73,7 +73,7 @@ export function sweepExpired(db: Ledger, now: string): Engagement[] {
 /** Engages the killswitch for a scope, once: an engaged scope is reported, not engaged twice. */
 export function engage(db: Ledger, req: KillswitchRequest): KillswitchOutcome {
   return inTransaction(db, req, 'killswitch.engage', (expired) => {
-    const current = unreleased(db).find((e) => e.scope === req.scope);
+    const current = unreleased(db).find((e) => sameWorkflow(e.scope, req.scope));
     if (current) return { action: 'already_engaged', scope: req.scope, engagement: current, audit_seq: null, replayed: false, expired, retries: retriesIn(db, req.scope) };
     const audit = appendAudit(db, {
       ts: req.now,
@@ -97,7 +97,7 @@ export function engage(db: Ledger, req: KillswitchRequest): KillswitchOutcome {
 /** Releases a scope's engagement; releasing what is not engaged is reported, not an error. */
 export function release(db: Ledger, req: KillswitchRequest): KillswitchOutcome {
   return inTransaction(db, req, 'killswitch.release', (expired) => {
-    const current = unreleased(db).find((e) => e.scope === req.scope);
+    const current = unreleased(db).find((e) => sameWorkflow(e.scope, req.scope));
     if (!current) return { action: 'not_engaged', scope: req.scope, engagement: null, audit_seq: null, replayed: false, expired, retries: NONE };
     const audit = appendAudit(db, {
       ts: req.now,
@@ -146,7 +146,7 @@ function retriesIn(db: Ledger, scope: string): { held: number; running: number }
   const r = prepared(
     db,
     `SELECT COALESCE(SUM(state = 'pending'), 0) AS held, COALESCE(SUM(state = 'processing'), 0) AS running
-     FROM retry_queue WHERE state IN ('pending', 'processing') AND (? = '*' OR workflow = ?)`,
+     FROM retry_queue WHERE state IN ('pending', 'processing') AND (? = '*' OR workflow = ? COLLATE NOCASE)`,
   ).get(scope, scope) as { held: number; running: number };
   return { held: r.held, running: r.running };
 }

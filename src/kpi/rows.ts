@@ -97,7 +97,7 @@ export function readKpiRows(db: Ledger, q: KpiQuery): KpiRows {
     );
     const killswitchEngagements = db
       .prepare(
-        `SELECT COUNT(*) FROM killswitch_engagements WHERE engaged_at >= @since AND engaged_at < @until${q.workflow === null ? '' : ' AND scope IN (@global, @workflow)'}`,
+        `SELECT COUNT(*) FROM killswitch_engagements WHERE engaged_at >= @since AND engaged_at < @until${q.workflow === null ? '' : ' AND (scope = @global OR lower(scope) = lower(@workflow))'}`,
       )
       .pluck()
       .get(q.workflow === null ? params : { ...params, global: GLOBAL }) as number;

@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3';
+import { sameWorkflow } from '../killswitch/state';
+import { usageError } from '../cli/errors';
+
+/**
+ * Workflow names as users type them: matched case-insensitively against the names the
+ * ledger has seen (`deploy` is the `Deploy` workflow), with a did-you-mean for typos.
+ */
+
+/**
+ * Every workflow name of the ledger's runs, sorted: a skip-scan of runs_by_workflow (one
+ * index probe per name), not a DISTINCT over every run.
+ */
+export function knownWorkflows(db: Database.Database): string[] {
+  const first = db.prepare('SELECT MIN(workflow) FROM run_attempts WHERE is_latest = 1').pluck();
+  const next = db.prepare('SELECT MIN(workflow) FROM run_attempts WHERE is_latest = 1 AND workflow > ?').pluck();
+  const names: string[] = [];
+  for (let w = first.get() as string | null; w !== null && names.length < 100_000; w = next.get(w) as string | null) names.push(w);
+  return names;
+}
+
+/** The ledger's spelling of a typed name: the exact one if known, else the first that differs only in case. */
+export function matchWorkflow(known: readonly string[], typed: string): string | undefined {
+  return known.find((k) => k === typed) ?? known.find((k) => sameWorkflow(k, typed));
+}
+
+/** The typed name in the ledger's spelling, or as typed when the ledger has no such workflow (a filter then matches nothing). */
+export const canonicalWorkflow = (db: Database.Database, typed: string): string => matchWorkflow(knownWorkflows(db), typed) ?? typed;
+
+/** Up to `n` known names closest to `typed` (edit distance, case ignored), closest first. */
+export function closestWorkflows(known: readonly string[], typed: string, n = 3): string[] {
+  const t = typed.toLowerCase();
+  return known
+    .map((k) => ({ k, d: distance(k.toLowerCase(), t) }))
+    .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
+    .slice(0, n)
+    .map((x) => x.k);
+}
+
+/**
+ * A `--scope` the user typed, checked: the known workflow's spelling when the ledger has
+ * seen it; else exit 2 with the closest names, unless `force` (a workflow that has not run
+ * yet). `extra` are names that count as known besides the runs' (e.g. engaged scopes).
+ */
+export function checkedScope(db: Database.Database, typed: string, force: boolean, extra: readonly string[] = []): string {
+  const known = [...new Set([...knownWorkflows(db), ...extra])];
+  const match = matchWorkflow(known, typed);
+  if (match !== undefined) return match;
+  if (force) return typed;
+  if (!known.length) {
+    throw usageError('--scope', `the ledger knows no workflows yet (no runs recorded), so ${JSON.stringify(typed)} cannot be checked; --force to use it anyway`);
+  }
+  const near = closestWorkflows(known, typed);
+  throw usageError('--scope', `no workflow ${JSON.stringify(typed)} in the ledger; did you mean ${near.map((k) => JSON.stringify(k)).join(', ')}? (--force to use it anyway)`);
+}
+
+/** Levenshtein distance, two rows. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
