@@ -406,6 +406,8 @@ describe('ops classify (real binary): a failed test suite is test_failure', () =
     ['vitest FAIL line', ' FAIL  test/x.test.ts > orders > totals\nAssertionError: expected 100 to be 90', 'test/x.test.ts'],
     ['vitest summary', ' Test Files  1 failed | 40 passed (41)\n      Tests  1 failed | 212 passed (213)'],
     ['pytest summary', '=========================== 2 failed, 10 passed in 3.2s ============================'],
+    ['pytest collection error', '==================== 1 error in 0.31s ===================='],
+    ['unittest', 'FAIL: test_total (tests.test_cart.CartTest)\n----------------------------------------------------------------------\nRan 12 tests in 0.004s\n\nFAILED (failures=1)'],
     ['pytest FAILED line', 'FAILED tests/test_tax.py::test_reduced_rate - AssertionError: assert 108 == 110', 'tests/test_tax.py::test_reduced_rate'],
     ['go test', '--- FAIL: TestCheckoutTotal (0.00s)\n    checkout_test.go:42: got 100, want 90\nFAIL\nFAIL\tgithub.com/acme/api/orders\t0.412s', 'TestCheckoutTotal'],
     ['go test package line', 'FAIL\tgithub.com/acme/api/orders\t0.412s'],
@@ -474,5 +476,15 @@ describe('ops classify (real binary): everyday failures are not unknown', () => 
     expect(c.cause).not.toMatch(/unrecognised|exit code/);
     expect(c.action).toMatch(action);
     expect(c.action).not.toMatch(/^inspect the logs/);
+  });
+});
+
+describe('ops classify (real binary): words in test names are not failures of their own', () => {
+  it.each([
+    ['out of memory', '  ✓ handles out of memory gracefully (3 ms)\n  ✕ totals the cart (5 ms)\nTests:       1 failed, 3 passed, 4 total', 'test_failure'],
+    ['file watchers', "Error: ENOSPC: System limit for number of file watchers reached, watch '/home/runner/work/web/web/src'", 'unknown'],
+    ['JSON.parse of an HTML page', 'SyntaxError: Unexpected token \'<\', "<html><hea"... is not valid JSON\n    at JSON.parse (<anonymous>)', 'unknown'],
+  ])('%s', (_name, text, cls) => {
+    expect(classifyBin(text).class).toBe(cls);
   });
 });

@@ -164,3 +164,25 @@ describe('ops retry replay (real binary): a re-run that fails with gh network or
     expect(entry(ws)).toMatchObject({ state: 'failed', attempt: 1, classification: { class: 'configuration', retryable: false } });
   });
 });
+
+describe('the new classes are accepted wherever classes are listed (real binary)', () => {
+  it('retryClasses, ops runs list | ops runs import, the report\'s failures by class', () => {
+    const ws = jobWorkspace(JEST_LOG, { retryClasses: ['transient', 'rate_limit', 'timeout', 'capacity'] });
+    expect(opsProcess(['config', 'check', '--workspace', ws]).code).toBe(0);
+    collectFailure(ws, '7201');
+
+    const listed = opsProcess(['runs', 'list', '--json', '--workspace', ws]);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ run_id: '7201', classification: { class: 'test_failure' } });
+    const other = tempDir();
+    expect(opsProcess(['init', '--workspace', other]).code).toBe(0);
+    const imported = opsProcess(['runs', 'import', '-', '--workspace', other], { input: listed.stdout });
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(opsProcess(['runs', 'show', '7201', '--json', '--workspace', other]).stdout)).toMatchObject({ classification: { class: 'test_failure', cause: 'test failure' } });
+
+    const report = opsProcess(['report', '--date', '2025-11-14', '--workspace', ws]);
+    expect(report.code).toBe(0);
+    expect(readFileSync(join(ws, 'docs', 'reports', '2025-11-14', 'PHASE4_AUDIT_SUMMARY.md'), 'utf8')).toMatch(/\| test_failure +\| +- +\| test failure +\| +1 \|/);
+  });
+});

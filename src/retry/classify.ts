@@ -129,7 +129,7 @@ const ACTION = {
   runnerLost: 'the runner went away mid-job (preempted or restarted): retry; check https://www.githubstatus.com if it repeats',
   outOfMemory:
     "the job ran out of memory: raise the limit (NODE_OPTIONS=--max-old-space-size, -Xmx, the container's memory) or use a larger runner; a re-run on the same runner usually fails the same way",
-  killed: 'a process was killed (SIGKILL, exit code 137), most often by the out-of-memory killer: use less memory (fewer parallel workers, a heap limit) or a larger runner',
+  killed: 'a process was killed with SIGKILL (a shell reports exit code 137), most often by the out-of-memory killer: use less memory (fewer parallel workers, a heap limit) or a larger runner',
   diskFull: "the runner's disk is full: free space before the step (remove unused tool caches and Docker images, e.g. docker system prune) or write less; on a self-hosted runner, clean its work folder",
   unknown: 'inspect the logs',
 } as const;
@@ -389,7 +389,8 @@ const TEST_FAILED_RE = new RegExp(
   [
     String.raw`\bTest(?:s| Files| Suites)?:?[ \t]+[1-9]\d* failed\b`, // jest, vitest
     String.raw`(?:^|[\s\]])FAIL {1,2}[\w@./\\-]+\.\w+`, // jest, vitest: FAIL path
-    String.raw`(?:^|\dZ |\])=+ [^=\n]*\b[1-9]\d* failed\b`, // pytest summary
+    String.raw`(?:^|\dZ |\])=+ [^=\n]*\b[1-9]\d* (?:failed\b|errors? in )`, // pytest summary (errors: a test module that does not import)
+    String.raw`(?:^|\dZ |\])FAILED \((?:failures|errors)=[1-9]`, // unittest
     String.raw`\bFAILED [\w/.-]+::`, // pytest id
     String.raw`--- FAIL: \S`, // go test
     String.raw`(?:^|\s|\])FAIL\t\S+\t\d`, // go test package line ("[build failed]" has no time)
@@ -622,8 +623,9 @@ const MESSAGE_RULES: readonly MessageRule[] = [
 
   // --- capacity: the runner's memory and disk
   {
-    needle: ['out of memory', 'oomkilled', 'outofmemoryerror', 'cannot allocate memory', 'memoryerror'],
-    re: /out of memory|OOMKilled|OutOfMemoryError|Cannot allocate memory|\bMemoryError\b/i,
+    needle: ['out of memory', 'oomkilled', 'outofmemory', 'cannot allocate memory', 'memoryerror'],
+    // The runtimes' own words, not a bare "out of memory": a test may be named "handles out of memory".
+    re: /JavaScript heap out of memory|\bruntime: out of memory|Out of memory: Kill(?:ed)? process|\bOOMKilled\b|OutOfMemory(?:Error|Exception)|(?:^|\dZ |\])MemoryError\b|Cannot allocate memory|\b(?:ran|runs?|running|is) out of memory\b|\berror: out of memory\b/m,
     verdict: () => verdict('capacity', 'out of memory', ACTION.outOfMemory),
   },
   {
