@@ -671,7 +671,7 @@ const MESSAGE_RULES: readonly MessageRule[] = [
     re: FORMAT_RE,
     verdict: () => verdict('lint_failure', 'formatting', 'format the code (prettier --write, black, cargo fmt …) and commit it; a re-run fails the same way'),
   },
-  { needle: ['fail', 'assertionerror'], re: TEST_FAILED_RE, verdict: testFailure },
+  { needle: ['fail', 'assertionerror', 'error'], re: TEST_FAILED_RE, verdict: testFailure },
   { needle: ['timeout', 'timed out', 'waiting for'], re: TEST_TIMEOUT_RE, verdict: testFailure },
   {
     // Gradle/Ant's last line and a failed Dockerfile step: something in the build failed; the lines above it say what.
