@@ -367,6 +367,15 @@ describe('ops classify (real binary): runner network failures are transient', ()
   });
 });
 
+describe('ops classify (real binary): a refused connection on the runner itself', () => {
+  it('points at the service the job starts, not at GitHub', () => {
+    const c = classifyBin('Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1637:16)');
+    expect(c).toMatchObject({ class: 'transient', retryable: true });
+    expect(c.action).toMatch(/^nothing answered on 127\.0\.0\.1: a service the job starts itself/);
+    expect(c.action).not.toMatch(/githubstatus/);
+  });
+});
+
 describe('ops classify (real binary): gh without a token', () => {
   it('is configuration, not retryable, and says to set GH_TOKEN', () => {
     const text = 'gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable. Example:\n  env:\n    GH_TOKEN: ${{ github.token }}';

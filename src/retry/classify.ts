@@ -149,7 +149,7 @@ const HOST_IN_LINE: readonly RegExp[] = [
   // urllib3/pip "HTTPSConnectionPool(host='pypi.org', port=443)"
   new RegExp(String.raw`\bhost=['"](${HOST})['"]`, 'i'),
   // Node "connect ETIMEDOUT 140.82.112.6:443", Go "dial tcp 54.227.20.253:443"
-  new RegExp(String.raw`\b(?:connect E[A-Z]+|dial tcp) (${HOST}|\[[0-9a-f:]+\]):\d+`, 'i'),
+  new RegExp(String.raw`\b(?:connect E[A-Z]+|dial tcp) (${HOST}|localhost|\[[0-9a-f:]+\]):\d+`, 'i'),
 ];
 
 /** The host named on the line at `index`, else on the line after or before it (npm prints the URL a line later). */
@@ -185,7 +185,8 @@ const STATUS_PAGES: readonly [RegExp, string][] = [
 ];
 function statusOf(host: string): string {
   const page = STATUS_PAGES.find(([re]) => re.test(host))?.[1];
-  return page ? `${page} (${host})` : `the status of ${host}`;
+  if (page) return `${page} (${host})`;
+  return /^[\d.]+$|^\[/.test(host) ? `the status of the service at ${host}` : `the status of ${host}`;
 }
 
 function serverErrorAction(host: string | null): string {
