@@ -304,8 +304,8 @@ interface MessageRule {
   needle: string | readonly string[];
   /** Confirms the match in the original text; when absent the needle is enough. */
   re?: RegExp;
-  /** The verdict, given the regex match (for names such as the missing secret) and the text. */
-  verdict: (m: RegExpExecArray | null, text: string) => Verdict;
+  /** The verdict, given the regex match (for names such as the missing secret), the text and where the match (else the needle) is. */
+  verdict: (m: RegExpExecArray | null, text: string, at: number) => Verdict;
 }
 
 const SECRETISH = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|PAT\b|_PAT|AUTH/i;
@@ -656,9 +656,14 @@ const MESSAGE_RULES: readonly MessageRule[] = [
   },
 
   // --- code: builds, linters, tests
-  { needle: ['error', 'fail', 'unresolved reference', 'cannot find symbol', 'compil', "can't resolve", 'syntaxerror', 'undefined reference'], re: BUILD_ERROR_RE, verdict: buildFailure },
   {
-    needle: 'error:',
+    // One needle per kind of message, so that a big log with an ordinary "error" in it does not pay for this regex.
+    needle: ['error ts', 'error[e', 'compil', 'cannot find symbol', 'unresolved reference', '.go:', 'build failed', "can't resolve", 'syntaxerror', 'error cs', '(checked', 'linker command failed', 'symbol(s) not found', 'undefined reference'],
+    re: BUILD_ERROR_RE,
+    verdict: buildFailure,
+  },
+  {
+    needle: ['undeclared', 'unsupported', 'missing required', 'invalid reference', 'invalid expression', 'invalid function argument', 'invalid value for', 'unknown function', 'block definition required', 'duplicate', 'incorrect attribute value', 'unclosed configuration', 'module not installed'],
     re: TERRAFORM_INVALID_RE,
     verdict: () => verdict('build_failure', 'build error', 'fix the terraform code at the file and line the error names (terraform validate shows it locally); a re-run fails the same way'),
   },
@@ -672,7 +677,7 @@ const MESSAGE_RULES: readonly MessageRule[] = [
     re: FORMAT_RE,
     verdict: () => verdict('lint_failure', 'formatting', 'format the code (prettier --write, black, cargo fmt …) and commit it; a re-run fails the same way'),
   },
-  { needle: ['fail', 'assertionerror', 'error'], re: TEST_FAILED_RE, verdict: testFailure },
+  { needle: ['fail', 'assertionerror', 'error in', 'errors in'], re: TEST_FAILED_RE, verdict: testFailure },
   { needle: ['timeout', 'timed out', 'waiting for'], re: TEST_TIMEOUT_RE, verdict: testFailure },
   {
     // Gradle/Ant's last line and a failed Dockerfile step: something in the build failed; the lines above it say what.
@@ -685,7 +690,7 @@ const MESSAGE_RULES: readonly MessageRule[] = [
   {
     needle: ['enotfound', 'eai_again', 'no such host', 'server misbehaving', 'could not resolve host', 'temporary failure in name resolution', 'name or service not known', 'nodename nor servname'],
     re: /\bENOTFOUND\b|\bEAI_AGAIN\b|: no such host\b|: server misbehaving\b|Could not resolve host|Temporary failure in name resolution|Name or service not known|nodename nor servname/i,
-    verdict: (m, text) => verdict('transient', 'DNS lookup failed', dnsAction(dnsHost(text) ?? hostNear(text, m!.index))),
+    verdict: (_m, text, at) => verdict('transient', 'DNS lookup failed', dnsAction(dnsHost(text) ?? hostNear(text, at))),
   },
   {
     // gh: "error connecting to api.github.com" / "check your internet connection or https://githubstatus.com"
@@ -693,17 +698,9 @@ const MESSAGE_RULES: readonly MessageRule[] = [
     re: /error connecting to (\S+)|check your internet connection/i,
     verdict: (m) => verdict('transient', 'connection failed', networkAction(m?.[1]?.toLowerCase() ?? 'api.github.com')),
   },
-  { needle: ['etimedout', 'esockettimedout'], re: /E(?:SOCKET)?TIMEDOUT/i, verdict: (m, text) => verdict('transient', 'network timeout', networkAction(hostNear(text, m!.index))) },
-  {
-    needle: ['econnreset', 'connection reset', 'socket hang up'],
-    re: /ECONNRESET|connection reset|socket hang up/i,
-    verdict: (m, text) => verdict('transient', 'connection reset', networkAction(hostNear(text, m!.index))),
-  },
-  {
-    needle: ['econnrefused', 'connection refused'],
-    re: /ECONNREFUSED|connection refused/i,
-    verdict: (m, text) => verdict('transient', 'connection refused', networkAction(hostNear(text, m!.index))),
-  },
+  { needle: ['etimedout', 'esockettimedout'], verdict: (_m, text, at) => verdict('transient', 'network timeout', networkAction(hostNear(text, at))) },
+  { needle: ['econnreset', 'connection reset', 'socket hang up'], verdict: (_m, text, at) => verdict('transient', 'connection reset', networkAction(hostNear(text, at))) },
+  { needle: ['econnrefused', 'connection refused'], verdict: (_m, text, at) => verdict('transient', 'connection refused', networkAction(hostNear(text, at))) },
   {
     needle: ['received a shutdown signal', 'lost communication with the server', 'was not acquired by runner', 'received request to deprovision'],
     verdict: () => verdict('transient', 'runner lost', ACTION.runnerLost),
@@ -770,6 +767,13 @@ function hasNeedle(found: Found, needle: string | readonly string[]): boolean {
   return false;
 }
 
+/** Where the first of a rule's needles was seen. */
+function needleAt(found: Found, needle: string | readonly string[]): number {
+  let at = Infinity;
+  for (const n of typeof needle === 'string' ? [needle] : needle) at = Math.min(at, found.get(n) ?? Infinity);
+  return at;
+}
+
 function messageVerdict(text: string, found: Found): Verdict | null {
   let best: Verdict | null = null;
   for (const rule of MESSAGE_RULES) {
@@ -780,7 +784,7 @@ function messageVerdict(text: string, found: Found): Verdict | null {
       m = rule.re.exec(text);
       if (!m) continue;
     }
-    const v = rule.verdict(m, text);
+    const v = rule.verdict(m, text, m ? m.index : needleAt(found, rule.needle));
     if (!best || v.rank < best.rank) best = v;
     // The rules are listed strongest class first, so a rate limit can stop the scan.
     if (best.rank === 0) break;
@@ -804,8 +808,8 @@ function exitCodeVerdict(code: number | null | undefined): Verdict | null {
 // ---------------------------------------------------------------------------------------
 // The single pass: which needles occur in the text.
 
-/** Lower-case needles seen in the text. */
-type Found = ReadonlySet<string>;
+/** Lower-case needles seen in the text, each with where it was first seen (the line a host is looked for on). */
+type Found = ReadonlyMap<string, number>;
 
 const EXTRA_NEEDLES = ['time', 'retry-after', 'x-ratelimit-reset'];
 
@@ -829,15 +833,15 @@ const NEEDLE_RE = new RegExp(
 const CONTAINED = new Map<string, string[]>(ALL_NEEDLES.map((n) => [n, ALL_NEEDLES.filter((o) => o !== n && n.includes(o))]));
 
 function needlesIn(text: string): Found {
-  const found = new Set<string>();
+  const found = new Map<string, number>();
   if (!text) return found;
   NEEDLE_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = NEEDLE_RE.exec(text)) !== null) {
     const needle = m[0].toLowerCase();
     if (!found.has(needle)) {
-      found.add(needle);
-      for (const inner of CONTAINED.get(needle) ?? []) found.add(inner);
+      found.set(needle, m.index);
+      for (const inner of CONTAINED.get(needle) ?? []) if (!found.has(inner)) found.set(inner, m.index);
     }
     // Restart one character later, not after the match: needles may overlap.
     NEEDLE_RE.lastIndex = m.index + 1;
