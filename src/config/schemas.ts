@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidTimeZone, DEFAULT_TIMEZONE } from '../time/zone';
 import { knownPlaceholders, unknownPlaceholder } from '../retry/command';
+import { failureClasses } from '../runs/types';
 
 /**
  * The five `.ops/*.json` files of SPEC §10.1. Objects are strict: a misspelt key is an
@@ -12,7 +13,7 @@ const commandTemplate = z.array(z.string().min(1)).min(1);
 const positiveInt = z.number().int().positive();
 const nonNegative = z.number().nonnegative();
 
-export const failureClasses = ['configuration', 'permission', 'resource', 'transient', 'rate_limit', 'unknown'] as const;
+export { failureClasses };
 
 const mainConfig = z.strictObject({
   reportsDir: z.string().min(1).default('docs/reports'),
@@ -115,6 +116,8 @@ const retryTuning = z.strictObject({
   jitter: z.number().min(0).max(1),
   capSeconds: z.number().positive(),
   retryUnknown: z.boolean(),
+  /** test_failure is retried only with this (or test_failure in retryClasses): a re-run hides a real bug unless the suite is known to be flaky. */
+  retryFlakyTests: z.boolean(),
 });
 const t = retryTuning.shape;
 
@@ -126,6 +129,7 @@ const retryPolicy = z.strictObject({
   jitter: t.jitter.default(0),
   capSeconds: t.capSeconds.default(300),
   retryUnknown: t.retryUnknown.default(false),
+  retryFlakyTests: t.retryFlakyTests.default(false),
   autoEnqueue: z.boolean().default(true),
   /** Failures older than this are history, not incidents: importing last month's runs must not re-run them. */
   autoEnqueueMaxAgeHours: positiveInt.default(24),

@@ -259,7 +259,7 @@ interface Produced {
   at: [number, number];
 }
 
-type Category = 'test' | 'build' | 'lint' | 'oom' | 'transient' | 'rate_limit' | 'configuration' | 'permission' | 'resource';
+type Category = 'test' | 'build' | 'lint' | 'oom' | 'disk' | 'script' | 'transient' | 'rate_limit' | 'configuration' | 'permission' | 'resource';
 
 interface Scenario {
   id: string;
@@ -407,7 +407,7 @@ function testFailure(c: Ctx): Produced {
 }
 
 const SCENARIOS: readonly Scenario[] = [
-  // --- unknown: the everyday failures
+  // --- the everyday failures: tests, builds, linters, the runner's limits
   { id: 'test-failure', category: 'test', weight: 42, kinds: [...TEST_KINDS, 'plan', 'drift'], make: testFailure },
   {
     id: 'typescript-error',
@@ -499,6 +499,43 @@ const SCENARIOS: readonly Scenario[] = [
       at: [0.5, 1],
     }),
   },
+  {
+    id: 'disk-full',
+    category: 'disk',
+    weight: 0.8,
+    kinds: ['ci', 'e2e', 'deploy', 'release'],
+    langs: ['node', 'mobile'],
+    make: ({ rng, wf }) =>
+      wf.lang === 'mobile'
+        ? {
+            step: 'Run ./gradlew assembleRelease',
+            lines: ['java.io.IOException: No space left on device', '', 'FAILURE: Build failed with an exception.', '', `BUILD FAILED in ${rng.int(3, 9)}m ${rng.int(0, 59)}s`],
+            exitCode: 1,
+            at: [0.5, 1],
+          }
+        : {
+            step: 'Run docker build -t app .',
+            lines: ['ERROR: failed to solve: failed to copy files: copy file range failed: no space left on device'],
+            exitCode: 1,
+            at: [0.3, 0.9],
+          },
+  },
+  {
+    // A project's own check in its own words: nothing a classifier can know. Rare, as on a real team.
+    id: 'script-error',
+    category: 'script',
+    weight: 1.5,
+    kinds: ['deploy', 'release', 'nightly'],
+    make: ({ rng }) => {
+      const [minor, patch] = [rng.int(30, 60), rng.int(0, 9)];
+      return {
+        step: 'Run ./scripts/verify-release.sh',
+        lines: [`verify-release: /version reports 1.${minor}.${patch}, expected 1.${minor}.${patch + 1}`, 'verify-release: refusing to continue'],
+        exitCode: 3,
+        at: [0.7, 1],
+      };
+    },
+  },
 
   // --- transient: GitHub 5xx, network, runner
   {
@@ -563,6 +600,52 @@ const SCENARIOS: readonly Scenario[] = [
       exitCode: 1,
       at: [0.05, 0.25],
     }),
+  },
+  {
+    id: 'dns-enotfound',
+    category: 'transient',
+    weight: 0.8,
+    kinds: ['deploy', 'release', 'nightly', 'preview'],
+    make: ({ rng, repo }) =>
+      rng.chance(0.5)
+        ? {
+            step: `Run gh release view --repo ${repo.name} --json tagName`,
+            lines: ['error connecting to api.github.com', 'check your internet connection or https://githubstatus.com'],
+            exitCode: 1,
+            at: [0.05, 0.9],
+          }
+        : {
+            step: 'Run node scripts/notify-release.mjs',
+            lines: [
+              'Error: getaddrinfo ENOTFOUND api.github.com',
+              '    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:120:26) {',
+              '  errno: -3008,',
+              "  code: 'ENOTFOUND',",
+              "  syscall: 'getaddrinfo',",
+              "  hostname: 'api.github.com'",
+              '}',
+            ],
+            exitCode: 1,
+            at: [0.4, 1],
+          },
+  },
+  {
+    id: 'npm-registry-5xx',
+    category: 'transient',
+    weight: 0.8,
+    langs: ['node'],
+    make: ({ rng }) => {
+      const [status, text] = rng.pick([
+        [502, 'Bad Gateway'],
+        [503, 'Service Unavailable'],
+      ] as const);
+      return {
+        step: 'Run npm ci',
+        lines: [`npm error code E${status}`, `npm error ${status} ${text} - GET https://registry.npmjs.org/${rng.pick(['react-dom', '@types%2fnode', 'vitest', 'zod'])}`],
+        exitCode: 1,
+        at: [0.05, 0.25],
+      };
+    },
   },
   {
     id: 'pip-timeout',
@@ -792,6 +875,18 @@ const SCENARIOS: readonly Scenario[] = [
       const name = rng.pick(['NPM_TOKEN', 'SENTRY_AUTH_TOKEN', 'DATABASE_URL', 'STAGING_API_KEY']);
       return { step: './scripts/release.sh', lines: [`Error: ${name} is not set`], exitCode: 1, at: [0.02, 0.4] };
     },
+  },
+  {
+    id: 'gh-no-token',
+    category: 'configuration',
+    weight: 0.8,
+    kinds: ['deploy', 'release', 'nightly', 'preview'],
+    make: ({ repo }) => ({
+      step: `Run gh pr list --repo ${repo.name} --state merged --limit 20`,
+      lines: ['gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable. Example:', '  env:', '    GH_TOKEN: ${{ github.token }}'],
+      exitCode: 4,
+      at: [0.05, 0.6],
+    }),
   },
 
   // --- permission
@@ -1267,10 +1362,27 @@ function firstOutcome(rng: Rng, w: Workflow, t: Trigger, runId: string, created:
   return failWith(rng, w, pickScenario(rng, scenarioTable(w, pr, bot, outage)), t, runId, usual);
 }
 
+/** Failures people re-run hoping for luck (a flaky build, a hang, a one-off memory spike), and seldom get. */
+const HOPEFUL: ReadonlySet<string> = new Set(['build_failure', 'lint_failure', 'capacity', 'timeout', 'cancelled', 'unknown']);
+
 /** Re-run policy of the humans (and bots) behind the demo: how likely a failure is re-run. */
 function rerunChance(c: Classification, attempt: number): number {
   const base =
-    c.class === 'transient' ? 0.7 : c.class === 'rate_limit' ? 0.65 : c.cause === 'test failure' ? 0.35 : c.cause === 'missing secret' ? 0.45 : c.class === 'configuration' ? 0.2 : c.class === 'unknown' ? 0.15 : c.class === 'permission' ? 0.12 : 0.08;
+    c.class === 'transient'
+      ? 0.7
+      : c.class === 'rate_limit'
+        ? 0.65
+        : c.class === 'test_failure'
+          ? 0.35
+          : c.cause === 'missing secret'
+            ? 0.45
+            : c.class === 'configuration'
+              ? 0.2
+              : HOPEFUL.has(c.class)
+                ? 0.15
+                : c.class === 'permission'
+                  ? 0.12
+                  : 0.08;
   return attempt === 1 ? base : base * 0.45;
 }
 
@@ -1285,11 +1397,11 @@ function rerunOutcome(rng: Rng, w: Workflow, t: Trigger, runId: string, prev: Ou
         : 0.8
       : c.class === 'rate_limit'
         ? 0.75
-        : c.cause === 'test failure'
+        : c.class === 'test_failure'
           ? 0.45
           : c.cause === 'missing secret'
             ? 0.5
-            : c.class === 'unknown'
+            : HOPEFUL.has(c.class)
               ? 0.1
               : 0.08;
   if (rng.chance(recover)) return { conclusion: 'success', durationMs: usual, failure: null, classification: null };

@@ -14,6 +14,7 @@ export interface Tuning {
   jitter: number;
   capSeconds: number;
   retryUnknown: boolean;
+  retryFlakyTests: boolean;
 }
 
 /** The policy for one workflow: its override's fields win over the defaults. */
@@ -28,12 +29,14 @@ export function tuningFor(policy: RetryPolicy, workflow: string): Tuning {
     jitter: pick('jitter'),
     capSeconds: pick('capSeconds'),
     retryUnknown: pick('retryUnknown'),
+    retryFlakyTests: pick('retryFlakyTests'),
   };
 }
 
-/** Does the policy retry this class? `unknown` only when retryUnknown says so. */
+/** Does the policy retry this class? `unknown` only when retryUnknown says so, `test_failure` only with retryFlakyTests. */
 export function retries(t: Tuning, cls: FailureClass): boolean {
   if (cls === 'unknown') return t.retryUnknown || t.retryClasses.includes('unknown');
+  if (cls === 'test_failure') return t.retryFlakyTests || t.retryClasses.includes('test_failure');
   return t.retryClasses.includes(cls);
 }
 
@@ -61,7 +64,7 @@ export function decideAfterFailure(
   retryAfterSeconds: number | undefined,
   random?: number,
 ): Decision {
-  if (!retries(t, cls)) return { next: 'fail', why: `class ${cls} is not retried (retry-policy.json retryClasses${cls === 'unknown' ? ', retryUnknown' : ''})` };
+  if (!retries(t, cls)) return { next: 'fail', why: `class ${cls} is not retried (retry-policy.json retryClasses${cls === 'unknown' ? ', retryUnknown' : cls === 'test_failure' ? ', retryFlakyTests' : ''})` };
   if (attemptsDone >= maxAttempts) return { next: 'fail', why: `gave up after ${attemptsDone} of ${maxAttempts} attempts` };
   return { next: 'retry', delaySeconds: backoffSeconds(t, attemptsDone, retryAfterSeconds, random) };
 }

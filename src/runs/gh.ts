@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toIso, parseIsoTime } from '../time/clock';
-import { runConclusions, type Classification, type RunInput, type RunStatus } from './types';
+import { failureClasses, runConclusions, type Classification, type RunInput, type RunStatus } from './types';
 
 /**
  * Maps one record of `gh run list --json …` / `gh run view --json …` (camelCase), or an
@@ -61,7 +61,7 @@ const ghRecord = z.looseObject({
 
 const classification = z.object({
   http_status: z.number().int().nullable(),
-  class: z.enum(['configuration', 'permission', 'resource', 'transient', 'rate_limit', 'unknown']),
+  class: z.enum(failureClasses),
   cause: z.string(),
   retryable: z.boolean(),
   risk: z.enum(['high', 'medium', 'low']),

@@ -20,7 +20,25 @@ export type RunConclusion = (typeof runConclusions)[number];
 /** Conclusions that count as a failed run (KPIs, retries, the console's red). */
 export const failedConclusions: ReadonlySet<string> = new Set(['failure', 'timed_out', 'startup_failure']);
 
-export type FailureClass = 'configuration' | 'permission' | 'resource' | 'transient' | 'rate_limit' | 'unknown';
+/**
+ * Classes of a failure (SPEC §2.2, extended): the one list that the retry policy schema, the
+ * run import schema and the classifier's tables are checked against.
+ */
+export const failureClasses = [
+  'configuration',
+  'permission',
+  'resource',
+  'transient',
+  'rate_limit',
+  'test_failure',
+  'build_failure',
+  'lint_failure',
+  'capacity',
+  'timeout',
+  'cancelled',
+  'unknown',
+] as const;
+export type FailureClass = (typeof failureClasses)[number];
 export type RiskLevel = 'high' | 'medium' | 'low';
 
 /** SPEC §2.2. */
