@@ -343,13 +343,24 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
 /** Keeps a match unless it is excluded, already masked, or (context rules) not a secret value. */
 function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms: number, me: number, s: number, e: number, out: Span[], offset = 0): void {
   const secret = text.slice(s, e);
-  if (set.style.prefix && secret.includes(set.style.prefix)) return;
+  if (set.style.prefix && overlapsMask(set, text, s, e)) return;
   if (rule.valueChecks && NOT_SECRET_VALUE.test(secret)) return;
   if (set.exclusions.length) {
     const whole = text.slice(ms, me);
     if (set.exclusions.some((x) => x.test(whole))) return;
   }
   out.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority });
+}
+
+/**
+ * The span holds, or is part of, a mask already written (the re-scan of masked output, or
+ * masked input): `https://[MASKED:github-pat]@host` is no `user:password@`.
+ */
+function overlapsMask(set: RuleSet, text: string, s: number, e: number): boolean {
+  const { prefix } = set.style;
+  const at = text.lastIndexOf(prefix, e - 1);
+  if (at === -1) return false;
+  return at >= s || set.style.endOf(text, at) > s;
 }
 
 function acceptLiteral(set: RuleSet, rule: CompiledRule, p: number, len: number, out: Span[]): void {
