@@ -3,10 +3,11 @@
  *
  * Speed comes from a keyword pre-filter (the gitleaks idea): one `indexOf` pass per keyword
  * over the lower-cased text; a rule's regex then runs only on the lines (windows of at most
- * ±4 KiB) where one of its keywords occurs. Env-secret values are plain `indexOf` hits.
+ * ±4 KiB) where one of its keywords occurs. Env-secret values are plain `indexOf` hits, and
+ * their percent-encoded forms are found by decoding the text around each `%XX`.
  */
 import { builtinRules, nameForKey, NOT_SECRET_KEY, NOT_SECRET_VALUE, type RuleDef } from './rules';
-import { envSecrets } from './env-secrets';
+import { envSecrets, envSecretValues } from './env-secrets';
 import { maskStyle, type MaskStyle } from './mask';
 
 export interface CompiledRule {
@@ -34,6 +35,12 @@ export interface RuleSet {
   always: CompiledRule[];
   exclusions: RegExp[];
   style: MaskStyle;
+  /** Env-secret values (UTF-8 bytes), looked for in percent-decoded text. */
+  envValues: Buffer[];
+  /** How far from a `%` a percent-encoded env value can reach: 3 bytes per byte of the longest. */
+  envReach: number;
+  /** Some env value holds a space (form encoding writes it `+`). */
+  envSpace: boolean;
   /** Rule names, for reports (env secrets appear once, as `env-secret`). */
   names: string[];
 }
@@ -93,6 +100,9 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     always: [],
     exclusions: (config.exclusions ?? []).map((x) => new RegExp(x)),
     style: maskStyle(config.maskStyle),
+    envValues: [],
+    envReach: 0,
+    envSpace: false,
     names: [],
   };
   const add = (map: Map<string, CompiledRule[]>, kw: string, rule: CompiledRule) => {
@@ -116,6 +126,13 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     add(set.cs, latin1, { name: ENV_RULE, re: null, literal: latin1, block: false, valueChecks: false, nameByKey: false, secretGroup: false, groups: [], priority: 2 });
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
+  for (const { value } of envSecretValues(env)) {
+    const bytes = Buffer.from(value, 'utf8');
+    if (set.exclusions.some((x) => x.test(bytes.toString('latin1')))) continue;
+    set.envValues.push(bytes);
+    set.envReach = Math.max(set.envReach, 3 * bytes.length);
+    if (value.includes(' ')) set.envSpace = true;
+  }
   return set;
 }
 
@@ -290,6 +307,7 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
       p = text.indexOf(needle, p + kw.length);
     }
   }
+  if (set.envValues.length) percentEncoded(set, text, spans);
   for (const r of set.always) (windows.get(r) ?? (windows.set(r, []), windows.get(r)!)).push(0, text.length);
 
   // Windows are mostly whole lines, shared by the rules whose keywords are on them.
@@ -338,6 +356,74 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
     }
   }
   return mergeSpans(spans);
+}
+
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+/** Bytes that end a run of URL-encoded text: encoders never leave them as they are. */
+const isSpace = (b: number) => b <= 0x20 || b === 0x7f;
+
+/** Scratch space of the decoder, grown as needed. */
+let decoded = Buffer.alloc(0);
+let fromAt = new Int32Array(0);
+let toAt = new Int32Array(0);
+
+/**
+ * Env-secret values percent-encoded in any way (RFC 3986 or encodeURIComponent, encodeURI,
+ * every byte, upper or lower hex, form encoding's `+` for a space): the text around each
+ * `%XX`, up to whitespace and at most `envReach` bytes either side, is decoded and the
+ * values are looked for in it. A value found there is masked in its encoded form.
+ */
+function percentEncoded(set: RuleSet, text: Buffer, spans: Span[]): void {
+  const len = text.length;
+  const reach = set.envReach;
+  let p = text.indexOf(0x25);
+  while (p !== -1) {
+    if (p + 2 < len && HEX[text[p + 1]!]! >= 0 && HEX[text[p + 2]!]! >= 0) {
+      // Every encoded value holding this % lies in [p - reach, p + reach) and has no
+      // whitespace; the window goes on to p + 2·reach so that the next one starts past p + reach.
+      let a = p;
+      while (a > 0 && p - a < reach && !isSpace(text[a - 1]!)) a--;
+      let b = p;
+      while (b < len && b - p < 2 * reach && !isSpace(text[b]!)) b++;
+      decodeAndFind(set, text, a, b, false, spans);
+      if (set.envSpace) decodeAndFind(set, text, a, b, true, spans);
+      // The %s up to b, or up to p + reach when the window was cut short, are covered.
+      p = text.indexOf(0x25, b - p < 2 * reach ? b : p + reach + 1);
+    } else p = text.indexOf(0x25, p + 1);
+  }
+}
+
+function decodeAndFind(set: RuleSet, text: Buffer, a: number, b: number, plusIsSpace: boolean, spans: Span[]): void {
+  if (decoded.length < b - a) {
+    decoded = Buffer.alloc(2 * (b - a));
+    fromAt = new Int32Array(2 * (b - a));
+    toAt = new Int32Array(2 * (b - a));
+  }
+  let n = 0;
+  for (let i = a; i < b; ) {
+    const c = text[i]!;
+    fromAt[n] = i;
+    if (c === 0x25 && i + 2 < b && HEX[text[i + 1]!]! >= 0 && HEX[text[i + 2]!]! >= 0) {
+      decoded[n] = (HEX[text[i + 1]!]! << 4) | HEX[text[i + 2]!]!;
+      i += 3;
+    } else {
+      decoded[n] = plusIsSpace && c === 0x2b ? 0x20 : c;
+      i += 1;
+    }
+    toAt[n++] = i;
+  }
+  const hay = decoded.subarray(0, n);
+  for (const v of set.envValues) {
+    let at = hay.indexOf(v);
+    while (at !== -1) {
+      spans.push({ rule: ENV_RULE, start: fromAt[at]!, end: toAt[at + v.length - 1]!, priority: 2 });
+      at = hay.indexOf(v, at + 1);
+    }
+  }
 }
 
 /** Keeps a match unless it is excluded, already masked, or (context rules) not a secret value. */
