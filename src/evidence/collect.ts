@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { matchFiles } from './match-files';
+import { collectTimes } from './run-meta';
 import { appendAudit } from '../audit/log';
 import { idempotency } from '../idempotency/keys';
 import type { Ledger } from '../ledger/open';
@@ -100,7 +101,10 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
   }
 
   const classification = failedConclusions.has(run.conclusion ?? '') ? classifyLogs(files, req.reportsDir) : run.classification;
-  const toStore: RunInput = { ...run, classification, created_at: createdAt };
+  const stored = db.prepare('SELECT started_at, completed_at FROM run_attempts WHERE run_id = ? AND attempt = ?').get(run.run_id, run.attempt) as
+    | { started_at: string | null; completed_at: string | null }
+    | undefined;
+  const toStore: RunInput = { ...run, ...collectTimes(run, stored, req.nowIso), classification, created_at: createdAt };
 
   let enqueued: EnqueueOutcome | null = null;
   const outcome = db
