@@ -14,7 +14,8 @@ export interface CompiledRule {
   name: string;
   /** null for a literal (env-secret) rule. */
   re: RegExp | null;
-  literal: string | null;
+  /** A literal (env-secret) rule's text, as bytes: its keyword is the first bytes only, lower-cased. */
+  literal: Buffer | null;
   block: boolean;
   valueChecks: boolean;
   nameByKey: boolean;
@@ -27,7 +28,7 @@ export interface CompiledRule {
 export interface RuleSet {
   /** keyword (lower case) → rules tried where it occurs, case-insensitively. */
   ci: Map<string, CompiledRule[]>;
-  /** keyword → rules, case-sensitive (literal env secrets, SK…). */
+  /** keyword → rules, case-sensitive (SK…). */
   cs: Map<string, CompiledRule[]>;
   /** The cs keywords as bytes. */
   csBytes: Map<string, Buffer>;
@@ -65,6 +66,8 @@ export const LINE_WINDOW = 4096;
 export const BLOCK_WINDOW = 20_480;
 
 export const ENV_RULE = 'env-secret';
+/** How many first bytes of an env-secret literal make its keyword. */
+const LITERAL_ANCHOR = 8;
 
 function compile(def: RuleDef): CompiledRule {
   const secretGroup = /\(\?<secret/.test(def.pattern) || Boolean(def.nameByKey);
@@ -123,7 +126,11 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
   if (secrets.length) set.names.push(ENV_RULE);
   for (const s of secrets) {
     const latin1 = Buffer.from(s.value, 'utf8').toString('latin1');
-    add(set.cs, latin1, { name: ENV_RULE, re: null, literal: latin1, block: false, valueChecks: false, nameByKey: false, secretGroup: false, groups: [], priority: 2 });
+    if (set.exclusions.some((x) => x.test(latin1))) continue;
+    // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
+    // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
+    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, valueChecks: false, nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
   for (const { value } of envSecretValues(env)) {
@@ -268,7 +275,8 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
     let b = -1;
     for (const r of rules) {
       if (r.literal !== null) {
-        acceptLiteral(set, r, p, kwLen, spans);
+        const lit = r.literal;
+        if (p + lit.length <= len && text.compare(lit, 0, lit.length, p, p + lit.length) === 0) spans.push({ rule: r.name, start: p, end: p + lit.length, priority: r.priority });
         continue;
       }
       if (a === -1) {
@@ -447,14 +455,6 @@ function overlapsMask(set: RuleSet, text: string, s: number, e: number): boolean
   const at = text.lastIndexOf(prefix, e - 1);
   if (at === -1) return false;
   return at >= s || set.style.endOf(text, at) > s;
-}
-
-function acceptLiteral(set: RuleSet, rule: CompiledRule, p: number, len: number, out: Span[]): void {
-  if (set.exclusions.length) {
-    const lit = rule.literal!;
-    if (set.exclusions.some((x) => x.test(lit))) return;
-  }
-  out.push({ rule: rule.name, start: p, end: p + len, priority: rule.priority });
 }
 
 function mergePairs(w: number[]): number[] {
