@@ -101,14 +101,16 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
   }
 
   const classification = failedConclusions.has(run.conclusion ?? '') ? classifyLogs(files, req.reportsDir) : run.classification;
-  const stored = db.prepare('SELECT started_at, completed_at FROM run_attempts WHERE run_id = ? AND attempt = ?').get(run.run_id, run.attempt) as
-    | { started_at: string | null; completed_at: string | null }
-    | undefined;
-  const toStore: RunInput = { ...run, ...collectTimes(run, stored, req.nowIso), classification, created_at: createdAt };
+  let toStore: RunInput = { ...run, classification, created_at: createdAt };
 
   let enqueued: EnqueueOutcome | null = null;
   const outcome = db
     .transaction(() => {
+      // Read in the write transaction: an import committing meanwhile brings GitHub's times, which win.
+      const stored = db.prepare('SELECT started_at, completed_at FROM run_attempts WHERE run_id = ? AND attempt = ?').get(run.run_id, run.attempt) as
+        | { started_at: string | null; completed_at: string | null }
+        | undefined;
+      toStore = { ...toStore, ...collectTimes(run, stored, req.nowIso) };
       const runOutcome = runWriter(db, req.nowIso)(toStore);
       enqueued = (req.retryPolicy && runOutcome !== 'unchanged' && autoEnqueue(db, [toStore], req.retryPolicy, Date.parse(req.nowIso), req.actor)[0]) || null;
       const artifactsChanged = replaceArtifactRows(db, run, files, req.nowIso);
