@@ -108,6 +108,9 @@ function encodings(p: string): [string, string][] {
     ['json', JSON.stringify(p).slice(1, -1)],
     ['json \\/', JSON.stringify(p).slice(1, -1).replace(/\//g, '\\/')],
     ['json ascii', JSON.stringify(p).slice(1, -1).replace(/[^\x00-\x7f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))],
+    // Every \u escape in upper-case hex, controls too (\u001B), as Java-style encoders write them.
+    ['json ascii upper-case', p.split('').map((u) => (u.charCodeAt(0) < 0x20 || u.charCodeAt(0) > 0x7f) && JSON.stringify(u).length !== 4 ? '\\u' + u.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0') : JSON.stringify(u).slice(1, -1)).join('')],
+    ['json html-safe (Go)', JSON.stringify(p).slice(1, -1).replace(/[<>&]/g, (c) => '\\u00' + c.charCodeAt(0).toString(16))],
     ['base64', b64(p)],
     ['base64 unpadded', b64(p).replace(/=+$/, '')],
     ['base64url', b64url(p)],
@@ -136,7 +139,7 @@ function bashQuoted(values: string[]): [string, string][][] {
 }
 
 describe('env secrets in every common encoding', () => {
-  it('1 100 random passwords (all printable ASCII, some wider), each in 31 encodings, collected: none left in the evidence', () => {
+  it('1 100 random passwords (all printable ASCII, some wider), each in 33 encodings, collected: none left in the evidence', () => {
     const seed = Number(process.env.OPS_TEST_SEED ?? randomBytes(4).readUInt32LE(0));
     const random = prng(seed);
     const pick = (alphabet: string) => [...alphabet][Math.floor(random() * [...alphabet].length)]!;
