@@ -50,7 +50,8 @@ describe('audit tickets', () => {
       secrets_masked: [{ rule: 'github-pat', count: 1 }],
     });
     expect(t.recommended_action).toMatch(/^rotate the credentials the sanitizer masked in this run's logs \(github-pat\); then .*workflow_dispatch/);
-    expect(t.timeline.map((e: { event: string }) => e.event)).toEqual(['retry.enqueue', 'retry.attempt', 'retry.failed']);
+    // The collect with --conclusion failure is when the run failed (issue 18 item 6): the timeline starts there.
+    expect(t.timeline.map((e: { event: string }) => e.event)).toEqual(['run.failed', 'retry.enqueue', 'retry.attempt', 'retry.failed']);
     expect(t.evidence).toHaveLength(1);
     for (const e of t.evidence) expect(existsSync(resolve(ticketsDir(reports), e.link)), e.link).toBe(true);
     const md = readFileSync(join(ticketsDir(reports), 'audit_ticket_20251114_090000.md'), 'utf8');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { matchFiles } from './match-files';
+import { collectTimes } from './run-meta';
 import { appendAudit } from '../audit/log';
 import { idempotency } from '../idempotency/keys';
 import type { Ledger } from '../ledger/open';
@@ -100,11 +101,16 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
   }
 
   const classification = failedConclusions.has(run.conclusion ?? '') ? classifyLogs(files, req.reportsDir) : run.classification;
-  const toStore: RunInput = { ...run, classification, created_at: createdAt };
+  let toStore: RunInput = { ...run, classification, created_at: createdAt };
 
   let enqueued: EnqueueOutcome | null = null;
   const outcome = db
     .transaction(() => {
+      // Read in the write transaction: an import committing meanwhile brings GitHub's times, which win.
+      const stored = db.prepare('SELECT started_at, completed_at FROM run_attempts WHERE run_id = ? AND attempt = ?').get(run.run_id, run.attempt) as
+        | { started_at: string | null; completed_at: string | null }
+        | undefined;
+      toStore = { ...toStore, ...collectTimes(run, stored, req.nowIso) };
       const runOutcome = runWriter(db, req.nowIso)(toStore);
       enqueued = (req.retryPolicy && runOutcome !== 'unchanged' && autoEnqueue(db, [toStore], req.retryPolicy, Date.parse(req.nowIso), req.actor)[0]) || null;
       const artifactsChanged = replaceArtifactRows(db, run, files, req.nowIso);

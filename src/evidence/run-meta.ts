@@ -1,9 +1,9 @@
-import type { RunConclusion, RunInput } from '../runs/types';
+import type { Run, RunConclusion, RunInput } from '../runs/types';
 
 /**
  * The run a CI job is part of, from the GitHub Actions environment (SPEC §1.1). Pure.
  * Inside a job the run is still going: in_progress, unless the caller says how it ended.
- * GitHub gives no start time here; the ledger keeps the first collect's time instead.
+ * GitHub gives no start time here: `collectTimes` takes the collects' own times instead.
  */
 export function runFromGithubEnv(env: NodeJS.ProcessEnv): Partial<RunInput> {
   const run: Partial<RunInput> = {};
@@ -60,4 +60,17 @@ export function completeRun(parts: Partial<RunInput>, conclusion: RunConclusion 
       created_at: parts.created_at ?? null,
     },
   };
+}
+
+/**
+ * A collected run's times (pure). GitHub's own (from --run-json now, or an import before:
+ * what the ledger holds) win; else the first collect of the attempt is its start as far as
+ * ops knows, and the collect that gives the conclusion its end. The duration needs both; a
+ * run collected only once, at its end, has none (not 0).
+ */
+export function collectTimes(run: RunInput, stored: Pick<Run, 'started_at' | 'completed_at'> | undefined, now: string): Pick<RunInput, 'started_at' | 'completed_at' | 'duration_ms'> {
+  const started_at = run.started_at ?? stored?.started_at ?? now;
+  const completed_at = run.completed_at ?? stored?.completed_at ?? (run.status === 'completed' ? now : null);
+  const ms = completed_at === null ? NaN : Date.parse(completed_at) - Date.parse(started_at);
+  return { started_at, completed_at, duration_ms: ms > 0 ? ms : (run.duration_ms ?? null) };
 }

@@ -11,6 +11,11 @@ export interface MaskStyle {
    * not masked again (so the re-scan of masked output finds nothing). Empty when too short.
    */
   prefix: string;
+  /**
+   * Where the mask that starts at `at` (an occurrence of `prefix` in `text`) ends: the
+   * re-scan of masked output must not take the mask's own text for a secret.
+   */
+  endOf(text: string, at: number): number;
 }
 
 export const DEFAULT_MASK_STYLE = '[MASKED:<rule>]';
@@ -20,6 +25,7 @@ export function maskStyle(style: string = DEFAULT_MASK_STYLE): MaskStyle {
   const at = style.indexOf('<rule>');
   const fixed = at === -1 ? style : style.slice(0, at);
   const prefix = Buffer.from(fixed, 'utf8').toString('latin1');
+  const suffix = at === -1 ? '' : Buffer.from(style.slice(at + '<rule>'.length), 'utf8').toString('latin1');
   return {
     text(rule) {
       let t = cache.get(rule);
@@ -30,5 +36,15 @@ export function maskStyle(style: string = DEFAULT_MASK_STYLE): MaskStyle {
       return t;
     },
     prefix: prefix.length >= 3 ? prefix : '',
+    endOf(text, start) {
+      if (at === -1) return start + prefix.length;
+      if (suffix) {
+        const end = text.indexOf(suffix, start + prefix.length);
+        return end === -1 ? text.length : end + suffix.length;
+      }
+      let end = start + prefix.length;
+      while (end < text.length && /[A-Za-z0-9_.-]/.test(text[end]!)) end++;
+      return end;
+    },
   };
 }

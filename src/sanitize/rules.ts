@@ -132,7 +132,7 @@ const context: RuleDef[] = [
   {
     name: 'basic-auth-url',
     keywords: ['://'],
-    pattern: `://(?<=[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^\\s:@/?#'"\`<>]{1,256}:(?<secret>[^\\s@/?#'"\`<>]{1,256})@[A-Za-z0-9[]`,
+    pattern: `://(?<=[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^\\s:@/?#'"\`<>]{0,256}:(?<secret>[^\\s@/?#'"\`<>]{1,256})@[A-Za-z0-9[]`,
     valueChecks: true,
     priority: 3,
   },
@@ -171,7 +171,9 @@ const context: RuleDef[] = [
     // CLI flags (--password v, --token=v). Reported as password-/token-/api-key-/secret-assignment.
     name: 'secret-assignment',
     keywords: ['password', 'passwd', 'secret', 'token', 'api_key', 'api-key', 'api.key', 'apikey', 'access_key', 'access-key', 'access.key', 'accesskey', 'private_key', 'private-key', 'private.key', 'credential'],
-    pattern: `(?<key>${KEYNAME})(?:\\\\?["']?[ \\t]*(?:=|:|=>|:=)[ \\t]*${VALUE('secret')}|(?<=--[A-Za-z0-9_.-]{1,130})[ \\t]+${VALUE('secretf')})`,
+    // Not a URL's user name (`https://x-access-token:SECRET@host/path`): basic-auth-url masks the
+    // password alone there, where this rule's value would run on over the host and path.
+    pattern: `(?<key>${KEYNAME})(?<![A-Za-z]://[^\\s:@/?#'"\`<>]{0,256})(?:\\\\?["']?[ \\t]*(?:=|:|=>|:=)[ \\t]*${VALUE('secret')}|(?<=--[A-Za-z0-9_.-]{1,130})[ \\t]+${VALUE('secretf')})`,
     flags: 'i',
     valueChecks: true,
     nameByKey: true,

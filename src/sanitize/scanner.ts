@@ -3,17 +3,19 @@
  *
  * Speed comes from a keyword pre-filter (the gitleaks idea): one `indexOf` pass per keyword
  * over the lower-cased text; a rule's regex then runs only on the lines (windows of at most
- * ±4 KiB) where one of its keywords occurs. Env-secret values are plain `indexOf` hits.
+ * ±4 KiB) where one of its keywords occurs. Env-secret values are plain `indexOf` hits, and
+ * their percent-encoded forms are found by decoding the text around each `%XX`.
  */
 import { builtinRules, nameForKey, NOT_SECRET_KEY, NOT_SECRET_VALUE, type RuleDef } from './rules';
-import { envSecrets } from './env-secrets';
+import { envSecrets, envSecretValues } from './env-secrets';
 import { maskStyle, type MaskStyle } from './mask';
 
 export interface CompiledRule {
   name: string;
   /** null for a literal (env-secret) rule. */
   re: RegExp | null;
-  literal: string | null;
+  /** A literal (env-secret) rule's text, as bytes: its keyword is the first bytes only, lower-cased. */
+  literal: Buffer | null;
   block: boolean;
   valueChecks: boolean;
   nameByKey: boolean;
@@ -26,7 +28,7 @@ export interface CompiledRule {
 export interface RuleSet {
   /** keyword (lower case) → rules tried where it occurs, case-insensitively. */
   ci: Map<string, CompiledRule[]>;
-  /** keyword → rules, case-sensitive (literal env secrets, SK…). */
+  /** keyword → rules, case-sensitive (SK…). */
   cs: Map<string, CompiledRule[]>;
   /** The cs keywords as bytes. */
   csBytes: Map<string, Buffer>;
@@ -34,6 +36,12 @@ export interface RuleSet {
   always: CompiledRule[];
   exclusions: RegExp[];
   style: MaskStyle;
+  /** Env-secret values (UTF-8 bytes), looked for in percent-decoded text. */
+  envValues: Buffer[];
+  /** How far from a `%` a percent-encoded env value can reach: 3 bytes per byte of the longest. */
+  envReach: number;
+  /** Some env value holds a space (form encoding writes it `+`). */
+  envSpace: boolean;
   /** Rule names, for reports (env secrets appear once, as `env-secret`). */
   names: string[];
 }
@@ -58,6 +66,8 @@ export const LINE_WINDOW = 4096;
 export const BLOCK_WINDOW = 20_480;
 
 export const ENV_RULE = 'env-secret';
+/** How many first bytes of an env-secret literal make its keyword. */
+const LITERAL_ANCHOR = 8;
 
 function compile(def: RuleDef): CompiledRule {
   const secretGroup = /\(\?<secret/.test(def.pattern) || Boolean(def.nameByKey);
@@ -93,6 +103,9 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     always: [],
     exclusions: (config.exclusions ?? []).map((x) => new RegExp(x)),
     style: maskStyle(config.maskStyle),
+    envValues: [],
+    envReach: 0,
+    envSpace: false,
     names: [],
   };
   const add = (map: Map<string, CompiledRule[]>, kw: string, rule: CompiledRule) => {
@@ -113,9 +126,20 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
   if (secrets.length) set.names.push(ENV_RULE);
   for (const s of secrets) {
     const latin1 = Buffer.from(s.value, 'utf8').toString('latin1');
-    add(set.cs, latin1, { name: ENV_RULE, re: null, literal: latin1, block: false, valueChecks: false, nameByKey: false, secretGroup: false, groups: [], priority: 2 });
+    if (set.exclusions.some((x) => x.test(latin1))) continue;
+    // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
+    // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
+    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, valueChecks: false, nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
+  for (const { value } of envSecretValues(env)) {
+    const bytes = Buffer.from(value, 'utf8');
+    if (set.exclusions.some((x) => x.test(bytes.toString('latin1')))) continue;
+    set.envValues.push(bytes);
+    set.envReach = Math.max(set.envReach, 3 * bytes.length);
+    if (value.includes(' ')) set.envSpace = true;
+  }
   return set;
 }
 
@@ -251,7 +275,8 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
     let b = -1;
     for (const r of rules) {
       if (r.literal !== null) {
-        acceptLiteral(set, r, p, kwLen, spans);
+        const lit = r.literal;
+        if (p + lit.length <= len && text.compare(lit, 0, lit.length, p, p + lit.length) === 0) spans.push({ rule: r.name, start: p, end: p + lit.length, priority: r.priority });
         continue;
       }
       if (a === -1) {
@@ -290,6 +315,7 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
       p = text.indexOf(needle, p + kw.length);
     }
   }
+  if (set.envValues.length) percentEncoded(set, text, spans);
   for (const r of set.always) (windows.get(r) ?? (windows.set(r, []), windows.get(r)!)).push(0, text.length);
 
   // Windows are mostly whole lines, shared by the rules whose keywords are on them.
@@ -340,10 +366,78 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
   return mergeSpans(spans);
 }
 
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+/** Bytes that end a run of URL-encoded text: encoders never leave them as they are. */
+const isSpace = (b: number) => b <= 0x20 || b === 0x7f;
+
+/** Scratch space of the decoder, grown as needed. */
+let decoded = Buffer.alloc(0);
+let fromAt = new Int32Array(0);
+let toAt = new Int32Array(0);
+
+/**
+ * Env-secret values percent-encoded in any way (RFC 3986 or encodeURIComponent, encodeURI,
+ * every byte, upper or lower hex, form encoding's `+` for a space): the text around each
+ * `%XX`, up to whitespace and at most `envReach` bytes either side, is decoded and the
+ * values are looked for in it. A value found there is masked in its encoded form.
+ */
+function percentEncoded(set: RuleSet, text: Buffer, spans: Span[]): void {
+  const len = text.length;
+  const reach = set.envReach;
+  let p = text.indexOf(0x25);
+  while (p !== -1) {
+    if (p + 2 < len && HEX[text[p + 1]!]! >= 0 && HEX[text[p + 2]!]! >= 0) {
+      // Every encoded value holding this % lies in [p - reach, p + reach) and has no
+      // whitespace; the window goes on to p + 2·reach so that the next one starts past p + reach.
+      let a = p;
+      while (a > 0 && p - a < reach && !isSpace(text[a - 1]!)) a--;
+      let b = p;
+      while (b < len && b - p < 2 * reach && !isSpace(text[b]!)) b++;
+      decodeAndFind(set, text, a, b, false, spans);
+      if (set.envSpace) decodeAndFind(set, text, a, b, true, spans);
+      // The %s up to b, or up to p + reach when the window was cut short, are covered.
+      p = text.indexOf(0x25, b - p < 2 * reach ? b : p + reach + 1);
+    } else p = text.indexOf(0x25, p + 1);
+  }
+}
+
+function decodeAndFind(set: RuleSet, text: Buffer, a: number, b: number, plusIsSpace: boolean, spans: Span[]): void {
+  if (decoded.length < b - a) {
+    decoded = Buffer.alloc(2 * (b - a));
+    fromAt = new Int32Array(2 * (b - a));
+    toAt = new Int32Array(2 * (b - a));
+  }
+  let n = 0;
+  for (let i = a; i < b; ) {
+    const c = text[i]!;
+    fromAt[n] = i;
+    if (c === 0x25 && i + 2 < b && HEX[text[i + 1]!]! >= 0 && HEX[text[i + 2]!]! >= 0) {
+      decoded[n] = (HEX[text[i + 1]!]! << 4) | HEX[text[i + 2]!]!;
+      i += 3;
+    } else {
+      decoded[n] = plusIsSpace && c === 0x2b ? 0x20 : c;
+      i += 1;
+    }
+    toAt[n++] = i;
+  }
+  const hay = decoded.subarray(0, n);
+  for (const v of set.envValues) {
+    let at = hay.indexOf(v);
+    while (at !== -1) {
+      spans.push({ rule: ENV_RULE, start: fromAt[at]!, end: toAt[at + v.length - 1]!, priority: 2 });
+      at = hay.indexOf(v, at + 1);
+    }
+  }
+}
+
 /** Keeps a match unless it is excluded, already masked, or (context rules) not a secret value. */
 function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms: number, me: number, s: number, e: number, out: Span[], offset = 0): void {
   const secret = text.slice(s, e);
-  if (set.style.prefix && secret.includes(set.style.prefix)) return;
+  if (set.style.prefix && overlapsMask(set, text, s, e)) return;
   if (rule.valueChecks && NOT_SECRET_VALUE.test(secret)) return;
   if (set.exclusions.length) {
     const whole = text.slice(ms, me);
@@ -352,12 +446,15 @@ function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms
   out.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority });
 }
 
-function acceptLiteral(set: RuleSet, rule: CompiledRule, p: number, len: number, out: Span[]): void {
-  if (set.exclusions.length) {
-    const lit = rule.literal!;
-    if (set.exclusions.some((x) => x.test(lit))) return;
-  }
-  out.push({ rule: rule.name, start: p, end: p + len, priority: rule.priority });
+/**
+ * The span holds, or is part of, a mask already written (the re-scan of masked output, or
+ * masked input): `https://[MASKED:github-pat]@host` is no `user:password@`.
+ */
+function overlapsMask(set: RuleSet, text: string, s: number, e: number): boolean {
+  const { prefix } = set.style;
+  const at = text.lastIndexOf(prefix, e - 1);
+  if (at === -1) return false;
+  return at >= s || set.style.endOf(text, at) > s;
 }
 
 function mergePairs(w: number[]): number[] {
