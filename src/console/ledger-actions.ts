@@ -4,10 +4,11 @@ import { recordLogLines } from '../evidence/log-lines';
 import { killswitchLogLines } from '../killswitch/log-line';
 import { describeOutcome } from '../killswitch/report';
 import { engage, release, GLOBAL, type KillswitchOutcome } from '../killswitch/store';
-import type { ConsoleActions } from '../../views/actions';
+import type { ConsoleActions, KillswitchChoice } from '../../views/actions';
 import { hostname } from 'node:os';
 import type { MainConfig, RetryPolicy } from '../config/schemas';
 import { style } from '../cli/style';
+import { toIso } from '../time/clock';
 
 
 /** What a replay from the console needs: loaded when first asked, not at start. */
@@ -44,7 +45,12 @@ export interface ActionOptions {
  * `ops audit ticket`: the console holds no workspace lock.)
  */
 export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
-  const request = (reason: string) => ({ scope: GLOBAL, reason, now: o.now(), actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: o.settings().idempotencyTtlSeconds });
+  const request = (reason: string, c: KillswitchChoice = {}) => {
+    const now = o.now();
+    // The expiry counts from the engagement, as `--expires` does.
+    const expiresAt = c.expiresInMs ? toIso(Date.parse(now) + c.expiresInMs) : null;
+    return { scope: c.scope ?? GLOBAL, reason, now, expiresAt, actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: o.settings().idempotencyTtlSeconds };
+  };
   const done = (outcome: KillswitchOutcome) => {
     let line = describeOutcome(outcome, false).split('\n')[0]!;
     try {
@@ -58,8 +64,8 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     return line;
   };
   return {
-    engageKillswitch: (reason) => done(engage(db, request(reason))),
-    releaseKillswitch: (reason) => done(release(db, request(reason))),
+    engageKillswitch: (reason, c) => done(engage(db, request(reason, c))),
+    releaseKillswitch: (reason, c) => done(release(db, request(reason, c))),
     async replayRetry(id) {
       const s = { ...o.settings(), ...(await o.replaySettings()) };
       // Loaded on first use: execa and the engine stay off the console's start-up path.
