@@ -325,26 +325,61 @@ describe('ops-console keys: killswitch from the console, help', () => {
       }),
     });
 
-  it('K asks the reason, then to type ENGAGE; the banner appears and the ledger agrees (same audit event as the CLI)', async () => {
+  it('K asks the scope (all workflows first, then those the ledger knows), the expiry, the reason, then to type ENGAGE; the banner appears and the ledger agrees (same audit event as the CLI)', async () => {
     const { db } = ledgerWith(sampleRuns());
-    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db), size: { columns: 100, rows: 16 } });
     await listening(stdin);
     stdin.write('K');
-    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('ENGAGE the killswitch for all workflows: reason> _  (Enter: next, Esc: cancel)'));
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('stop which workflows> _  (type to filter, Up/Down, Enter: pick, Esc: cancel)'));
+    expect(lastFrame()).toContain('> all workflows\n  ci\n  deploy\n  lint\n  nightly');
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^expires> _/));
+    expect(lastFrame()).toContain('> none\n  30m\n  1h\n  4h');
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('reason> _'));
+    expect(lastFrame()).toMatch(/^scope: +all workflows\nexpires: none \(until released\)$/m);
     stdin.write('\r'); // a blank reason is not accepted
-    await tick();
-    expect(lines(lastFrame()).at(-1)).toMatch(/reason> _/);
+    await vi.waitFor(() => expect(lastFrame()).toContain('a reason is required'));
+    expect(lines(lastFrame()).at(-1)).toBe('reason> _');
     stdin.write('deploys corrupting prod DB');
     await vi.waitFor(() => expect(lastFrame()).toContain('reason> deploys corrupting prod DB_'));
     stdin.write('\r');
-    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm (reason: deploys corrupting prod DB)> _  (Esc: cancel)'));
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm> _  (Backspace: edit, Esc: cancel)'));
+    expect(lastFrame()).toMatch(/^reason: +deploys corrupting prod DB$/m);
     stdin.write('ENGAGE');
     await vi.waitFor(() => expect(lastFrame()).toContain('> ENGAGE_'));
     stdin.write('\r');
     await vi.waitFor(() => expect(lines(lastFrame())[1]).toMatch(/^!!! KILLSWITCH ENGAGED !!! all workflows .* by alice .* reason: deploys corrupting prod DB$/));
     expect(lines(lastFrame()).at(-1)).toMatch(/^KILLSWITCH ENGAGED for all workflows by alice at 2025-11-14T00:00:00Z: deploys corrupting prod/);
-    expect(unreleased(db)).toEqual([expect.objectContaining({ scope: GLOBAL, actor: 'alice', reason: 'deploys corrupting prod DB' })]);
+    expect(unreleased(db)).toEqual([expect.objectContaining({ scope: GLOBAL, actor: 'alice', reason: 'deploys corrupting prod DB', expires_at: null })]);
     expect(db.prepare(`SELECT event, actor, role FROM audit_events ORDER BY seq DESC LIMIT 1`).get()).toEqual({ event: 'killswitch.engage', actor: 'alice', role: 'operator' });
+  });
+
+  it('K: a workflow typed in any case is the ledger\'s; a name no workflow matches is not taken; Up/Down move; a typed duration expires as --expires would', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db), size: { columns: 100, rows: 16 } });
+    await listening(stdin);
+    const say = async (text: string, expectFrame: RegExp) => {
+      stdin.write(text);
+      await vi.waitFor(() => expect(lastFrame()).toMatch(expectFrame));
+    };
+    await say('K', /^> all workflows$/m);
+    await say('DEPLOYX', /^ {2}\(nothing matches\)$/m);
+    await say('\r', /^no workflow the ledger knows matches "DEPLOYX": Backspace to change it$/m);
+    await say('\x7f', /^> deploy$/m);
+    await say('\x7f\x7f\x7f\x7f\x7f\x7f', /^> all workflows$/m);
+    await say('\x1b[B', /^> ci$/m); // Down
+    await say('\x1b[B', /^> deploy$/m);
+    await say('\r', /^expires> _/m);
+    await say('2', /^ {2}\(nothing matches\)$/m);
+    await say('\r', /^not a duration: "2" \(30m, 4h, 1d, as --expires\)$/m);
+    await say('h', /^> 2h$/m);
+    await say('\r', /^expires: in 2h \(at 2025-11-14T02:00:00Z if engaged now\)$/m);
+    await say('bad migration\r', /^type ENGAGE to confirm> _/m);
+    await say('ENGAGE\r', /^KILLSWITCH ENGAGED for workflow "deploy"/m);
+    expect(unreleased(db)).toEqual([expect.objectContaining({ scope: 'deploy', reason: 'bad migration', expires_at: '2025-11-14T02:00:00Z' })]);
+    // Engaged: marked in K's list.
+    await say('K', /^ {2}deploy {2}\(engaged\)$/m);
   });
 
   it('K sends the engagement to the configured webhook right away; a channel that fails says so in the status line', async () => {
@@ -370,6 +405,7 @@ describe('ops-console keys: killswitch from the console, help', () => {
       const { lastFrame, stdin } = mount(ledgerSource(db), { actions, notices: loop });
       await listening(stdin);
       stdin.write('K');
+      stdin.write('\r\r'); // all workflows, no expiry
       stdin.write('prod DB corrupting\r');
       stdin.write('ENGAGE\r');
       await vi.waitFor(() => expect(received).toHaveLength(1));
@@ -407,32 +443,44 @@ describe('ops-console keys: killswitch from the console, help', () => {
     const { lastFrame, stdin } = mount(ledgerSource(db), { actions });
     await listening(stdin);
     stdin.write('K');
+    stdin.write('\r\r');
     stdin.write('prod on fire\r');
     stdin.write('ENGAGE\r');
     await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^failed: \.ops\/config\.json: invalid JSON: /));
     expect(unreleased(db)).toEqual([]);
   });
 
-  it('a wrong confirmation or Esc changes nothing; X releases with its own word', async () => {
-    const { db } = ledgerWith(sampleRuns());
+  it('a wrong confirmation asks again, keeping the reason (Backspace goes back to edit it); Esc changes nothing; X releases with its own word', async () => {
+    const { db, path } = ledgerWith(sampleRuns());
     const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
     await listening(stdin);
     const say = async (text: string, expectLast: RegExp) => {
       stdin.write(text);
       await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(expectLast));
     };
-    await say('K', /reason> _/);
+    await say('K', /^stop which workflows> _/);
+    await say('\r\r', /^reason> _$/);
     await say('x', /reason> x_/);
     await say('\r', /type ENGAGE/);
     await say('engage', /> engage_/);
-    await say('\r', /^confirmation did not match ENGAGE: nothing changed/);
+    await say('\r', /^type ENGAGE to confirm> _/);
+    expect(lastFrame()).toMatch(/^"engage" is not ENGAGE: type ENGAGE \(capitals\) to go ahead, Esc to cancel$/m);
+    expect(lastFrame()).toMatch(/^reason: +x$/m);
     expect(unreleased(db)).toEqual([]);
-    await say('K', /reason> _/);
+    await say('\x7f', /^reason> x_$/); // Backspace on the empty word: the reason, to edit
+    await say('yz\r', /^type ENGAGE to confirm> _/);
+    expect(lastFrame()).toMatch(/^reason: +xyz$/m);
     await say('\x1b', /^cancelled: nothing changed/);
     expect(unreleased(db)).toEqual([]);
+    await say('X', /^the killswitch is not engaged: nothing to release/);
 
-    engage(db, { scope: GLOBAL, reason: 'incident', now: NOW, actor: { name: 'bob', role: 'operator' }, idempotencyTtlSeconds: 60 });
-    await say('X', /RELEASE the killswitch for all workflows: reason> _/);
+    // Engaged by another process: the console sees it, and X has exactly that to release.
+    const other = openLedger(path);
+    dbs.push(other);
+    engage(other, { scope: GLOBAL, reason: 'incident', now: NOW, actor: { name: 'bob', role: 'operator' }, idempotencyTtlSeconds: 60 });
+    await vi.waitFor(() => expect(lastFrame()).toContain('KILLSWITCH ENGAGED'));
+    await say('X', /^reason> _$/);
+    expect(lastFrame()).toMatch(/^scope: +all workflows$/m);
     await say('fixed', /reason> fixed_/);
     await say('\r', /type RELEASE to confirm/);
     await say('RELEASE', /> RELEASE_/);
@@ -445,10 +493,31 @@ describe('ops-console keys: killswitch from the console, help', () => {
     const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
     await listening(stdin);
     stdin.write('K');
-    stdin.write('quick reason\r'); // no wait for the prompt to be drawn
-    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm (reason: quick reason)> _  (Esc: cancel)'));
+    stdin.write('\r\rquick reason\r'); // no wait for the prompt to be drawn
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm> _  (Backspace: edit, Esc: cancel)'));
+    expect(lastFrame()).toMatch(/^reason: +quick reason$/m);
     stdin.write('ENGAGE\r');
     await vi.waitFor(() => expect(unreleased(db)).toEqual([expect.objectContaining({ reason: 'quick reason' })]));
+  });
+
+  it('a reason longer than the screen wraps inside the prompt\'s box; the input line stays the last row and the frame fits', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db), size: { columns: 80, rows: 24 } });
+    await listening(stdin);
+    const reason = 'word '.repeat(400) + 'END';
+    stdin.write('K');
+    stdin.write('\r\r' + reason);
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/END_$/));
+    expect(lastFrame()).toMatch(/^\(\d+ rows above\)$/m);
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm> _  (Backspace: edit, Esc: cancel)'));
+    expect(lastFrame()).toMatch(/^\(\d+ more rows; Backspace to see and edit\)$/m);
+    for (const frame of [lastFrame()!]) {
+      expect(lines(frame)).toHaveLength(23);
+      for (const l of lines(frame)) expect(l.length).toBeLessThanOrEqual(80);
+    }
+    stdin.write('ENGAGE\r');
+    await vi.waitFor(() => expect(unreleased(db)).toEqual([expect.objectContaining({ reason: reason.trim() })]));
   });
 
   it('Tab moves to the retry queue panel (countdown, attempt n/max, class), the KPIs and the audit tickets; Shift-Tab back', async () => {
