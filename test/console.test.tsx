@@ -35,7 +35,7 @@ import { runFilter } from '../src/console/run-filter';
 import { reconcile } from '../src/detect/alerts';
 import { percent } from '../src/kpi/render';
 import { sparkline } from '../src/kpi/sparkline';
-import { formatDuration } from '../src/runs/format';
+import { formatDuration, formatRemaining } from '../src/runs/format';
 import { parseFilter } from '../views/filter';
 import { keymap } from '../views/keymap';
 import type { Classification, RunInput } from '../src/runs/types';
@@ -647,6 +647,62 @@ describe('ops-console keys: killswitch from the console, help', () => {
     expect(frame).toMatch(/missing +\w{12} +4 +gone\.log/);
     stdin.write('\x1b');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/RUN +WORKFLOW/));
+  });
+
+  it('Enter on the retry queue opens the entry: its attempts (times, outcome, exit/HTTP/class), error and cause, the evidence paths; Enter on a ticket shows its Markdown as text, scrolled by j/G; q and Esc go back', async () => {
+    const { db, path } = ledgerWith([run('3001', 20, { workflow: 'ci', conclusion: 'failure', classification: transient })]);
+    const actor = { name: 'alice', role: 'operator' };
+    const { entry } = db.transaction(() => enqueue(db, { run: runAttempts(db, '3001').at(-1)!, classification: transient, origin: 'auto', reason: 'x', maxAttempts: 3, now: minutesAgo(15), actor }))();
+    db.prepare(
+      `INSERT INTO retry_attempts (entry_id, run_id, workflow, attempt, idempotency_key, owner, command, started_at, finished_at, duration_ms, outcome, exit_code, http_status, error, classification)
+       VALUES (?, '3001', 'ci', 1, 'retry:3001:1', 'me', '[]', ?, ?, 5000, 'rerun_failed', 1, 503, 'HTTP 503: Service Unavailable from api.github.com', ?)`,
+    ).run(entry.id, minutesAgo(10), minutesAgo(10), JSON.stringify(transient));
+    db.prepare(`INSERT INTO evidence_artifacts (run_id, attempt, name, kind, path, bytes, sha256, status, collected_at) VALUES ('3001', 1, 'job.log', 'log', '2025-11-14/logs/3001/job.log', 4, 'abc', 'collected', ?)`).run(NOW);
+    engage(db, { scope: GLOBAL, reason: 'storm', now: minutesAgo(1), actor, idempotencyTtlSeconds: 60 });
+    const reports = join(path, '..', '..', 'docs', 'reports');
+    const { lastFrame, stdin } = mount(ledgerSource(db, { reportsDir: () => reports }), { size: { columns: 80, rows: 24 } });
+    await listening(stdin);
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^> +1 +pending +3001/m));
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^retry #1 {2}run 3001 attempt 1 {2}ci {2}acme\/web$/m));
+    const frame = lastFrame()!;
+    expect(frame).toMatch(/^state: pending +attempt 0\/3/m);
+    expect(frame).toMatch(/^class: transient \(HTTP 503\) +risk low +retryable$/m);
+    expect(frame).toMatch(/^cause: upstream unavailable$/m);
+    // Wrapped at 80 columns under itself, not cut.
+    expect(frame).toMatch(/^ {2}#1 {2}rerun_failed +2025-11-13T23:50:00Z -> 2025-11-13T23:50:00Z {2}5s {2}exit 1,\n {4}HTTP 503, transient$/m);
+    expect(frame).toMatch(/^ {6}error: HTTP 503: Service Unavailable from api\.github\.com$/m);
+    expect(frame).toMatch(/^ {2}missing +abc +4 {2}2025-11-14\/logs\/3001\/job\.log$/m);
+    expect(lines(frame).at(-1)).toMatch(/Retry #1 line 1\/\d+$/);
+    for (const l of lines(frame)) expect(l.length).toBeLessThanOrEqual(80);
+    stdin.write('q'); // back, not quit
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^> +1 +pending +3001/m));
+
+    for (let i = 0; i < 3; i++) stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK/));
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^audit_ticket_20251114_085900: Killswitch engaged for all workflows by alice:\n {2}storm\n\nfield +value$/m));
+    expect(lastFrame()).toMatch(/^risk +high$/m);
+    expect(lastFrame()).toMatch(/^Recommended action\n\nfind and fix /m);
+    expect(lastFrame()).not.toContain('|');
+    expect(lines(lastFrame()).at(-1)).toMatch(/Ticket line 1\/(\d+)$/);
+    stdin.write('j');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/Ticket line 2\/\d+$/));
+    stdin.write('G');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^No evidence files were collected for this incident\.$/m));
+    stdin.write('\x1b');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK/));
+  });
+
+  it('shows the time left of an expiry in hours and minutes, never rounded up', () => {
+    const at = (ms: number) => formatRemaining(new Date(Date.parse(NOW) + ms).toISOString(), Date.parse(NOW));
+    expect(at(2 * 3600_000)).toBe('2h00m');
+    expect(at(2 * 3600_000 - 30_000)).toBe('1h59m');
+    expect(at(3600_000 - 1000)).toBe('59m');
+    expect(at(59_999)).toBe('59s');
+    expect(at(25 * 3600_000)).toBe('1d01h00m');
+    expect(at(-5000)).toBe('0s');
   });
 
   it('? lists every key from the same table that handles them; without actions K says the console is read-only', async () => {

@@ -256,8 +256,13 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     toTop();
   };
 
+  // Through a ref set at each render: Ink re-subscribes a new handler only after the frame
+  // is painted, so a key pressed as soon as a panel shows (Tab, then Enter at once) would
+  // otherwise be handled by the previous render's closure, on the previous panel.
+  const onKeyRef = useRef(onKey);
+  onKeyRef.current = onKey;
   useInput((chunk, chunkKey) => {
-    for (const [input, key] of keystrokes(chunk, chunkKey)) onKey(input, key);
+    for (const [input, key] of keystrokes(chunk, chunkKey)) onKeyRef.current(input, key);
   });
 
   function onKey(input: string, key: KeyInfo) {
