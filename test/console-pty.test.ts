@@ -263,6 +263,13 @@ describe('ops-console in a terminal', () => {
     expect(history.at(-1)).toMatchObject({ action: 'engage', scope: 'Deploy', actor: 'bob', expires_at: '2025-11-14T02:00:00Z' });
     const log = readFileSync(join(ws, 'docs', 'reports', '2025-11-14', 'logs', 'killswitch_log_20251114.log'), 'utf8');
     expect(log).toContain('see INC-4242');
+    // Its audit ticket is written at once, as ops killswitch writes it.
+    const ticketMd = join(ws, 'docs', 'reports', '2025-11-14', 'audit_tickets', 'audit_ticket_20251114_090000.md');
+    await vi.waitFor(() => expect(readFileSync(ticketMd, 'utf8')).toMatch(/^# audit_ticket_20251114_090000: Killswitch engaged for workflow Deploy by bob: bad release/), { timeout: 2000, interval: 25 });
+    // The same bytes the CLI writes for it.
+    const fromConsole = readFileSync(ticketMd, 'utf8');
+    expect((await ops(['audit', 'ticket', '--workspace', ws])).code).toBe(0);
+    expect(readFileSync(ticketMd, 'utf8')).toBe(fromConsole);
 
     // X: the one engagement is the one released; no list, no "nothing engaged".
     tmux('send-keys', '-t', session, 'X');

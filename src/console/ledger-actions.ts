@@ -36,13 +36,15 @@ export interface ActionOptions {
   replaySettings: () => Promise<ReplaySettings>;
   /** After an action wrote: its events' notifications are in the outbox, to be sent now. */
   written?: () => void;
+  /** An engagement is an incident: writes its audit ticket now, as `ops killswitch` does. */
+  ticket?: (auditSeq: number) => void;
 }
 
 /**
  * The console's actions on the ledger: the killswitch store the CLI uses, so an engage
  * from the console is the same transaction, audit event and log line as
- * `ops killswitch --reason`. (Its audit ticket is written by the next `ops report` or
- * `ops audit ticket`: the console holds no workspace lock.)
+ * `ops killswitch --reason`, and its audit ticket written at once (`ticket`) when the
+ * workspace lock is free, else by the next `ops report` or `ops audit ticket`.
  */
 export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
   const request = (reason: string, c: KillswitchChoice = {}) => {
@@ -60,6 +62,7 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     } catch (err) {
       line += ` (killswitch log not written: ${errorText(err)})`;
     }
+    if (outcome.action === 'engaged' && !outcome.replayed && outcome.audit_seq !== null) o.ticket?.(outcome.audit_seq);
     o.written?.();
     return line;
   };
