@@ -286,17 +286,17 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     if (opened && pageLines) {
       // A page of text: the movement keys scroll it; Esc or q goes back to the list (like a pager).
       const last = Math.max(0, pageLines.length - pageRows);
-      const from = pageFrom;
-      const to =
-        action === 'down' ? from + 1
-        : action === 'up' ? from - 1
-        : action === 'pageDown' ? from + pageRows - 1
-        : action === 'pageUp' ? from - (pageRows - 1)
-        : action === 'first' ? 0
-        : action === 'last' ? last
+      const to: ((from: number) => number) | null =
+        action === 'down' ? (f) => f + 1
+        : action === 'up' ? (f) => f - 1
+        : action === 'pageDown' ? (f) => f + pageRows - 1
+        : action === 'pageUp' ? (f) => f - (pageRows - 1)
+        : action === 'first' ? () => 0
+        : action === 'last' ? () => last
         : null;
       if (to !== null) {
-        setPageTop(Math.max(0, Math.min(to, last)));
+        // From the previous state, as the cursor moves: every press of a held-down key counts.
+        setPageTop((prev) => Math.max(0, Math.min(to(Math.min(prev, last)), last)));
         return;
       }
       if (action === 'back' || action === 'quit' || action === 'details') {
@@ -340,7 +340,8 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       return;
     }
     if (action === 'back') {
-      if (detailsOf) setDetailsOf(null);
+      if (opened) setOpened(null); // one that could not be read (the footer says why)
+      else if (detailsOf) setDetailsOf(null);
       else if (alertShownId !== null) setAlertShownId(null);
       else if (panel === 'runs' && filter !== null) setFilter(null);
       return;

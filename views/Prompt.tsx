@@ -186,7 +186,7 @@ const scopeName = (s: string) => (s === GLOBAL ? 'all workflows' : s);
 export function promptBoxLines(p: PromptState, rows: number, width: number, now: number): { text: string; paint?: 'title' | 'label' | 'note' | 'pick' }[] {
   const head: { text: string; paint?: 'title' | 'label' | 'note' | 'pick' }[] = [];
   const verb = p.action === 'engage' ? 'ENGAGE the killswitch' : 'RELEASE the killswitch';
-  head.push({ text: `${verb}  (as ops killswitch${p.action === 'release' ? ' --release' : ''}: audit log, killswitch log)`, paint: 'title' });
+  head.push({ text: `${verb}  (as ops killswitch${p.action === 'release' ? ' --release: audit log, log line' : ': audit log, log line, ticket'})`, paint: 'title' });
   const steps = stepsOf(p);
   // A step answered shows its answer; X with one engagement never asks the scope: it is given.
   const answer = (s: PromptStep, text: string) => (steps.indexOf(s) < steps.indexOf(p.step) || !steps.includes(s) ? text : s === p.step ? '(choosing)' : '-');
