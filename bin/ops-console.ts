@@ -22,8 +22,9 @@ Options:
   -h, --help       show this help
 
 Keys: Tab next panel (runs, retries, KPIs, alerts, tickets), ↑↓ or j/k move, PgUp/PgDn page,
-g/G first/last, Enter details, Esc back, / filter runs, r replay the selected retry,
-K engage / X release the killswitch (reason, then type-to-confirm), ? help, q quit.
+g/G first/last, Enter opens the run, alert, retry entry or audit ticket (Esc or q back),
+/ filter runs, r replay the selected retry, K engage / X release the killswitch (scope,
+expiry, reason, then type-to-confirm), ? help, q quit.
 
 While it runs it also sends due notifications (config.json notifications.channels): every
 15 s, and at once after its own actions; what fails shows in the status line.
@@ -122,9 +123,11 @@ async function main(argv: string[]): Promise<number> {
         };
       },
       written: delivery.kick,
+      ticket: (auditSeq) => void writeTicket(db, workspace, env, auditSeq).then((problem) => problem && notices.say(problem)),
     });
     const configWatch = watchConfig(workspace);
-    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorAllowed(env), notices: delivery, configProblems: configWatch });
+    const notices = noticeBoard(delivery);
+    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorAllowed(env), notices, configProblems: configWatch });
     // After the first frame: zod and the config schemas are only needed once someone acts.
     void import('../src/config/load').then((m) => (configModule = m));
     configWatch.start();
@@ -264,4 +267,37 @@ function isDirectory(path: string): boolean {
 function consoleReportsDir(workspace: string): string {
   const dir = configModule?.loadConfigLenient(workspace, 'config.json').value.reportsDir ?? 'docs/reports';
   return resolve(workspace, dir);
+}
+
+/**
+ * The audit ticket of an engagement made from the console, written now as `ops killswitch`
+ * writes it. The workspace lock is tried, not waited for: a wait would freeze the screen
+ * (the lock's wait blocks), and `ops audit ticket` or the next `ops report` writes it later.
+ * Returns what went wrong, for the status line; null when written.
+ */
+async function writeTicket(db: Ledger, workspace: string, env: NodeJS.ProcessEnv, auditSeq: number): Promise<string | null> {
+  try {
+    const [{ withWorkspaceLock }, { writeTickets }] = await Promise.all([import('../src/evidence/atomic'), import('../src/tickets/write')]);
+    const { reportsDir, timeZone } = consoleSettings(workspace, env);
+    await withWorkspaceLock(workspace, 0, async () => writeTickets(db, reportsDir, timeZone, { only: (t) => t.audit_seq === auditSeq }));
+    return null;
+  } catch (err) {
+    return `audit ticket not written (${errorText(err)}); ops audit ticket writes it`;
+  }
+}
+
+/** The delivery loop's messages for the status line, and the console's own (a ticket not written). */
+function noticeBoard(delivery: { subscribe(listener: (text: string) => void): () => void }) {
+  const listeners = new Set<(text: string) => void>();
+  return {
+    subscribe(listener: (text: string) => void) {
+      listeners.add(listener);
+      const off = delivery.subscribe(listener);
+      return () => {
+        listeners.delete(listener);
+        off();
+      };
+    },
+    say: (text: string) => listeners.forEach((l) => l(text)),
+  };
 }

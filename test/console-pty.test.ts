@@ -17,10 +17,23 @@ const session = `ops-test-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', session);
 
-/** K or X in the console: the key, a reason, the confirming word. */
+const waitScreen = (re: RegExp, timeout = 2000) => vi.waitFor(() => expect(screen()).toMatch(re), { timeout, interval: 25 });
+const lastLine = () => screen().trimEnd().split('\n').at(-1)!;
+
+/**
+ * K or X in the console, for all workflows: K takes the list's first choice (all workflows)
+ * and no expiry with Enter; X with one engagement asks no scope. Then a reason, the word.
+ */
 async function killswitchKey(key: 'K' | 'X', reason: string, word: 'ENGAGE' | 'RELEASE') {
   tmux('send-keys', '-t', session, key);
-  await vi.waitFor(() => expect(screen()).toContain(`${word} the killswitch for all workflows: reason>`), { timeout: 2000, interval: 25 });
+  if (key === 'K') {
+    await waitScreen(/^> all workflows/m);
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitScreen(/^expires> _/m);
+    tmux('send-keys', '-t', session, 'Enter');
+  }
+  await vi.waitFor(() => expect(screen()).toMatch(/^scope: +all workflows$/m), { timeout: 2000, interval: 25 });
+  await vi.waitFor(() => expect(lastLine()).toBe('reason> _'), { timeout: 2000, interval: 25 });
   tmux('send-keys', '-t', session, '-l', reason);
   tmux('send-keys', '-t', session, 'Enter');
   await vi.waitFor(() => expect(screen()).toContain(`type ${word} to confirm`), { timeout: 2000, interval: 25 });
@@ -217,4 +230,182 @@ describe('ops-console in a terminal', () => {
     expect(screen()).toContain(`ops-console: ${typo}: no ops workspace here (run ops init)`);
     expect(existsSync(typo)).toBe(false);
   }, 30_000);
+
+  it('K at 80x24: a workflow picked by typing part of its name, a typed expiry, a reason longer than the screen: the confirmation stays on the last row, a wrong word asks again with the reason kept; X releases the only (scoped) engagement without asking which', async () => {
+    const ws = tempDir();
+    expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'env', '-u', 'CI', `OPS_NOW=${NOW}`, 'OPS_ACTOR=bob', 'NO_COLOR=1', process.execPath, CONSOLE_BIN, '--workspace', ws);
+    await waitScreen(/^ops +\S+ .*24h: \d+ runs/m, 5000);
+    const lines = () => screen().trimEnd().split('\n');
+    const fits = () => {
+      expect(lines()).toHaveLength(23);
+      for (const l of lines()) expect(l.length).toBeLessThanOrEqual(80);
+    };
+
+    tmux('send-keys', '-t', session, 'K');
+    // Every workflow the ledger knows, all workflows first.
+    await waitScreen(/^> all workflows\n {2}CI\n/m);
+    expect(screen()).toMatch(/^ {2}Deploy$/m);
+    tmux('send-keys', '-t', session, '-l', 'depl'); // case ignored
+    await waitScreen(/^> Deploy$/m);
+    expect(screen()).not.toMatch(/^ {2}CI$/m);
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitScreen(/^expires> _/m);
+    expect(screen()).toMatch(/^> none\n {2}30m\n {2}1h\n {2}4h$/m);
+    tmux('send-keys', '-t', session, '-l', '2h');
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitScreen(/^reason> _/m);
+    expect(screen()).toMatch(/^scope: +workflow "Deploy"$/m);
+    expect(screen()).toMatch(/^expires: in 2h \(at 2025-11-14T02:00:00Z/m);
+
+    // Far more than the box holds: it scrolls inside the box, the screen still fits.
+    const reason = `${'bad release 2025.11 corrupting the orders table, '.repeat(30)}see INC-4242`;
+    tmux('send-keys', '-t', session, '-l', reason);
+    await vi.waitFor(() => expect(lastLine()).toMatch(/see INC-4242_$/), { timeout: 3000, interval: 25 });
+    fits();
+    tmux('send-keys', '-t', session, 'Enter');
+    await vi.waitFor(() => expect(lastLine()).toBe('type ENGAGE to confirm> _  (Backspace: edit, Esc: cancel)'), { timeout: 2000, interval: 25 });
+    fits();
+    expect(screen()).toMatch(/^reason: +bad release 2025\.11/m);
+
+    // A wrong word: asked again, nothing engaged, the reason still there.
+    tmux('send-keys', '-t', session, '-l', 'engage');
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitScreen(/^"engage" is not ENGAGE: type ENGAGE \(capitals\)/m);
+    expect(lastLine()).toBe('type ENGAGE to confirm> _  (Backspace: edit, Esc: cancel)');
+    fits();
+    expect(JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'killswitch', 'status', '--json', '--workspace', ws], { encoding: 'utf8' })).active).toEqual([]);
+    tmux('send-keys', '-t', session, '-l', 'ENGAGE');
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitScreen(/^!!! KILLSWITCH ENGAGED !!! workflow "Deploy"/m);
+    expect(lastLine()).toMatch(/^KILLSWITCH ENGAGED for workflow "Deploy" by bob/);
+    fits();
+
+    // What the CLI sees: the scope, the whole reason, the expiry, and the same records.
+    const status = JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'killswitch', 'status', '--json', '--workspace', ws], { encoding: 'utf8', env: { PATH: process.env.PATH, OPS_NOW: NOW } }));
+    expect(status.active).toEqual([{ engaged: true, scope: 'Deploy', reason, actor: 'bob', since: NOW, expires_at: '2025-11-14T02:00:00Z' }]);
+    const history = JSON.parse((await ops(['killswitch', 'history', '--json', '--workspace', ws])).stdout);
+    expect(history.at(-1)).toMatchObject({ action: 'engage', scope: 'Deploy', actor: 'bob', expires_at: '2025-11-14T02:00:00Z' });
+    const log = readFileSync(join(ws, 'docs', 'reports', '2025-11-14', 'logs', 'killswitch_log_20251114.log'), 'utf8');
+    expect(log).toContain('see INC-4242');
+    // Its audit ticket is written at once, as ops killswitch writes it.
+    const ticketMd = join(ws, 'docs', 'reports', '2025-11-14', 'audit_tickets', 'audit_ticket_20251114_090000.md');
+    await vi.waitFor(() => expect(readFileSync(ticketMd, 'utf8')).toMatch(/^# audit_ticket_20251114_090000: Killswitch engaged for workflow Deploy by bob: bad release/), { timeout: 2000, interval: 25 });
+    // The same bytes the CLI writes for it.
+    const fromConsole = readFileSync(ticketMd, 'utf8');
+    expect((await ops(['audit', 'ticket', '--workspace', ws])).code).toBe(0);
+    expect(readFileSync(ticketMd, 'utf8')).toBe(fromConsole);
+
+    // X: the one engagement is the one released; no list, no "nothing engaged".
+    tmux('send-keys', '-t', session, 'X');
+    await waitScreen(/^scope: +workflow "Deploy"$/m);
+    await vi.waitFor(() => expect(lastLine()).toBe('reason> _'), { timeout: 2000, interval: 25 });
+    tmux('send-keys', '-t', session, '-l', 'rolled back');
+    tmux('send-keys', '-t', session, 'Enter');
+    await vi.waitFor(() => expect(lastLine()).toMatch(/^type RELEASE to confirm> _/), { timeout: 2000, interval: 25 });
+    tmux('send-keys', '-t', session, '-l', 'RELEASE');
+    tmux('send-keys', '-t', session, 'Enter');
+    await vi.waitFor(() => expect(lastLine()).toMatch(/^killswitch released for workflow "Deploy" by bob/), { timeout: 2000, interval: 25 });
+    expect(JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'killswitch', 'status', '--json', '--workspace', ws], { encoding: 'utf8' })).active).toEqual([]);
+    // Nothing left: X says so at once instead of asking a reason.
+    tmux('send-keys', '-t', session, 'X');
+    await vi.waitFor(() => expect(lastLine()).toMatch(/^the killswitch is not engaged: nothing to release/), { timeout: 2000, interval: 25 });
+  }, 40_000);
+
+  it('X with several engagements lists them to choose from; the one picked is released, the other stays', async () => {
+    const ws = tempDir();
+    expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+    for (const scope of [[], ['--scope', 'Deploy']]) expect((await ops(['killswitch', ...scope, '--reason', 'incident 7', '--workspace', ws])).code).toBe(0);
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'env', '-u', 'CI', `OPS_NOW=${NOW}`, 'OPS_ACTOR=bob', 'NO_COLOR=1', process.execPath, CONSOLE_BIN, '--workspace', ws);
+    await waitScreen(/^ops +\S+ .*24h: \d+ runs/m, 5000);
+    tmux('send-keys', '-t', session, 'X');
+    await waitScreen(/^> all workflows\n {2}Deploy$/m);
+    tmux('send-keys', '-t', session, 'Down');
+    await waitScreen(/^> Deploy$/m);
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitScreen(/^scope: +workflow "Deploy"$/m);
+    tmux('send-keys', '-t', session, '-l', 'deploy fixed');
+    tmux('send-keys', '-t', session, 'Enter');
+    await vi.waitFor(() => expect(lastLine()).toMatch(/^type RELEASE to confirm> _/), { timeout: 2000, interval: 25 });
+    tmux('send-keys', '-t', session, '-l', 'RELEASE');
+    tmux('send-keys', '-t', session, 'Enter');
+    await vi.waitFor(() => expect(lastLine()).toMatch(/^killswitch released for workflow "Deploy" by bob/), { timeout: 2000, interval: 25 });
+    const status = JSON.parse(execFileSync(process.execPath, [OPS_BIN, 'killswitch', 'status', '--json', '--workspace', ws], { encoding: 'utf8', env: { PATH: process.env.PATH, OPS_NOW: NOW } }));
+    expect(status.active.map((e: { scope: string | null }) => e.scope)).toEqual([null]);
+  }, 30_000);
+
+  it('the banner shows what is left of an expiry in hours and minutes, never rounded up: --expires 2h engaged 30 s ago shows "expires in 1h59m"', async () => {
+    const ws = tempDir();
+    expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+    const engagedAt = new Date(Date.parse(NOW) - 30_000).toISOString().replace('.000Z', 'Z');
+    const env = { OPS_NOW: engagedAt, OPS_ACTOR: 'carol' };
+    expect((await ops(['killswitch', '--reason', 'incident 9', '--expires', '2h', '--workspace', ws], { env })).code).toBe(0);
+    expect((await ops(['killswitch', '--scope', 'Deploy', '--reason', 'bad deploy', '--expires', '45m', '--workspace', ws], { env })).code).toBe(0);
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'env', '-u', 'CI', `OPS_NOW=${NOW}`, 'NO_COLOR=1', process.execPath, CONSOLE_BIN, '--workspace', ws);
+    // Was "expires in 1h" and "expires in 44m" (an age's rounding: whole hours only).
+    await waitScreen(/^!!! KILLSWITCH ENGAGED !!! all workflows — by carol 30s ago, expires in 1h59m$/m, 5000);
+    expect(screen()).toMatch(/^!!! reason: incident 9$/m);
+    expect(screen()).toMatch(/^!!! KILLSWITCH ENGAGED !!! workflow "Deploy" — by carol 30s ago, expires in 44m$/m);
+    // Wide enough for exact times: the same figure beside them.
+    tmux('resize-window', '-t', session, '-x', '160', '-y', '24');
+    await waitScreen(/all workflows — by carol since 2025-11-13T23:59:30Z \(30s ago\), expires 2025-11-14T01:59:30Z \(in 1h59m\)/);
+  }, 30_000);
+
+  it('Enter opens a retry entry (its attempts with times and outcome, class, cause, evidence) and an audit ticket (its Markdown as text, scrolled with j/PgDn/G); Esc and q go back; each fits 80x24', async () => {
+    const ws = tempDir();
+    expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+    const [entry] = JSON.parse((await ops(['retry', 'list', '--json', '--workspace', ws])).stdout);
+    const [ticket] = JSON.parse((await ops(['audit', 'list', '--json', '--workspace', ws])).stdout);
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'env', '-u', 'CI', `OPS_NOW=${NOW}`, 'NO_COLOR=1', process.execPath, CONSOLE_BIN, '--workspace', ws);
+    await waitScreen(/^ops +\S+ .*24h: \d+ runs/m, 5000);
+    const lines = () => screen().trimEnd().split('\n');
+    const fits = () => {
+      expect(lines()).toHaveLength(23);
+      expect(lines()[0]).toMatch(/^ops  /);
+      for (const l of lines()) expect(l.length).toBeLessThanOrEqual(80);
+    };
+
+    tmux('send-keys', '-t', session, 'Tab');
+    await waitScreen(new RegExp(`^> +${entry.id} `, 'm'), 3000);
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitScreen(new RegExp(`^retry #${entry.id} +run ${entry.run_id} attempt ${entry.run_attempt} +${entry.workflow}`, 'm'));
+    expect(screen()).toMatch(new RegExp(`^state: ${entry.state} +attempt ${entry.attempt}/${entry.max_attempts}`, 'm'));
+    expect(screen()).toMatch(/^class: \w+/m);
+    expect(screen()).toMatch(/^cause: /m);
+    expect(screen()).toMatch(/^attempts \(re-runs by ops\): \d+$/m);
+    expect(screen()).toMatch(/^ {2}#1 {2}\w+ +\d{4}-\d\d-\d\dT\S+ -> \S+/m);
+    expect(screen()).toMatch(/^evidence/m);
+    expect(lastLine()).toMatch(new RegExp(`Retry #${entry.id} line 1/\\d+$`));
+    fits();
+    tmux('send-keys', '-t', session, 'Escape');
+    await waitScreen(/^ {2}ID +STATE/m);
+
+    for (let i = 0; i < 3; i++) {
+      tmux('send-keys', '-t', session, 'Tab');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await waitScreen(/^ {2}TICKET +RISK/m);
+    tmux('send-keys', '-t', session, 'Enter');
+    // The Markdown's heading, its fields as aligned columns, links as text.
+    await waitScreen(new RegExp(`^${ticket.ticket}: `, 'm'));
+    expect(screen()).toMatch(/^field +value$/m);
+    expect(screen()).toMatch(/^risk +(high|medium|low)$/m);
+    expect(screen()).not.toMatch(/\|/);
+    expect(lastLine()).toMatch(/Ticket line 1\/\d+$/);
+    fits();
+    tmux('send-keys', '-t', session, 'j');
+    await vi.waitFor(() => expect(lastLine()).toMatch(/Ticket line 2\/\d+$/), { timeout: 2000, interval: 25 });
+    tmux('send-keys', '-t', session, 'G');
+    await waitScreen(/^Evidence$/m);
+    const total = Number(/Ticket line \d+\/(\d+)$/.exec(lastLine())![1]);
+    // The last page is full: 20 rows of text between the two status lines and the footer.
+    expect(lastLine()).toMatch(new RegExp(`Ticket line ${total - 19}/${total}$`));
+    fits();
+    // q goes back to the list, not out of the console; q again quits.
+    tmux('send-keys', '-t', session, 'q');
+    await waitScreen(/^ {2}TICKET +RISK/m);
+    expect(lastLine()).toMatch(/Audit tickets 1\/\d+$/);
+    tmux('send-keys', '-t', session, 'q');
+    await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });
+  }, 40_000);
 });

@@ -35,7 +35,7 @@ import { runFilter } from '../src/console/run-filter';
 import { reconcile } from '../src/detect/alerts';
 import { percent } from '../src/kpi/render';
 import { sparkline } from '../src/kpi/sparkline';
-import { formatDuration } from '../src/runs/format';
+import { formatDuration, formatRemaining } from '../src/runs/format';
 import { parseFilter } from '../views/filter';
 import { keymap } from '../views/keymap';
 import type { Classification, RunInput } from '../src/runs/types';
@@ -325,26 +325,61 @@ describe('ops-console keys: killswitch from the console, help', () => {
       }),
     });
 
-  it('K asks the reason, then to type ENGAGE; the banner appears and the ledger agrees (same audit event as the CLI)', async () => {
+  it('K asks the scope (all workflows first, then those the ledger knows), the expiry, the reason, then to type ENGAGE; the banner appears and the ledger agrees (same audit event as the CLI)', async () => {
     const { db } = ledgerWith(sampleRuns());
-    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db), size: { columns: 100, rows: 16 } });
     await listening(stdin);
     stdin.write('K');
-    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('ENGAGE the killswitch for all workflows: reason> _  (Enter: next, Esc: cancel)'));
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('stop which workflows> _  (type to filter, Up/Down, Enter: pick, Esc: cancel)'));
+    expect(lastFrame()).toContain('> all workflows\n  ci\n  deploy\n  lint\n  nightly');
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^expires> _/));
+    expect(lastFrame()).toContain('> none\n  30m\n  1h\n  4h');
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('reason> _'));
+    expect(lastFrame()).toMatch(/^scope: +all workflows\nexpires: none \(until released\)$/m);
     stdin.write('\r'); // a blank reason is not accepted
-    await tick();
-    expect(lines(lastFrame()).at(-1)).toMatch(/reason> _/);
+    await vi.waitFor(() => expect(lastFrame()).toContain('a reason is required'));
+    expect(lines(lastFrame()).at(-1)).toBe('reason> _');
     stdin.write('deploys corrupting prod DB');
     await vi.waitFor(() => expect(lastFrame()).toContain('reason> deploys corrupting prod DB_'));
     stdin.write('\r');
-    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm (reason: deploys corrupting prod DB)> _  (Esc: cancel)'));
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm> _  (Backspace: edit, Esc: cancel)'));
+    expect(lastFrame()).toMatch(/^reason: +deploys corrupting prod DB$/m);
     stdin.write('ENGAGE');
     await vi.waitFor(() => expect(lastFrame()).toContain('> ENGAGE_'));
     stdin.write('\r');
     await vi.waitFor(() => expect(lines(lastFrame())[1]).toMatch(/^!!! KILLSWITCH ENGAGED !!! all workflows .* by alice .* reason: deploys corrupting prod DB$/));
     expect(lines(lastFrame()).at(-1)).toMatch(/^KILLSWITCH ENGAGED for all workflows by alice at 2025-11-14T00:00:00Z: deploys corrupting prod/);
-    expect(unreleased(db)).toEqual([expect.objectContaining({ scope: GLOBAL, actor: 'alice', reason: 'deploys corrupting prod DB' })]);
+    expect(unreleased(db)).toEqual([expect.objectContaining({ scope: GLOBAL, actor: 'alice', reason: 'deploys corrupting prod DB', expires_at: null })]);
     expect(db.prepare(`SELECT event, actor, role FROM audit_events ORDER BY seq DESC LIMIT 1`).get()).toEqual({ event: 'killswitch.engage', actor: 'alice', role: 'operator' });
+  });
+
+  it('K: a workflow typed in any case is the ledger\'s; a name no workflow matches is not taken; Up/Down move; a typed duration expires as --expires would', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db), size: { columns: 100, rows: 16 } });
+    await listening(stdin);
+    const say = async (text: string, expectFrame: RegExp) => {
+      stdin.write(text);
+      await vi.waitFor(() => expect(lastFrame()).toMatch(expectFrame));
+    };
+    await say('K', /^> all workflows$/m);
+    await say('DEPLOYX', /^ {2}\(nothing matches\)$/m);
+    await say('\r', /^no workflow the ledger knows matches "DEPLOYX": Backspace to change it$/m);
+    await say('\x7f', /^> deploy$/m);
+    await say('\x7f\x7f\x7f\x7f\x7f\x7f', /^> all workflows$/m);
+    await say('\x1b[B', /^> ci$/m); // Down
+    await say('\x1b[B', /^> deploy$/m);
+    await say('\r', /^expires> _/m);
+    await say('2', /^ {2}\(nothing matches\)$/m);
+    await say('\r', /^not a duration: "2" \(30m, 4h, 1d, as --expires\)$/m);
+    await say('h', /^> 2h$/m);
+    await say('\r', /^expires: in 2h \(at 2025-11-14T02:00:00Z if engaged now\)$/m);
+    await say('bad migration\r', /^type ENGAGE to confirm> _/m);
+    await say('ENGAGE\r', /^KILLSWITCH ENGAGED for workflow "deploy"/m);
+    expect(unreleased(db)).toEqual([expect.objectContaining({ scope: 'deploy', reason: 'bad migration', expires_at: '2025-11-14T02:00:00Z' })]);
+    // Engaged: marked in K's list.
+    await say('K', /^ {2}deploy {2}\(engaged\)$/m);
   });
 
   it('K sends the engagement to the configured webhook right away; a channel that fails says so in the status line', async () => {
@@ -370,6 +405,7 @@ describe('ops-console keys: killswitch from the console, help', () => {
       const { lastFrame, stdin } = mount(ledgerSource(db), { actions, notices: loop });
       await listening(stdin);
       stdin.write('K');
+      stdin.write('\r\r'); // all workflows, no expiry
       stdin.write('prod DB corrupting\r');
       stdin.write('ENGAGE\r');
       await vi.waitFor(() => expect(received).toHaveLength(1));
@@ -407,32 +443,44 @@ describe('ops-console keys: killswitch from the console, help', () => {
     const { lastFrame, stdin } = mount(ledgerSource(db), { actions, size: { columns: 200, rows: 12 } });
     await listening(stdin);
     stdin.write('K');
+    stdin.write('\r\r');
     stdin.write('prod on fire\r');
     stdin.write('ENGAGE\r');
     await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/^KILLSWITCH ENGAGED for all workflows by alice .*\(killswitch log not written: \.ops\/config\.json: invalid JSON: /));
     expect(unreleased(db)).toMatchObject([{ scope: '*', reason: 'prod on fire', actor: 'alice' }]);
   });
 
-  it('a wrong confirmation or Esc changes nothing; X releases with its own word', async () => {
-    const { db } = ledgerWith(sampleRuns());
+  it('a wrong confirmation asks again, keeping the reason (Backspace goes back to edit it); Esc changes nothing; X releases with its own word', async () => {
+    const { db, path } = ledgerWith(sampleRuns());
     const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
     await listening(stdin);
     const say = async (text: string, expectLast: RegExp) => {
       stdin.write(text);
       await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(expectLast));
     };
-    await say('K', /reason> _/);
+    await say('K', /^stop which workflows> _/);
+    await say('\r\r', /^reason> _$/);
     await say('x', /reason> x_/);
     await say('\r', /type ENGAGE/);
     await say('engage', /> engage_/);
-    await say('\r', /^confirmation did not match ENGAGE: nothing changed/);
+    await say('\r', /^type ENGAGE to confirm> _/);
+    expect(lastFrame()).toMatch(/^"engage" is not ENGAGE: type ENGAGE \(capitals\) to go ahead, Esc to cancel$/m);
+    expect(lastFrame()).toMatch(/^reason: +x$/m);
     expect(unreleased(db)).toEqual([]);
-    await say('K', /reason> _/);
+    await say('\x7f', /^reason> x_$/); // Backspace on the empty word: the reason, to edit
+    await say('yz\r', /^type ENGAGE to confirm> _/);
+    expect(lastFrame()).toMatch(/^reason: +xyz$/m);
     await say('\x1b', /^cancelled: nothing changed/);
     expect(unreleased(db)).toEqual([]);
+    await say('X', /^the killswitch is not engaged: nothing to release/);
 
-    engage(db, { scope: GLOBAL, reason: 'incident', now: NOW, actor: { name: 'bob', role: 'operator' }, idempotencyTtlSeconds: 60 });
-    await say('X', /RELEASE the killswitch for all workflows: reason> _/);
+    // Engaged by another process: the console sees it, and X has exactly that to release.
+    const other = openLedger(path);
+    dbs.push(other);
+    engage(other, { scope: GLOBAL, reason: 'incident', now: NOW, actor: { name: 'bob', role: 'operator' }, idempotencyTtlSeconds: 60 });
+    await vi.waitFor(() => expect(lastFrame()).toContain('KILLSWITCH ENGAGED'));
+    await say('X', /^reason> _$/);
+    expect(lastFrame()).toMatch(/^scope: +all workflows$/m);
     await say('fixed', /reason> fixed_/);
     await say('\r', /type RELEASE to confirm/);
     await say('RELEASE', /> RELEASE_/);
@@ -445,10 +493,31 @@ describe('ops-console keys: killswitch from the console, help', () => {
     const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db) });
     await listening(stdin);
     stdin.write('K');
-    stdin.write('quick reason\r'); // no wait for the prompt to be drawn
-    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm (reason: quick reason)> _  (Esc: cancel)'));
+    stdin.write('\r\rquick reason\r'); // no wait for the prompt to be drawn
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm> _  (Backspace: edit, Esc: cancel)'));
+    expect(lastFrame()).toMatch(/^reason: +quick reason$/m);
     stdin.write('ENGAGE\r');
     await vi.waitFor(() => expect(unreleased(db)).toEqual([expect.objectContaining({ reason: 'quick reason' })]));
+  });
+
+  it('a reason longer than the screen wraps inside the prompt\'s box; the input line stays the last row and the frame fits', async () => {
+    const { db } = ledgerWith(sampleRuns());
+    const { lastFrame, stdin } = mount(ledgerSource(db), { actions: actionsFor(db), size: { columns: 80, rows: 24 } });
+    await listening(stdin);
+    const reason = 'word '.repeat(400) + 'END';
+    stdin.write('K');
+    stdin.write('\r\r' + reason);
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/END_$/));
+    expect(lastFrame()).toMatch(/^\(\d+ rows above\)$/m);
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toBe('type ENGAGE to confirm> _  (Backspace: edit, Esc: cancel)'));
+    expect(lastFrame()).toMatch(/^\(\d+ more rows; Backspace to see and edit\)$/m);
+    for (const frame of [lastFrame()!]) {
+      expect(lines(frame)).toHaveLength(23);
+      for (const l of lines(frame)) expect(l.length).toBeLessThanOrEqual(80);
+    }
+    stdin.write('ENGAGE\r');
+    await vi.waitFor(() => expect(unreleased(db)).toEqual([expect.objectContaining({ reason: reason.trim() })]));
   });
 
   it('Tab moves to the retry queue panel (countdown, attempt n/max, class), the KPIs and the audit tickets; Shift-Tab back', async () => {
@@ -578,6 +647,62 @@ describe('ops-console keys: killswitch from the console, help', () => {
     expect(frame).toMatch(/missing +\w{12} +4 +gone\.log/);
     stdin.write('\x1b');
     await vi.waitFor(() => expect(lastFrame()).toMatch(/RUN +WORKFLOW/));
+  });
+
+  it('Enter on the retry queue opens the entry: its attempts (times, outcome, exit/HTTP/class), error and cause, the evidence paths; Enter on a ticket shows its Markdown as text, scrolled by j/G; q and Esc go back', async () => {
+    const { db, path } = ledgerWith([run('3001', 20, { workflow: 'ci', conclusion: 'failure', classification: transient })]);
+    const actor = { name: 'alice', role: 'operator' };
+    const { entry } = db.transaction(() => enqueue(db, { run: runAttempts(db, '3001').at(-1)!, classification: transient, origin: 'auto', reason: 'x', maxAttempts: 3, now: minutesAgo(15), actor }))();
+    db.prepare(
+      `INSERT INTO retry_attempts (entry_id, run_id, workflow, attempt, idempotency_key, owner, command, started_at, finished_at, duration_ms, outcome, exit_code, http_status, error, classification)
+       VALUES (?, '3001', 'ci', 1, 'retry:3001:1', 'me', '[]', ?, ?, 5000, 'rerun_failed', 1, 503, 'HTTP 503: Service Unavailable from api.github.com', ?)`,
+    ).run(entry.id, minutesAgo(10), minutesAgo(10), JSON.stringify(transient));
+    db.prepare(`INSERT INTO evidence_artifacts (run_id, attempt, name, kind, path, bytes, sha256, status, collected_at) VALUES ('3001', 1, 'job.log', 'log', '2025-11-14/logs/3001/job.log', 4, 'abc', 'collected', ?)`).run(NOW);
+    engage(db, { scope: GLOBAL, reason: 'storm', now: minutesAgo(1), actor, idempotencyTtlSeconds: 60 });
+    const reports = join(path, '..', '..', 'docs', 'reports');
+    const { lastFrame, stdin } = mount(ledgerSource(db, { reportsDir: () => reports }), { size: { columns: 80, rows: 24 } });
+    await listening(stdin);
+    stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^> +1 +pending +3001/m));
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^retry #1 {2}run 3001 attempt 1 {2}ci {2}acme\/web$/m));
+    const frame = lastFrame()!;
+    expect(frame).toMatch(/^state: pending +attempt 0\/3/m);
+    expect(frame).toMatch(/^class: transient \(HTTP 503\) +risk low +retryable$/m);
+    expect(frame).toMatch(/^cause: upstream unavailable$/m);
+    // Wrapped at 80 columns under itself, not cut.
+    expect(frame).toMatch(/^ {2}#1 {2}rerun_failed +2025-11-13T23:50:00Z -> 2025-11-13T23:50:00Z {2}5s {2}exit 1,\n {4}HTTP 503, transient$/m);
+    expect(frame).toMatch(/^ {6}error: HTTP 503: Service Unavailable from api\.github\.com$/m);
+    expect(frame).toMatch(/^ {2}missing +abc +4 {2}2025-11-14\/logs\/3001\/job\.log$/m);
+    expect(lines(frame).at(-1)).toMatch(/Retry #1 line 1\/\d+$/);
+    for (const l of lines(frame)) expect(l.length).toBeLessThanOrEqual(80);
+    stdin.write('q'); // back, not quit
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^> +1 +pending +3001/m));
+
+    for (let i = 0; i < 3; i++) stdin.write('\t');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK/));
+    stdin.write('\r');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^audit_ticket_20251114_085900: Killswitch engaged for all workflows by alice:\n {2}storm\n\nfield +value$/m));
+    expect(lastFrame()).toMatch(/^risk +high$/m);
+    expect(lastFrame()).toMatch(/^Recommended action\n\nfind and fix /m);
+    expect(lastFrame()).not.toContain('|');
+    expect(lines(lastFrame()).at(-1)).toMatch(/Ticket line 1\/(\d+)$/);
+    stdin.write('j');
+    await vi.waitFor(() => expect(lines(lastFrame()).at(-1)).toMatch(/Ticket line 2\/\d+$/));
+    stdin.write('G');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/^No evidence files were collected for this incident\.$/m));
+    stdin.write('\x1b');
+    await vi.waitFor(() => expect(lastFrame()).toMatch(/TICKET +RISK/));
+  });
+
+  it('shows the time left of an expiry in hours and minutes, never rounded up', () => {
+    const at = (ms: number) => formatRemaining(new Date(Date.parse(NOW) + ms).toISOString(), Date.parse(NOW));
+    expect(at(2 * 3600_000)).toBe('2h00m');
+    expect(at(2 * 3600_000 - 30_000)).toBe('1h59m');
+    expect(at(3600_000 - 1000)).toBe('59m');
+    expect(at(59_999)).toBe('59s');
+    expect(at(25 * 3600_000)).toBe('1d01h00m');
+    expect(at(-5000)).toBe('0s');
   });
 
   it('? lists every key from the same table that handles them; without actions K says the console is read-only', async () => {

@@ -3,6 +3,9 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../src/runs/types';
 import { RunDetailsView } from './RunDetailsView';
 import { AlertDetailsView } from './AlertDetailsView';
+import { Pager, pagerTop, wrapLines, type PagerLine } from './Pager';
+import { retryDetailLines } from './RetryDetailsView';
+import { ticketLines } from './TicketView';
 import { attempt } from './hooks/useRuns';
 import { Box, Text, useApp, useInput } from 'ink';
 import { fitColumns, runColumns } from './columns';
@@ -19,7 +22,7 @@ import type { MatchCount } from './source';
 import type { ConsoleSource } from './source';
 import type { ConsoleActions } from './actions';
 import { actionFor, keymap, keystrokes, type KeyInfo } from './keymap';
-import { HelpList, PromptLine, promptKey, type PromptState } from './Prompt';
+import { HelpList, PromptBox, PromptLine, promptKey, startPrompt, type PromptState } from './Prompt';
 import { accent, alarm } from './theme';
 import { useKillswitch } from './hooks/useKillswitch';
 import { useRetryQueue } from './hooks/useRetryQueue';
@@ -63,6 +66,9 @@ const bannerRoom = (height: number) => Math.max(1, Math.min(height - CHROME - 1,
 
 /** The first visible row, moved just enough to keep the cursor on screen. */
 const windowTop = (top: number, cursor: number, rows: number) => Math.max(0, Math.min(top, cursor), cursor - rows + 1);
+
+/** A retry entry or an audit ticket opened with Enter: shown as a page of text that scrolls. */
+type Opened = { kind: 'retry'; id: number } | { kind: 'ticket'; ticket: string };
 
 /** The `/` prompt: what is typed so far, and the filter to go back to on Esc. */
 interface FilterEdit {
@@ -145,11 +151,30 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   // By id: the alert shown in full follows what detection writes (resolved, new figures).
   const [alertShownId, setAlertShownId] = useState<number | null>(null);
   const alertShown = alertShownId === null ? null : (alertRows.rows.find((a) => a.id === alertShownId) ?? null);
+  // The retry entry or ticket opened (Enter), by id: it follows what other processes write
+  // (a replay, a release rewriting the ticket), and is wrapped to the width before it scrolls.
+  const [opened, setOpened] = useState<Opened | null>(null);
+  const [pageTop, setPageTop] = useState(0);
+  const retryOpened = useMemo(() => (opened?.kind === 'retry' ? attempt(() => source.retryDetails(opened.id)) : null), [source, opened, data.version]);
+  const pageLines = useMemo((): PagerLine[] | null => {
+    if (opened?.kind === 'retry') {
+      if (!retryOpened?.ok) return null;
+      return retryOpened.value ? wrapLines(retryDetailLines(retryOpened.value, now), columns) : [{ text: `retry #${opened.id} is no longer in the queue`, tone: 'muted' }];
+    }
+    if (opened?.kind === 'ticket') {
+      const t = ticketRows.rows.find((r) => r.ticket === opened.ticket);
+      return t ? wrapLines(ticketLines(t, columns), columns) : [{ text: `${opened.ticket} is no longer in the ledger`, tone: 'muted' }];
+    }
+    return null;
+  }, [opened, retryOpened, ticketRows.rows, now, columns]);
+  const pageRows = tableRows + 1;
+  const pageFrom = pageLines ? pagerTop(pageTop, pageLines.length, pageRows) : 0;
   // Not counted (the count failed; the footer says why): as far as the runs on screen go.
   const runsTotal = runsView.total ?? runsTop + runs.length;
   const total = panel === 'runs' ? runsTotal : panel === 'retries' ? retryRows.total : panel === 'kpis' ? workflows.length : panel === 'alerts' ? alertRows.total : ticketRows.total;
   const error =
     (details && !details.ok ? details.error : null) ??
+    (retryOpened && !retryOpened.ok ? retryOpened.error : null) ??
     runsView.error ??
     killswitch.error ??
     retry.error ??
@@ -212,8 +237,9 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     setPrompt(null);
     if ('cancel' in r) setStatus(r.cancel);
     else {
+      const { scope, reason, expiresInMs } = r.act;
       try {
-        setStatus(p.action === 'engage' ? actions!.engageKillswitch(r.act) : actions!.releaseKillswitch(r.act));
+        setStatus(p.action === 'engage' ? actions!.engageKillswitch(reason, { scope, expiresInMs }) : actions!.releaseKillswitch(reason, { scope }));
       } catch (err) {
         setStatus(`failed: ${errorText(err)}`);
       }
@@ -234,8 +260,13 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     toTop();
   };
 
+  // Through a ref set at each render: Ink re-subscribes a new handler only after the frame
+  // is painted, so a key pressed as soon as a panel shows (Tab, then Enter at once) would
+  // otherwise be handled by the previous render's closure, on the previous panel.
+  const onKeyRef = useRef(onKey);
+  onKeyRef.current = onKey;
   useInput((chunk, chunkKey) => {
-    for (const [input, key] of keystrokes(chunk, chunkKey)) onKey(input, key);
+    for (const [input, key] of keystrokes(chunk, chunkKey)) onKeyRef.current(input, key);
   });
 
   function onKey(input: string, key: KeyInfo) {
@@ -256,6 +287,35 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     }
     setStatus(null);
     const action = actionFor(input, key);
+    if (opened && pageLines) {
+      // A page of text: the movement keys scroll it; Esc or q goes back to the list (like a pager).
+      const last = Math.max(0, pageLines.length - pageRows);
+      const to: ((from: number) => number) | null =
+        action === 'down' ? (f) => f + 1
+        : action === 'up' ? (f) => f - 1
+        : action === 'pageDown' ? (f) => f + pageRows - 1
+        : action === 'pageUp' ? (f) => f - (pageRows - 1)
+        : action === 'first' ? () => 0
+        : action === 'last' ? () => last
+        : null;
+      if (to !== null) {
+        // From the previous state, as the cursor moves: every press of a held-down key counts.
+        setPageTop((prev) => Math.max(0, Math.min(to(Math.min(prev, last)), last)));
+        return;
+      }
+      if (action === 'back' || action === 'quit' || action === 'details') {
+        if (!(action === 'quit' && key.ctrl)) {
+          if (action !== 'details') setOpened(null);
+          return;
+        }
+      }
+    }
+    if (action === 'quit' && !key.ctrl && (detailsOf || alertShownId !== null)) {
+      // q leaves a details view, as in the retry entry and ticket pages; q again quits.
+      setDetailsOf(null);
+      setAlertShownId(null);
+      return;
+    }
     if (action === 'quit') {
       exit();
       return;
@@ -266,6 +326,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     }
     if (action === 'nextPanel' || action === 'prevPanel') {
       setAlertShownId(null);
+      setOpened(null);
       setPanel((p) => panels[(panels.indexOf(p) + (action === 'nextPanel' ? 1 : panels.length - 1)) % panels.length]!);
       return;
     }
@@ -274,10 +335,17 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       if (run) setDetailsOf(run);
       const alert = panel === 'alerts' ? alertRows.rows[cursor] : undefined;
       if (alert) setAlertShownId(alert.id);
+      const entry = panel === 'retries' ? retryRows.rows[cursor - top] : undefined;
+      const ticket = panel === 'tickets' ? ticketRows.rows[cursor] : undefined;
+      if (entry || ticket) {
+        setOpened(entry ? { kind: 'retry', id: entry.id } : { kind: 'ticket', ticket: ticket!.ticket });
+        setPageTop(0);
+      }
       return;
     }
     if (action === 'back') {
-      if (detailsOf) setDetailsOf(null);
+      if (opened) setOpened(null); // one that could not be read (the footer says why)
+      else if (detailsOf) setDetailsOf(null);
       else if (alertShownId !== null) setAlertShownId(null);
       else if (panel === 'runs' && filter !== null) setFilter(null);
       return;
@@ -286,11 +354,12 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       // From any panel: the filter is the runs'.
       setDetailsOf(null);
       setAlertShownId(null);
+      setOpened(null);
       setPanel('runs');
       setFilterEdit({ text: filter ?? '', before: filter });
       return;
     }
-    if (detailsOf || alertShownId !== null) return; // the details views have no cursor
+    if (detailsOf || alertShownId !== null || opened) return; // the details views have no cursor
     if (action === 'replay') {
       const entry = panel === 'retries' ? retryRows.rows[cursor - top] : undefined;
       if (!entry) setStatus(panel === 'retries' ? 'no retry selected' : 'r replays a retry: Tab to the retry queue first');
@@ -305,8 +374,16 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       return;
     }
     if (action === 'engage' || action === 'release') {
-      if (!actions) setStatus('read-only console: use ops killswitch in a shell');
-      else setPrompt({ action, step: 'reason', reason: '', text: '' });
+      if (!actions) {
+        setStatus('read-only console: use ops killswitch in a shell');
+        return;
+      }
+      // Read now, not per frame: the workflows K can stop, and what X can release as shown.
+      const workflows = action === 'engage' ? attempt(() => source.knownWorkflows()) : null;
+      if (workflows && !workflows.ok) setStatus(`known workflows not read (${workflows.error}): all workflows can still be stopped`);
+      const start = startPrompt(action, workflows?.ok ? workflows.value : [], engaged.map((e) => e.scope));
+      if ('cancel' in start) setStatus(start.cancel);
+      else setPrompt(start.next);
       return;
     }
     const to: ((cursor: number) => number) | null =
@@ -342,7 +419,12 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
       <KillswitchBanner lines={banner} width={columns} color={color} />
       <Header workspace={workspace} counts={counts} alerts={alertRows.rows} configProblems={badConfig} width={columns} color={color} />
       <RetryQueueLine queue={retry.queue} rollback={retry.rollback} now={now} width={columns} color={color} />
-      {detailsOf && details?.ok && !help ? (
+      {prompt ? (
+        // In place of the panel: a long reason wraps in here, the input line stays on the last row.
+        <PromptBox prompt={prompt} rows={tableRows + 1} width={columns} now={now} color={color} />
+      ) : pageLines && !help ? (
+        <Pager lines={pageLines} top={pageFrom} rows={pageRows} width={columns} color={color} />
+      ) : detailsOf && details?.ok && !help ? (
         <RunDetailsView run={detailsOf} details={details.value} rows={tableRows + 1} width={columns} color={color} />
       ) : alertShown && panel === 'alerts' && !help ? (
         <AlertDetailsView alert={alertShown} now={now} rows={tableRows + 1} width={columns} color={color} />
@@ -372,12 +454,12 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
         <PromptLine prompt={prompt} width={columns} color={color} />
       ) : (
         <Footer
-          label={panel === 'runs' ? (query ? 'Matches' : undefined) : panelLabel[panel]}
-          position={total === 0 ? -1 : cursor}
-          total={panel === 'runs' ? runsView.total : total}
-          totalText={panel === 'runs' && runsView.matches?.more ? `${runsView.matches.count}+` : undefined}
+          label={opened && pageLines ? (opened.kind === 'retry' ? `Retry #${opened.id} line` : 'Ticket line') : panel === 'runs' ? (query ? 'Matches' : undefined) : panelLabel[panel]}
+          position={opened && pageLines ? pageFrom : total === 0 ? -1 : cursor}
+          total={opened && pageLines ? pageLines.length : panel === 'runs' ? runsView.total : total}
+          totalText={!opened && panel === 'runs' && runsView.matches?.more ? `${runsView.matches.count}+` : undefined}
           error={error}
-          status={status}
+          status={status ?? (opened && pageLines ? 'j/k PgUp/PgDn g/G scroll  Esc/q back  Tab panels  ? help' : null)}
           width={columns}
           color={color}
         />

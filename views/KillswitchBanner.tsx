@@ -1,7 +1,6 @@
 import { Box, Text } from 'ink';
 import { scopeLabel, type Engagement } from '../src/killswitch/state';
-import { formatAge } from '../src/runs/format';
-import { toIso } from '../src/time/clock';
+import { formatAge, formatRemaining } from '../src/runs/format';
 import { cellWidth, padCell } from './columns';
 import { alarm } from './theme';
 
@@ -19,9 +18,9 @@ const lead = (color: boolean) => (color ? ' ■ KILLSWITCH ENGAGED' : '!!! KILLS
 // one-line-per-engagement layout (and the height the runs table was given).
 const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
 
-/** `(12m ago)`, `(in 48m)`: the age helper of the runs table, both ways. */
+/** `(12m ago)`: the age helper of the runs table; `(in 1h59m)`: what is left, in hours and minutes, never rounded up. */
 const ago = (iso: string, now: number) => `${formatAge(iso, now)} ago`;
-const until = (iso: string, now: number) => `in ${formatAge(toIso(now), Date.parse(iso))}`;
+const until = (iso: string, now: number) => `in ${formatRemaining(iso, now)}`;
 
 /**
  * What is stopped, by whom, since when, until when, why. `exact` gives the times in full

@@ -4,8 +4,16 @@
  * temporary ledger. Each returns the one line to show in the status line.
  */
 export interface ConsoleActions {
-  engageKillswitch(reason: string): string;
-  releaseKillswitch(reason: string): string;
+  /** `scope`: a workflow, or all workflows (`*`, the default); `expiresInMs`: lapses that long after now (as `--expires`). */
+  engageKillswitch(reason: string, o?: KillswitchChoice): string;
+  /** `scope`: the engagement to release (default: all workflows). */
+  releaseKillswitch(reason: string, o?: Pick<KillswitchChoice, 'scope'>): string;
   /** Replays one retry entry now (the killswitch and retry budget still apply). */
   replayRetry(id: number): Promise<string>;
+}
+
+/** What K and X let the operator choose besides the reason, as `ops killswitch --scope --expires`. */
+export interface KillswitchChoice {
+  scope?: string;
+  expiresInMs?: number | null;
 }

@@ -41,14 +41,14 @@ export const keymap: readonly KeyBinding[] = [
   { action: 'pageUp', label: 'PgUp', help: 'previous page', matches: (_i, k) => !!k.pageUp },
   { action: 'first', label: 'g / Home', help: 'first row', matches: (i, k) => i === 'g' || !!k.home },
   { action: 'last', label: 'G / End', help: 'last row', matches: (i, k) => i === 'G' || !!k.end },
-  { action: 'details', label: 'Enter', help: "the selected run in full (attempts, failure and action, ops's retries, evidence and its sha256), or alert (figures, action)", matches: (_i, k) => !!k.return },
-  { action: 'back', label: 'Esc', help: 'back from the details; else clears the runs filter', matches: (_i, k) => !!k.escape },
+  { action: 'details', label: 'Enter', help: "open the selected row: a run in full (attempts, failure and action, ops's retries, evidence sha256), an alert (figures, action), a retry entry (attempts, errors, evidence paths) or an audit ticket (its Markdown; j/k PgUp/PgDn scroll)", matches: (_i, k) => !!k.return },
+  { action: 'back', label: 'Esc', help: 'back from the details (q too, there); else clears the runs filter', matches: (_i, k) => !!k.escape },
   { action: 'filter', label: '/', help: `filter runs as typed: ${FILTER_HELP}; Enter keeps, Esc cancels`, matches: (i) => i === '/' },
   { action: 'replay', label: 'r', help: 'replay the selected retry now (retry queue panel; the killswitch and budget still apply)', matches: (i) => i === 'r' },
-  { action: 'engage', label: 'K', help: 'engage the killswitch for all workflows (asks the reason, then to type ENGAGE)', matches: (i) => i === 'K' },
-  { action: 'release', label: 'X', help: 'release the killswitch (asks the reason, then to type RELEASE)', matches: (i) => i === 'X' },
+  { action: 'engage', label: 'K', help: 'engage the killswitch: all workflows or one (type to filter), an expiry (none, 30m, 1h, 4h, 2h...), the reason, then type ENGAGE', matches: (i) => i === 'K' },
+  { action: 'release', label: 'X', help: 'release the killswitch: which engagement (asked only when several), the reason, then type RELEASE', matches: (i) => i === 'X' },
   { action: 'help', label: '?', help: 'this help (any key closes it)', matches: (i) => i === '?' },
-  { action: 'quit', label: 'q / Ctrl-C', help: 'quit', matches: (i, k) => i === 'q' || (!!k.ctrl && i === 'c') },
+  { action: 'quit', label: 'q / Ctrl-C', help: 'quit (q in a details view goes back)', matches: (i, k) => i === 'q' || (!!k.ctrl && i === 'c') },
 ];
 
 export const actionFor = (input: string, key: KeyInfo): Action | null => keymap.find((b) => b.matches(input, key))?.action ?? null;

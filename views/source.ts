@@ -14,6 +14,15 @@ export interface RunDetails {
   evidence: { name: string; path: string | null; bytes: number | null; sha256: string | null; status: 'ok' | 'changed' | 'missing' | 'not collected' }[];
 }
 
+/** One retry queue entry in full (Enter on the retry queue panel). */
+export interface RetryDetails {
+  entry: RetryEntry;
+  /** Its executed re-runs, first to last. */
+  attempts: RetryAttempt[];
+  /** The run's collected evidence, as in the run's details. */
+  evidence: RunDetails['evidence'];
+}
+
 export interface LatestRollback {
   id: number;
   state: string;
@@ -111,6 +120,13 @@ export interface ConsoleSource {
   alerts(limit: number): Alert[];
   /** One run in full: the details view (Enter). */
   runDetails(runId: string): RunDetails;
+  /** One retry entry in full, its attempts and its run's evidence (Enter on the retry queue); null once it is gone. */
+  retryDetails(id: number): RetryDetails | null;
+  /**
+   * Every workflow name the ledger has seen, sorted: what K offers to stop. A few index seeks
+   * per name (skip-scan), cheap on a million runs; read when K is pressed, not per frame.
+   */
+  knownWorkflows(): string[];
   /** The latest rollback (SPEC §7 shows it beside the queue); null when none, or an older ledger. */
   latestRollback(): LatestRollback | null;
   /** Changes whenever another process has committed: polled to decide whether to re-query. */

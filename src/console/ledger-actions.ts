@@ -4,10 +4,11 @@ import { recordLogLines } from '../evidence/log-lines';
 import { killswitchLogLines } from '../killswitch/log-line';
 import { describeOutcome } from '../killswitch/report';
 import { engage, release, GLOBAL, type KillswitchOutcome } from '../killswitch/store';
-import type { ConsoleActions } from '../../views/actions';
+import type { ConsoleActions, KillswitchChoice } from '../../views/actions';
 import { hostname } from 'node:os';
 import type { MainConfig, RetryPolicy } from '../config/schemas';
 import { style } from '../cli/style';
+import { toIso } from '../time/clock';
 
 /** config.json's default idempotencyTtlSeconds. */
 const DEFAULT_TTL_SECONDS = 86_400;
@@ -40,18 +41,25 @@ export interface ActionOptions {
   replaySettings: () => Promise<ReplaySettings>;
   /** After an action wrote: its events' notifications are in the outbox, to be sent now. */
   written?: () => void;
+  /** An engagement is an incident: writes its audit ticket now, as `ops killswitch` does. */
+  ticket?: (auditSeq: number) => void;
 }
 
 /**
  * The console's actions on the ledger: the killswitch store the CLI uses, so an engage
  * from the console is the same transaction, audit event and log line as
- * `ops killswitch --reason`. (Its audit ticket is written by the next `ops report` or
- * `ops audit ticket`: the console holds no workspace lock.)
+ * `ops killswitch --reason`, and its audit ticket written at once (`ticket`) when the
+ * workspace lock is free, else by the next `ops report` or `ops audit ticket`.
  */
 export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
   // The console passes no idempotency key, so the TTL is never used: the stop does not wait
   // for (or fail on) the config.
-  const request = (reason: string) => ({ scope: GLOBAL, reason, now: o.now(), actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: DEFAULT_TTL_SECONDS });
+  const request = (reason: string, c: KillswitchChoice = {}) => {
+    const now = o.now();
+    // The expiry counts from the engagement, as `--expires` does.
+    const expiresAt = c.expiresInMs ? toIso(Date.parse(now) + c.expiresInMs) : null;
+    return { scope: c.scope ?? GLOBAL, reason, now, expiresAt, actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: DEFAULT_TTL_SECONDS };
+  };
   const done = (outcome: KillswitchOutcome) => {
     // The change is committed: nothing after this may turn it into a failure.
     let line = describeOutcome(outcome, false).split('\n')[0]!;
@@ -63,6 +71,13 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     } catch (err) {
       line += ` (killswitch log not written: ${errorText(err)})`;
     }
+    if (outcome.action === 'engaged' && !outcome.replayed && outcome.audit_seq !== null) {
+      try {
+        o.ticket?.(outcome.audit_seq);
+      } catch {
+        // the ticket reports its own problems in the status line
+      }
+    }
     try {
       o.written?.();
     } catch {
@@ -71,8 +86,8 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     return line;
   };
   return {
-    engageKillswitch: (reason) => done(engage(db, request(reason))),
-    releaseKillswitch: (reason) => done(release(db, request(reason))),
+    engageKillswitch: (reason, c) => done(engage(db, request(reason, c))),
+    releaseKillswitch: (reason, c) => done(release(db, request(reason, c))),
     async replayRetry(id) {
       const s = { ...o.settings(), ...(await o.replaySettings()) };
       // Loaded on first use: execa and the engine stay off the console's start-up path.

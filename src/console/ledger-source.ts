@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Ledger } from '../ledger/open';
 import { countAllRuns, listRuns, runAttempts } from '../ledger/runs';
-import { listEntries, queueSummary, retryHistory } from '../retry/queue';
+import { getEntry, listEntries, queueSummary, retryHistory, toAttempt } from '../retry/queue';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -42,6 +42,16 @@ const ACTIVE_KILLSWITCH = `
   FROM killswitch_engagements
   WHERE released_at IS NULL AND (expires_at IS NULL OR expires_at > @now)
   ORDER BY scope = @global DESC, engaged_at, id`;
+
+// Distinct workflow names by skip-scan of runs_by_workflow: one seek per name instead of
+// reading a million index entries.
+const KNOWN_WORKFLOWS = `
+  WITH RECURSIVE w(name) AS (
+    SELECT MIN(workflow) FROM run_attempts WHERE is_latest = 1
+    UNION ALL
+    SELECT (SELECT MIN(workflow) FROM run_attempts WHERE is_latest = 1 AND workflow > w.name) FROM w WHERE w.name IS NOT NULL
+  )
+  SELECT name FROM w WHERE name IS NOT NULL`;
 
 export interface LedgerSourceOptions {
   /**
@@ -140,20 +150,18 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
         return { ...t, files: n === 2 ? 'written' : n === 1 ? 'partial' : 'missing' };
       });
     },
-    runDetails: (runId) => {
-      const files = db.prepare('SELECT name, path, bytes, sha256, status FROM evidence_artifacts WHERE run_id = ? ORDER BY attempt, name').all(runId) as (Omit<RunDetails['evidence'][number], 'status'> & {
-        status: string;
-      })[];
-      const root = files.length && o.reportsDir ? o.reportsDir() : null;
-      return {
-        attempts: runAttempts(db, runId),
-        retries: hasRetryQueue() ? retryHistory(db, { runId, limit: 100 }) : [],
-        evidence: files.map((f) => ({
-          ...f,
-          status: f.status !== 'collected' || !f.path || root === null ? ('not collected' as const) : checked(join(root, f.path), f.sha256),
-        })),
-      };
+    runDetails: (runId) => ({
+      attempts: runAttempts(db, runId),
+      retries: hasRetryQueue() ? retryHistory(db, { runId, limit: 100 }) : [],
+      evidence: evidenceOf(runId),
+    }),
+    retryDetails: (id) => {
+      const entry = hasRetryQueue() ? getEntry(db, id) : undefined;
+      if (!entry) return null;
+      const attempts = (db.prepare('SELECT * FROM retry_attempts WHERE entry_id = ? ORDER BY attempt').all(id) as Parameters<typeof toAttempt>[0][]).map(toAttempt);
+      return { entry, attempts, evidence: evidenceOf(entry.run_id) };
     },
+    knownWorkflows: () => (db.prepare(KNOWN_WORKFLOWS).pluck().all() as string[]).sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })),
     alerts: (limit) => {
       // A ledger from before detection (migration 8), opened by an older ops: no alerts yet.
       return hasAlerts() ? alertsForReview(db, limit) : [];
@@ -178,6 +186,18 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
       return { kpis, status: config ? kpiStatus(kpis, config.kpiTargets) : null, targetsError };
     },
   };
+
+  /** A run's collected files, with whether each copy still has its recorded sha256. */
+  function evidenceOf(runId: string): RunDetails['evidence'] {
+    const files = db.prepare('SELECT name, path, bytes, sha256, status FROM evidence_artifacts WHERE run_id = ? ORDER BY attempt, name').all(runId) as (Omit<RunDetails['evidence'][number], 'status'> & {
+      status: string;
+    })[];
+    const root = files.length && o.reportsDir ? o.reportsDir() : null;
+    return files.map((f) => ({
+      ...f,
+      status: f.status !== 'collected' || !f.path || root === null ? ('not collected' as const) : checked(join(root, f.path), f.sha256),
+    }));
+  }
 
   /** The digest check of one collected file, watched from now on. */
   function checked(path: string, sha256: string | null) {

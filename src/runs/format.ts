@@ -24,6 +24,22 @@ export function formatAge(iso: string | null, now: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/**
+ * Time left until `iso` (an expiry), never rounded up: 1h59m (not 2h, let alone the 1h an
+ * age-style rounding gives), 59m, 42s; over a day 1d04h30m. What a person reads to decide
+ * whether to extend a stop, so it is never more than what is really left. 0s once passed.
+ */
+export function formatRemaining(iso: string, now: number): string {
+  const s = Math.max(0, Math.floor((Date.parse(iso) - now) / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  const hm = `h${String(m % 60).padStart(2, '0')}m`;
+  if (h < 24) return `${h}${hm}`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}${hm}`;
+}
+
 /** One word for where a run stands: its conclusion once completed, else its status. */
 export const runState = (run: Pick<Run, 'status' | 'conclusion'>): string =>
   run.status === 'completed' ? (run.conclusion ?? 'completed') : run.status;
