@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, opsProcess, tempDir } from './helpers';
+import { ROOT, opsProcess, tempDir, workspaceDir } from './helpers';
 import { registry } from '../commands/registry';
 
 /** The CLI's edges (issue 18, items 13–15), through the built bin/ops. */
@@ -11,6 +11,8 @@ function demoWorkspace(): string {
   const ws = join(tempDir(), 'demo');
   const r = opsProcess(['demo', ws, '--runs', '300', '--days', '3']);
   expect(r.code, r.stderr).toBe(0);
+  // An engagement and its release: two more notifications and audit events to list.
+  for (const flags of [[], ['--release']]) expect(opsProcess(['killswitch', ...flags, '--reason', 'list test', '--workspace', ws]).code).toBe(0);
   return ws;
 }
 
@@ -69,7 +71,7 @@ describe('a list cut by --limit says so on stderr (item 13)', () => {
     [['audit', 'log'], 'abc', '"abc"'],
     [['notify', 'list'], 'many', '"many"'],
   ])('%j --limit %s is refused with exit 2 naming the flag', (args, value, shown) => {
-    const ws = tempDir();
+    const ws = workspaceDir();
     const r = opsProcess([...args, '--workspace', ws, '--limit', value]);
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `ops: --limit: must be an integer from 1 to 1000000, got ${shown}\n` });
   });
