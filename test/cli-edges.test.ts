@@ -204,6 +204,8 @@ describe('help, completion and did-you-mean (item 15)', () => {
     [['runs', 'list', '--limt=5', '--bogus'], 'ops: runs list: unknown arguments --limt (did you mean --limit?), --bogus\n'],
     [['runs', 'list', '--bogus'], 'ops: runs list: unknown argument --bogus (see ops runs list --help)\n'],
     [['runs', 'list', 'extra'], 'ops: runs list: unknown argument "extra" (see ops runs list --help)\n'],
+    // Before the command, the misspelt flag swallows it as its value: still the flag is named.
+    [['--jsno', 'status'], 'ops: status: unknown argument --jsno; did you mean --json?\n'],
   ])('%j → exit 2, one line: %j', (args, stderr) => {
     const r = opsProcess(args, { cwd: tempDir() });
     expect(r).toMatchObject({ code: 2, stdout: '', stderr });

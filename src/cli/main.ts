@@ -10,6 +10,8 @@ import { rememberArgv } from './parse';
 declare const OPS_VERSION: string;
 const version = typeof OPS_VERSION === 'string' ? OPS_VERSION : 'dev';
 
+const NO_COMMAND = 'no command given';
+
 export type Registry = (CommandSpec<any> | CommandGroup)[];
 
 const isGroup = (c: CommandSpec<any> | CommandGroup): c is CommandGroup => 'commands' in c;
@@ -48,7 +50,7 @@ export async function runCli(argv: string[], io: IO, registry: Registry): Promis
       actor: { type: 'string', describe: 'Actor recorded in the audit log (default: OPS_ACTOR, GITHUB_ACTOR, OS user)' },
     })
     .strict()
-    .demandCommand(1, 'no command given')
+    .demandCommand(1, NO_COMMAND)
     .recommendCommands()
     .exitProcess(false)
     .wrap(Math.min(io.columns, 110))
@@ -206,6 +208,12 @@ function usageMessage(msg: string, path: string, entry: Registry[number] | undef
   const help = `see ops ${path === 'usage' ? '' : path + ' '}--help`;
   const unknown = /^Unknown arguments?: (.*)$/s.exec(msg);
   if (unknown) return unknownArguments(unknown[1]!.split(', '), argv, known, help);
+  if (msg === NO_COMMAND) {
+    // `ops --jsno status`: yargs takes `status` as the unknown flag's value and reports a
+    // missing command; the misspelt flag is what the user needs to hear about.
+    const stray = argv.flatMap((t) => (/^--[^-]/.test(t) ? [t.slice(2).replace(/=.*$/s, '').replace(/^no-/, '')] : [])).filter((n) => !known.includes(n));
+    if (stray.length) return unknownArguments(stray, argv, known, help);
+  }
   const valueless = /^Not enough arguments following: (\S+)$/.exec(msg);
   if (valueless) return `--${valueless[1]} needs a value (${help})`;
   if (/^Not enough non-option arguments/.test(msg)) {
