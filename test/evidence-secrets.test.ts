@@ -3,24 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NOW, opsProcess, tempDir } from './helpers';
+import { githubEnv, NOW, opsProcess, tempDir } from './helpers';
 
 // Secrets are made at run time from random bytes: nothing real-looking is committed.
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const rand = (n: number, alphabet = ALNUM) => [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
-
-const githubEnv = (runId: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-  OPS_NOW: NOW,
-  GITHUB_ACTIONS: 'true',
-  GITHUB_RUN_ID: runId,
-  GITHUB_RUN_ATTEMPT: '1',
-  GITHUB_WORKFLOW: 'CI',
-  GITHUB_REPOSITORY: 'acme/api',
-  GITHUB_SHA: '3f9a1c2b7d4e5f60718293a4b5c6d7e8f9a0b1c2',
-  GITHUB_REF: 'refs/heads/main',
-  GITHUB_JOB: 'test',
-  ...extra,
-});
 
 /** A workspace (ops init) with logs/job.log holding `log`. */
 function workspaceWithLog(log: string): string {

@@ -4,26 +4,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join, relative, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { dumpLedger, NOW, OPS_BIN, ops, opsProcess, tempDir, workspaceDir } from './helpers';
+import { dumpLedger, githubEnv, NOW, OPS_BIN, ops, opsProcess, tempDir, workspaceDir } from './helpers';
 
 /** A GitHub token shape, made up now: nothing real-looking is committed. */
 const fakeGithubToken = () => 'ghp_' + randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36);
-
-const githubEnv = (runId: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-  OPS_NOW: NOW,
-  GITHUB_ACTIONS: 'true',
-  GITHUB_RUN_ID: runId,
-  GITHUB_RUN_ATTEMPT: '1',
-  GITHUB_WORKFLOW: 'CI',
-  GITHUB_REPOSITORY: 'acme/api',
-  GITHUB_SHA: '3f9a1c2b7d4e5f60718293a4b5c6d7e8f9a0b1c2',
-  GITHUB_REF: 'refs/heads/main',
-  GITHUB_ACTOR: 'octocat',
-  GITHUB_EVENT_NAME: 'push',
-  GITHUB_SERVER_URL: 'https://github.com',
-  GITHUB_JOB: 'test',
-  ...extra,
-});
 
 /** A repository checkout with a log (holding a secret and a 403) and build output. */
 function checkout(token: string) {

@@ -83,3 +83,20 @@ export function dumpLedger(path: string): string {
 export function sh(script: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
   return execFileSync('sh', ['-c', script], { cwd: opts.cwd, env: { ...process.env, OPS_NOW: NOW, ...opts.env }, encoding: 'utf8' });
 }
+
+/** The environment of a GitHub Actions job step (run `runId`, attempt 1, workflow CI of acme/api). */
+export const githubEnv = (runId: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  OPS_NOW: NOW,
+  GITHUB_ACTIONS: 'true',
+  GITHUB_RUN_ID: runId,
+  GITHUB_RUN_ATTEMPT: '1',
+  GITHUB_WORKFLOW: 'CI',
+  GITHUB_REPOSITORY: 'acme/api',
+  GITHUB_SHA: '3f9a1c2b7d4e5f60718293a4b5c6d7e8f9a0b1c2',
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_ACTOR: 'octocat',
+  GITHUB_EVENT_NAME: 'push',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_JOB: 'test',
+  ...extra,
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultsOf } from '../src/config/load';
 import { backoffSeconds, decideAfterFailure, retries, tuningFor } from '../src/retry/policy';
 import { expandTemplate } from '../src/retry/command';
-import { FAKE_GH, ops, opsProcess, tempDir, workspaceDir } from './helpers';
+import { FAKE_GH, githubEnv, ops, opsProcess, tempDir, workspaceDir } from './helpers';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -66,17 +66,7 @@ describe('retry command template', () => {
 // ---------------------------------------------------------------------------------------
 // test_failure and retryFlakyTests (issue 18 item 9), through the built binary.
 
-const ciEnv = (ws: string, runId: string): NodeJS.ProcessEnv => ({
-  OPS_WORKSPACE: ws,
-  GITHUB_ACTIONS: 'true',
-  GITHUB_RUN_ID: runId,
-  GITHUB_RUN_ATTEMPT: '1',
-  GITHUB_WORKFLOW: 'CI',
-  GITHUB_REPOSITORY: 'acme/api',
-  GITHUB_SHA: '3f9a1c2b7d4e5f60718293a4b5c6d7e8f9a0b1c2',
-  GITHUB_REF: 'refs/heads/main',
-  GITHUB_JOB: 'test',
-});
+const ciEnv = (ws: string, runId: string): NodeJS.ProcessEnv => githubEnv(runId, { OPS_WORKSPACE: ws });
 
 /** A workspace (ops init) with a job log in logs/, and the given retry policy. */
 function jobWorkspace(log: string, policy?: object): string {
