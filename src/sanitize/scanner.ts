@@ -6,7 +6,8 @@
  * ±4 KiB) where one of its keywords occurs. Env-secret values are plain `indexOf` hits, and
  * their percent-encoded forms are found by decoding the text around each `%XX`.
  */
-import { builtinRules, nameForKey, NOT_SECRET_KEY, NOT_SECRET_VALUE, type RuleDef } from './rules';
+import { builtinRules, nameForKey, type RuleDef, type RuleKind } from './rules';
+import { judgeValue, keyIsSecret, placeholderToken } from './judge';
 import { envSecrets, envSecretValues } from './env-secrets';
 import { maskStyle, type MaskStyle } from './mask';
 
@@ -18,8 +19,12 @@ export interface CompiledRule {
   literal: Buffer | null;
   block: boolean;
   valueChecks: boolean;
+  keyChecks: boolean;
+  uuidOk: boolean;
   nameByKey: boolean;
   secretGroup: boolean;
+  kind: RuleKind | 'env' | 'custom';
+  source: string;
   /** Names of the groups holding the secret, in pattern order. */
   groups: string[];
   priority: number;
@@ -34,7 +39,10 @@ export interface RuleSet {
   csBytes: Map<string, Buffer>;
   /** Rules without keywords: run over the whole text. */
   always: CompiledRule[];
+  /** Allow-listed values (mask-rules.json `allow.values` and `exclusions`): a match they match is kept. */
   exclusions: RegExp[];
+  /** Allow-listed file paths (mask-rules.json `allow.paths`): such files are not masked. */
+  allowPaths: RegExp[];
   style: MaskStyle;
   /** Env-secret values (UTF-8 bytes), looked for in percent-decoded text. */
   envValues: Buffer[];
@@ -51,13 +59,25 @@ export interface Span {
   start: number;
   end: number;
   priority: number;
+  /** With `detail`: where the rule comes from and why the text was judged a secret (never the text). */
+  source?: string;
+  why?: string;
+}
+
+/** What `scan` also returns when asked (`--explain`): values judged weak, not masked. */
+export interface ScanDetail {
+  weak: Span[];
 }
 
 /** The mask-rules.json fields the scanner needs (zod output of the schema). */
 export interface MaskRulesConfig {
   maskStyle?: string;
   builtinRules?: boolean;
-  rules?: { name: string; pattern: string; keywords?: string[] }[];
+  /** Built-in rule ids to turn off. */
+  disable?: string[];
+  rules?: { name: string; pattern: string; keywords?: string[]; description?: string }[];
+  /** Regexes: a match they match is not masked (`allow.values`), nor a file whose path they match. */
+  allow?: { values?: string[]; paths?: string[] };
   exclusions?: string[];
 }
 
@@ -78,6 +98,10 @@ function compile(def: RuleDef): CompiledRule {
     literal: null,
     block: Boolean(def.block),
     valueChecks: Boolean(def.valueChecks),
+    keyChecks: Boolean(def.keyChecks),
+    uuidOk: Boolean(def.uuidOk),
+    kind: def.kind,
+    source: def.source,
     nameByKey: Boolean(def.nameByKey),
     secretGroup,
     groups: [...def.pattern.matchAll(/\(\?<(secret[A-Za-z0-9]*)>/g)].map((m) => m[1]!),
@@ -92,16 +116,25 @@ function compile(def: RuleDef): CompiledRule {
  */
 export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv = {}): RuleSet {
   const defs: RuleDef[] = [];
-  if (config.builtinRules !== false) defs.push(...builtinRules);
+  const disabled = new Set(config.disable ?? []);
+  if (config.builtinRules !== false) defs.push(...builtinRules.filter((r) => !disabled.has(r.name)));
   for (const r of config.rules ?? []) {
-    defs.push({ name: r.name, pattern: r.pattern, keywords: (r.keywords ?? []).map((k) => k.toLowerCase()), priority: 1 });
+    defs.push({
+      name: r.name,
+      pattern: r.pattern,
+      keywords: (r.keywords ?? []).map((k) => k.toLowerCase()),
+      priority: 1,
+      kind: 'prefix',
+      source: `.ops/mask-rules.json${r.description ? `: ${r.description}` : ''}`,
+    });
   }
   const set: RuleSet = {
     ci: new Map(),
     cs: new Map(),
     csBytes: new Map(),
     always: [],
-    exclusions: (config.exclusions ?? []).map((x) => new RegExp(x)),
+    exclusions: [...(config.exclusions ?? []), ...(config.allow?.values ?? [])].map((x) => new RegExp(x)),
+    allowPaths: (config.allow?.paths ?? []).map((x) => new RegExp(x)),
     style: maskStyle(config.maskStyle),
     envValues: [],
     envReach: 0,
@@ -113,8 +146,10 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (list) list.push(rule);
     else map.set(kw, [rule]);
   };
+  const custom = new Set((config.rules ?? []).map((r) => r.name));
   for (const def of defs) {
     const rule = compile(def);
+    if (custom.has(def.name)) rule.kind = 'custom';
     set.names.push(def.name);
     if (!def.keywords.length) set.always.push(rule);
     for (const kw of def.keywords) {
@@ -129,7 +164,7 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (set.exclusions.some((x) => x.test(latin1))) continue;
     // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
     // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
-    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, valueChecks: false, nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, nameByKey: false, secretGroup: false, groups: [], priority: 2 };
     add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
@@ -262,7 +297,7 @@ function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
  * Every span of `text` (bytes; regexes see them as Latin-1) to mask, sorted, overlaps
  * merged (the higher-priority rule names it).
  */
-export function scan(set: RuleSet, text: Buffer): Span[] {
+export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   const spans: Span[] = [];
   const windows = new Map<CompiledRule, number[]>();
   const len = text.length;
@@ -276,7 +311,9 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
     for (const r of rules) {
       if (r.literal !== null) {
         const lit = r.literal;
-        if (p + lit.length <= len && text.compare(lit, 0, lit.length, p, p + lit.length) === 0) spans.push({ rule: r.name, start: p, end: p + lit.length, priority: r.priority });
+        if (p + lit.length <= len && text.compare(lit, 0, lit.length, p, p + lit.length) === 0) {
+          spans.push(detail ? { rule: r.name, start: p, end: p + lit.length, priority: r.priority, source: r.source, why: `the value of a secret-named environment variable (${r.source})` } : { rule: r.name, start: p, end: p + lit.length, priority: r.priority });
+        }
         continue;
       }
       if (a === -1) {
@@ -315,7 +352,7 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
       p = text.indexOf(needle, p + kw.length);
     }
   }
-  if (set.envValues.length) percentEncoded(set, text, spans);
+  if (set.envValues.length) percentEncoded(set, text, spans, detail);
   for (const r of set.always) (windows.get(r) ?? (windows.set(r, []), windows.get(r)!)).push(0, text.length);
 
   // Windows are mostly whole lines, shared by the rules whose keywords are on them.
@@ -353,13 +390,11 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
               break;
             }
           }
-          if (rule.nameByKey) {
-            const key = m.groups?.key ?? '';
-            if (NOT_SECRET_KEY.test(key)) continue;
-            name = nameForKey(key);
-          }
         }
-        accept(set, rule, name, sub, m.index, m.index + m[0].length, s, e, spans, a);
+        const key = m.groups?.key;
+        if (rule.keyChecks && key !== undefined && !keyIsSecret(key)) continue;
+        if (rule.nameByKey) name = nameForKey(key ?? '');
+        accept(set, rule, name, sub, m.index, m.index + m[0].length, s, e, spans, a, detail, key);
       }
     }
   }
@@ -385,7 +420,7 @@ let toAt = new Int32Array(0);
  * `%XX`, up to whitespace and at most `envReach` bytes either side, is decoded and the
  * values are looked for in it. A value found there is masked in its encoded form.
  */
-function percentEncoded(set: RuleSet, text: Buffer, spans: Span[]): void {
+function percentEncoded(set: RuleSet, text: Buffer, spans: Span[], detail?: ScanDetail): void {
   const len = text.length;
   const reach = set.envReach;
   let p = text.indexOf(0x25);
@@ -397,15 +432,15 @@ function percentEncoded(set: RuleSet, text: Buffer, spans: Span[]): void {
       while (a > 0 && p - a < reach && !isSpace(text[a - 1]!)) a--;
       let b = p;
       while (b < len && b - p < 2 * reach && !isSpace(text[b]!)) b++;
-      decodeAndFind(set, text, a, b, false, spans);
-      if (set.envSpace) decodeAndFind(set, text, a, b, true, spans);
+      decodeAndFind(set, text, a, b, false, spans, detail);
+      if (set.envSpace) decodeAndFind(set, text, a, b, true, spans, detail);
       // The %s up to b, or up to p + reach when the window was cut short, are covered.
       p = text.indexOf(0x25, b - p < 2 * reach ? b : p + reach + 1);
     } else p = text.indexOf(0x25, p + 1);
   }
 }
 
-function decodeAndFind(set: RuleSet, text: Buffer, a: number, b: number, plusIsSpace: boolean, spans: Span[]): void {
+function decodeAndFind(set: RuleSet, text: Buffer, a: number, b: number, plusIsSpace: boolean, spans: Span[], detail?: ScanDetail): void {
   if (decoded.length < b - a) {
     decoded = Buffer.alloc(2 * (b - a));
     fromAt = new Int32Array(2 * (b - a));
@@ -428,22 +463,54 @@ function decodeAndFind(set: RuleSet, text: Buffer, a: number, b: number, plusIsS
   for (const v of set.envValues) {
     let at = hay.indexOf(v);
     while (at !== -1) {
-      spans.push({ rule: ENV_RULE, start: fromAt[at]!, end: toAt[at + v.length - 1]!, priority: 2 });
+      const span: Span = { rule: ENV_RULE, start: fromAt[at]!, end: toAt[at + v.length - 1]!, priority: 2 };
+      if (detail) {
+        span.source = 'environment';
+        span.why = 'the percent-encoded value of a secret-named environment variable';
+      }
+      spans.push(span);
       at = hay.indexOf(v, at + 1);
     }
   }
 }
 
-/** Keeps a match unless it is excluded, already masked, or (context rules) not a secret value. */
-function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms: number, me: number, s: number, e: number, out: Span[], offset = 0): void {
+const KIND_WHY: Record<string, string> = {
+  prefix: 'prefix and shape',
+  keyword: 'provider keyword in the key, and shape',
+  context: 'context',
+  custom: 'custom rule of .ops/mask-rules.json',
+  env: 'environment',
+};
+
+/**
+ * Keeps a match unless it is allow-listed, already masked, a placeholder token, or (context
+ * rules) not a secret value; a weak value (under the entropy floor) goes to `detail.weak`.
+ */
+function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms: number, me: number, s: number, e: number, out: Span[], offset: number, detail: ScanDetail | undefined, key: string | undefined): void {
   const secret = text.slice(s, e);
   if (set.style.prefix && overlapsMask(set, text, s, e)) return;
-  if (rule.valueChecks && NOT_SECRET_VALUE.test(secret)) return;
+  let why = '';
+  if (rule.valueChecks) {
+    const v = judgeValue(secret, rule.uuidOk && key !== undefined);
+    if (!v.secret) {
+      if (v.weak && detail) detail.weak.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority, source: rule.source, why: `weak, not masked: ${v.why}${key ? ` (key ${key})` : ''}` });
+      return;
+    }
+    if (detail) why = `${key ? `key ${key}; ` : ''}${KIND_WHY[rule.kind]}; value ${v.why}`;
+  } else {
+    if ((rule.kind === 'prefix' || rule.kind === 'keyword') && placeholderToken(secret)) return;
+    if (detail) why = `${key ? `key ${key}; ` : ''}${KIND_WHY[rule.kind]}; ${e - s} chars`;
+  }
   if (set.exclusions.length) {
     const whole = text.slice(ms, me);
-    if (set.exclusions.some((x) => x.test(whole))) return;
+    if (set.exclusions.some((x) => x.test(whole) || x.test(secret))) return;
   }
-  out.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority });
+  const span: Span = { rule: name, start: s + offset, end: e + offset, priority: rule.priority };
+  if (detail) {
+    span.source = rule.source;
+    span.why = why;
+  }
+  out.push(span);
 }
 
 /**
@@ -484,6 +551,10 @@ function mergeSpans(spans: Span[]): Span[] {
       if (s.priority < cur.priority) {
         cur.priority = s.priority;
         cur.rule = s.rule;
+        if (s.why !== undefined) {
+          cur.why = s.why;
+          cur.source = s.source;
+        }
       }
     } else out.push({ ...s });
   }
