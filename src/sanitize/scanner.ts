@@ -7,7 +7,7 @@
  * their percent-encoded forms are found by decoding the text around each `%XX`.
  */
 import { builtinRules, nameForKey, type RuleDef, type RuleKind } from './rules';
-import { judgeValue, keyIsSecret, placeholderToken } from './judge';
+import { entropy, judgeValue, keyIsSecret, placeholderToken } from './judge';
 import { envSecrets, envSecretValues } from './env-secrets';
 import { maskStyle, type MaskStyle } from './mask';
 
@@ -25,6 +25,7 @@ export interface CompiledRule {
   secretGroup: boolean;
   kind: RuleKind | 'env' | 'custom';
   source: string;
+  keywords: string[];
   /** Names of the groups holding the secret, in pattern order. */
   groups: string[];
   priority: number;
@@ -102,6 +103,7 @@ function compile(def: RuleDef): CompiledRule {
     uuidOk: Boolean(def.uuidOk),
     kind: def.kind,
     source: def.source,
+    keywords: def.keywords,
     nameByKey: Boolean(def.nameByKey),
     secretGroup,
     groups: [...def.pattern.matchAll(/\(\?<(secret[A-Za-z0-9]*)>/g)].map((m) => m[1]!),
@@ -164,7 +166,7 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (set.exclusions.some((x) => x.test(latin1))) continue;
     // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
     // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
-    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
     add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
@@ -493,13 +495,18 @@ function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms
   if (rule.valueChecks) {
     const v = judgeValue(secret, rule.uuidOk && key !== undefined);
     if (!v.secret) {
-      if (v.weak && detail) detail.weak.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority, source: rule.source, why: `weak, not masked: ${v.why}${key ? ` (key ${key})` : ''}` });
+      if (v.weak && detail) detail.weak.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority, source: rule.source, why: `${key ? `key ${key}; ` : ''}value ${v.why}` });
       return;
     }
     if (detail) why = `${key ? `key ${key}; ` : ''}${KIND_WHY[rule.kind]}; value ${v.why}`;
   } else {
     if ((rule.kind === 'prefix' || rule.kind === 'keyword') && placeholderToken(secret)) return;
-    if (detail) why = `${key ? `key ${key}; ` : ''}${KIND_WHY[rule.kind]}; ${e - s} chars`;
+    if (detail) {
+      // The prefix shown is the rule's own keyword (never characters of the secret itself).
+      const kw = rule.kind === 'prefix' ? rule.keywords.find((k) => secret.toLowerCase().startsWith(k.toLowerCase())) : undefined;
+      const what = kw ? `prefix "${secret.slice(0, kw.length)}" and shape` : KIND_WHY[rule.kind];
+      why = `${key ? `key ${key}; ` : ''}${what}; ${e - s} chars, entropy ${entropy(secret).toFixed(1)} bits/char`;
+    }
   }
   if (set.exclusions.length) {
     const whole = text.slice(ms, me);
