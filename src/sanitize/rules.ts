@@ -304,7 +304,7 @@ const keywordRules: RuleDef[] = gated.map(([name, names, value, ids]) => ({
 
 /** The names a key may carry for the generic assignment rule, by what it names. */
 const KEY =
-  '(?:pass(?:word|wd|phrase)|secret|token|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|credentials?|(?:signing|encryption|encrypt|master|session|license|deploy)[_.-]?key|(?<=[_.;-]|\\b)pwd)';
+  '(?:pass(?:word|wd|phrase)|secret|token|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|credentials?|(?:signing|encryption|encrypt|master|session|license|deploy)[_.-]?key|(?<=[_.;-]|\\b)pwd(?![a-z]))';
 // The key from its keyword on (DB_PASSWORD_FILE → PASSWORD_FILE): enough to name the rule and
 // to see a key naming a file or URL; starting at the keyword keeps the regex fast.
 const KEYNAME = `${KEY}[A-Za-z0-9_.-]{0,64}`;

@@ -199,8 +199,12 @@ export function lineEnd(text: Uint8Array, p: number, limit: number): number {
  * one pass over the text finds every keyword occurrence (instead of one indexOf pass each).
  */
 interface KeywordAutomaton {
-  /** Next state by byte: delta[state + byte], states pre-multiplied by 256 (no class lookup: faster). */
+  /**
+   * Next state by byte class: delta[state + cls[byte]], states pre-multiplied by the class
+   * count. Classes keep the table small (≈ 200 keywords, 1 400 states): rows stay in cache.
+   */
   delta: Int32Array;
+  cls: Uint8Array;
   /** Keyword ids ending in a state (pre-multiplied index), or undefined. */
   out: (number[] | undefined)[];
   /** 1 where `out` is set: the hot loop tests a byte, not an array hole. */
@@ -264,29 +268,29 @@ function automaton(set: RuleSet): KeywordAutomaton {
       }
     }
   }
-  const delta = new Int32Array(next.length * 256);
-  const out: (number[] | undefined)[] = new Array(next.length * 256);
-  const term = new Uint8Array(next.length * 256);
+  const delta = new Int32Array(next.length * width);
+  const out: (number[] | undefined)[] = new Array(next.length * width);
+  const term = new Uint8Array(next.length * width);
   for (let st = 0; st < next.length; st++) {
-    for (let b = 0; b < 256; b++) delta[st * 256 + b] = next[st]![cls[b]!]! * 256;
+    for (let c = 0; c < width; c++) delta[st * width + c] = next[st]![c]! * width;
     if (outs[st]!.length) {
-      out[st * 256] = outs[st];
-      term[st * 256] = 1;
+      out[st * width] = outs[st];
+      term[st * width] = 1;
     }
   }
-  a = { delta, out, term, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
+  a = { delta, cls, out, term, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
   automata.set(set, a);
   return a;
 }
 
 /** Where keywords end, as pairs (index of the last byte, keyword id): the hot loop, kept monomorphic. */
 function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
-  const { delta, out, term } = ac;
+  const { delta, cls, out, term } = ac;
   const hits: number[] = [];
   const len = text.length;
   let st = 0;
   for (let i = 0; i < len; i++) {
-    st = delta[st + text[i]!]!;
+    st = delta[st + cls[text[i]!]!]!;
     if (term[st] !== 0) {
       const hit = out[st]!;
       for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
