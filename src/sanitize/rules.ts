@@ -43,6 +43,8 @@ export interface RuleDef {
   nameByKey?: boolean;
   /** Lower wins when two rules mask overlapping text. */
   priority?: number;
+  /** A match starts where a keyword does: the regex is tried at each keyword, not along the line (speed). */
+  anchored?: boolean;
   kind: RuleKind;
   /** Provenance: provider documentation and the peer rules (gitleaks/secretlint ids) that describe the format. */
   source: string;
@@ -293,6 +295,7 @@ const keywordRules: RuleDef[] = gated.map(([name, names, value, ids]) => ({
   pattern: `(?<key>(?:${names})[A-Za-z0-9_.-]{0,30})\\\\?["']?[ \\t]*(?:=|:|:=|=>|\\?=)[ \\t]*\\\\?["'\`]?(?<secret>${value})(?![A-Za-z0-9_=+/-])`,
   flags: 'i',
   kind: 'keyword' as const,
+  anchored: true,
   keyChecks: true,
   uuidOk: true,
   priority: 2,
@@ -362,6 +365,7 @@ const context: RuleDef[] = [
     keyChecks: true,
     uuidOk: true,
     nameByKey: true,
+    anchored: true,
     priority: 4,
     kind: 'context',
     source: `ops context rule (key names as ${GL('generic-api-key')}, with value checks and an entropy floor)`,

@@ -26,6 +26,8 @@ export interface CompiledRule {
   kind: RuleKind | 'env' | 'custom';
   source: string;
   keywords: string[];
+  /** Tried at each keyword hit (sticky), not along the window. */
+  anchored: boolean;
   /** Names of the groups holding the secret, in pattern order. */
   groups: string[];
   priority: number;
@@ -92,12 +94,13 @@ const LITERAL_ANCHOR = 8;
 
 function compile(def: RuleDef): CompiledRule {
   const secretGroup = /\(\?<secret/.test(def.pattern) || Boolean(def.nameByKey);
-  const flags = 'g' + (secretGroup ? 'd' : '') + (def.flags ?? '').replace(/[gdy]/g, '');
+  const flags = (def.anchored ? 'y' : 'g') + (secretGroup ? 'd' : '') + (def.flags ?? '').replace(/[gdy]/g, '');
   return {
     name: def.name,
     re: new RegExp(def.pattern, flags),
     literal: null,
     block: Boolean(def.block),
+    anchored: Boolean(def.anchored),
     valueChecks: Boolean(def.valueChecks),
     keyChecks: Boolean(def.keyChecks),
     uuidOk: Boolean(def.uuidOk),
@@ -166,7 +169,7 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (set.exclusions.some((x) => x.test(latin1))) continue;
     // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
     // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
-    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, anchored: false, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
     add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
@@ -306,6 +309,8 @@ function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
 export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   const spans: Span[] = [];
   const windows = new Map<CompiledRule, number[]>();
+  /** Anchored rules: (window start, window end, keyword position) for each hit. */
+  const anchors = new Map<CompiledRule, number[]>();
   const len = text.length;
   // The window of the current line, reused while hits stay inside it.
   let curA = -1;
@@ -333,6 +338,12 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
           curB = b;
           curWhole = (a === 0 || text[a - 1] === 10) && (b === len || text[b] === 10);
         }
+      }
+      if (r.anchored) {
+        let h = anchors.get(r);
+        if (!h) anchors.set(r, (h = []));
+        h.push(a, b, p);
+        continue;
       }
       const e = r.block ? Math.min(len, p + BLOCK_WINDOW) : b;
       let w = windows.get(r);
@@ -365,18 +376,39 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   let lastA = -1;
   let lastB = -1;
   let lastSub = '';
+  const window = (a: number, b: number) => {
+    if (a !== lastA || b !== lastB) {
+      lastA = a;
+      lastB = b;
+      lastSub = text.toString('latin1', a, b);
+    }
+    return lastSub;
+  };
+  const matched = (rule: CompiledRule, m: RegExpExecArray, sub: string, a: number) => {
+    let s = m.index;
+    let e = s + m[0].length;
+    let name = rule.name;
+    if (rule.secretGroup && m.indices?.groups) {
+      const ig = m.indices.groups;
+      for (const g of rule.groups) {
+        const idx = ig[g];
+        if (idx) {
+          [s, e] = idx;
+          break;
+        }
+      }
+    }
+    const key = m.groups?.key;
+    if (rule.keyChecks && key !== undefined && !keyIsSecret(key)) return;
+    if (rule.nameByKey) name = nameForKey(key ?? '');
+    accept(set, rule, name, sub, m.index, m.index + m[0].length, s, e, spans, a, detail, key);
+  };
   for (const [rule, w] of windows) {
     const merged = mergePairs(w);
     const re = rule.re!;
     for (let i = 0; i < merged.length; i += 2) {
       const a = merged[i]!;
-      const b = merged[i + 1]!;
-      if (a !== lastA || b !== lastB) {
-        lastA = a;
-        lastB = b;
-        lastSub = text.toString('latin1', a, b);
-      }
-      const sub = lastSub;
+      const sub = window(a, merged[i + 1]!);
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = re.exec(sub)) !== null) {
@@ -384,23 +416,24 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
           re.lastIndex++;
           continue;
         }
-        let s = m.index;
-        let e = s + m[0].length;
-        let name = rule.name;
-        if (rule.secretGroup && m.indices?.groups) {
-          const ig = m.indices.groups;
-          for (const g of rule.groups) {
-            const idx = ig[g];
-            if (idx) {
-              [s, e] = idx;
-              break;
-            }
-          }
-        }
-        const key = m.groups?.key;
-        if (rule.keyChecks && key !== undefined && !keyIsSecret(key)) continue;
-        if (rule.nameByKey) name = nameForKey(key ?? '');
-        accept(set, rule, name, sub, m.index, m.index + m[0].length, s, e, spans, a, detail, key);
+        matched(rule, m, sub, a);
+      }
+    }
+  }
+  for (const [rule, h] of anchors) {
+    const re = rule.re!;
+    let done = -1;
+    for (let i = 0; i < h.length; i += 3) {
+      const a = h[i]!;
+      const p = h[i + 2]!;
+      // Hits inside the previous match (a keyword in a value) start nothing new.
+      if (p < done) continue;
+      const sub = window(a, h[i + 1]!);
+      re.lastIndex = p - a;
+      const m = re.exec(sub);
+      if (m !== null && m[0].length) {
+        matched(rule, m, sub, a);
+        done = a + m.index + m[0].length;
       }
     }
   }
