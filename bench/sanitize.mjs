@@ -7,7 +7,8 @@
 // Precision: `--explain --json` lists every mask with line and column; a mask that overlaps no
 // planted secret is a false mask. Targets: false masks < 1 in 1 000, ≥ 100 MiB/s (wall clock;
 // the CPU-time figure is what an idle machine shows), peak RSS < 150 MB.
-// Usage: node bench/sanitize.mjs [MiB] [seed]   (needs `npm run build`; KEEP=1 keeps the log)
+// Usage: node bench/sanitize.mjs [MiB] [seed]   (needs `npm run build`; KEEP=1 keeps the log,
+// LOG_ONLY=1 only writes it and prints its path)
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -107,6 +108,11 @@ for (let i = 0; written < target; ) {
   written += chunk.length;
 }
 closeSync(fd);
+if (process.env.LOG_ONLY) {
+  // Just the log (for profiling): its path on stdout.
+  console.log(file);
+  process.exit(0);
+}
 const bytes = statSync(file).size;
 const mib = bytes / 2 ** 20;
 
