@@ -37,6 +37,8 @@ export function keyIsSecret(key: string): boolean {
   if (!key) return true;
   if (FILE_NAME_KEY.test(key)) return false;
   if (WORD_CONTINUATION.test(key)) return false;
+  // A key is a name: random text around a keyword (`PWD2yCNWM42D4glp`) is data, not a key.
+  if (key.split(/[_.-]/).some((seg) => seg.length >= 10 && /[A-Z]/.test(seg) && /[a-z]/.test(seg) && /[0-9]/.test(seg))) return false;
   // A key's own suffix (after the keyword) that says the value is not the secret.
   if (NOT_SECRET_KEY.test(key.replace(/[._-]+$/, ''))) return false;
   return true;
@@ -67,7 +69,7 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
 const SHA_OR_DIGEST = /^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128}|(?:sha1|sha224|sha256|sha384|sha512|md5)[:-~].*)$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** A dotted reference (`process.env.DB_PASSWORD`, `config.auth.token`), a call, an identifier. */
-const CODE = /^(?:(?:process\.env|os\.environ|env|self|this|config|cfg|conf|settings|secrets|vars|inputs|options|opts|args|params|props|ctx|context|req|request|data|steps|needs|github|matrix|runner|job|app|credentials|auth)\.[A-Za-z_$][\w$.]*|[a-z]{2,}(?:[A-Z][a-z]{2,})+|(?:[A-Z][a-z]{2,}){2,})$|\(|=>|::/;
+const CODE = /^(?:(?:process\.env|os\.environ|env|self|this|config|cfg|conf|settings|secrets|vars|inputs|options|opts|args|params|props|ctx|context|req|request|data|steps|needs|github|matrix|runner|job|app|credentials|auth)\.[A-Za-z_$][\w$.]*|[A-Za-z_$][\w$]{0,3}(?:\.[a-z][A-Za-z]{2,})+|[a-z]{2,}(?:[A-Z][a-z]{2,})+|(?:[A-Z][a-z]{2,}){2,})$|\(|=>|::/;
 const ENV_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 const WORDS = /^[A-Za-z]+(?:[-_. ][A-Za-z]+)*$/;
 

@@ -89,6 +89,11 @@ export const LINE_WINDOW = 4096;
 export const BLOCK_WINDOW = 20_480;
 
 export const ENV_RULE = 'env-secret';
+/** An anchored rule's window: bytes before its keyword (lookbehinds) and after it (the longest match). */
+const ANCHOR_BEFORE = 400;
+const ANCHOR_AFTER = 2048;
+/** How far before a span a mask written earlier can start and still overlap it. */
+const MASK_REACH = 512;
 /** How many first bytes of an env-secret literal make its keyword. */
 const LITERAL_ANCHOR = 8;
 
@@ -322,7 +327,7 @@ function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
 export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   const spans: Span[] = [];
   const windows = new Map<CompiledRule, number[]>();
-  /** Anchored rules: (window start, window end, keyword position) for each hit. */
+  /** Anchored rules: the keyword positions. */
   const anchors = new Map<CompiledRule, number[]>();
   const len = text.length;
   // The window of the current line, reused while hits stay inside it.
@@ -340,8 +345,17 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
         }
         continue;
       }
+      if (r.anchored) {
+        // Tried at the keyword itself: no line window needed (the patterns never cross a line).
+        let h = anchors.get(r);
+        if (!h) anchors.set(r, (h = []));
+        h.push(p);
+        continue;
+      }
       if (a === -1) {
-        if (curWhole && p >= curA && p + kwLen <= curB) {
+        // The current window serves while the hit is inside it, with room either side when it
+        // is a piece of a long line (a minified bundle full of keywords: one window, not one per hit).
+        if (p >= curA && p + kwLen <= curB && (curWhole || ((p - curA >= 512 || curA === 0 || text[curA - 1] === 10) && (curB - p >= 2048 || curB === len || text[curB] === 10)))) {
           a = curA;
           b = curB;
         } else {
@@ -351,12 +365,6 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
           curB = b;
           curWhole = (a === 0 || text[a - 1] === 10) && (b === len || text[b] === 10);
         }
-      }
-      if (r.anchored) {
-        let h = anchors.get(r);
-        if (!h) anchors.set(r, (h = []));
-        h.push(a, b, p);
-        continue;
       }
       const e = r.block ? Math.min(len, p + BLOCK_WINDOW) : b;
       let w = windows.get(r);
@@ -436,12 +444,20 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   for (const [rule, h] of anchors) {
     const re = rule.re!;
     let done = -1;
-    for (let i = 0; i < h.length; i += 3) {
-      const a = h[i]!;
-      const p = h[i + 2]!;
+    let wa = -1;
+    let wb = -1;
+    for (let i = 0; i < h.length; i++) {
+      const p = h[i]!;
       // Hits inside the previous match (a keyword in a value) start nothing new.
       if (p < done) continue;
-      const sub = window(a, h[i + 1]!);
+      // A window from a little before the keyword (lookbehinds) to well after it, shared by the
+      // hits that follow while they leave room for a whole match.
+      if (!(p - ANCHOR_BEFORE >= wa || wa === 0) || p + ANCHOR_AFTER > wb) {
+        wa = Math.max(0, p - ANCHOR_BEFORE);
+        wb = Math.min(len, p + 4 * ANCHOR_AFTER);
+      }
+      const a = wa;
+      const sub = window(wa, wb);
       re.lastIndex = p - a;
       const m = re.exec(sub);
       if (m !== null && m[0].length) {
@@ -576,9 +592,14 @@ function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms
  */
 function overlapsMask(set: RuleSet, text: string, s: number, e: number): boolean {
   const { prefix } = set.style;
-  const at = text.lastIndexOf(prefix, e - 1);
-  if (at === -1) return false;
-  return at >= s || set.style.endOf(text, at) > s;
+  // Masks are short: only one starting shortly before the span can reach into it (a bounded
+  // search: a long window holding many matches must not be searched back to its start each time).
+  let at = text.indexOf(prefix, Math.max(0, s - MASK_REACH));
+  while (at !== -1 && at < e) {
+    if (at >= s || set.style.endOf(text, at) > s) return true;
+    at = text.indexOf(prefix, at + 1);
+  }
+  return false;
 }
 
 function mergePairs(w: number[]): number[] {
