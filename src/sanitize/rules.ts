@@ -342,7 +342,8 @@ const context: RuleDef[] = [
   C('npmrc-auth', ['_auth', '_password'], `(?<![A-Za-z0-9])_(?:authToken|auth|password)[ \\t]*=[ \\t]*${VALUE('secret')}`, `.npmrc (npm docs); ${SL('npm')} (_authToken)`, { priority: 2 }),
   C('docker-config-auth', ['"auth"'], '"auth"[ \\t]*:[ \\t]*"(?<secret>[A-Za-z0-9+/]{8,4096}={0,2})"', 'docker config.json auths', { priority: 2 }),
   // .netrc: `machine host login bot password SECRET`, or a `password SECRET` line of its own.
-  C('netrc-password', ['password'], `(?:\\bmachine[ \\t]+\\S+[ \\t]+(?:login[ \\t]+\\S+[ \\t]+)?password[ \\t]+|^[ \\t]*password[ \\t]+(?=\\S+[ \\t]*\\r?$))(?<secret>[^\\s]{1,512})`, '.netrc (GNU inetutils manual)', { flags: 'im' }),
+  C('netrc-password', ['machine'], `\\bmachine[ \\t]+\\S+[ \\t]+(?:login[ \\t]+\\S+[ \\t]+)?password[ \\t]+(?<secret>[^\\s]{1,512})`, '.netrc (GNU inetutils manual)', { flags: 'i' }),
+  C('netrc-password', ['password ', 'password\t'], `^[ \\t]*password[ \\t]+(?<secret>[^\\s]{1,512})[ \\t]*\\r?$`, '.netrc (GNU inetutils manual)', { flags: 'im' }),
   // CLI flags that take a password on the command line.
   C('cli-password-flag', ['login'], `\\b(?:docker|podman|buildah|skopeo|helm|oras|nerdctl|crane|regctl)\\b[^\\r\\n]{0,200}?\\blogin\\b[^\\r\\n]{0,300}?[ \\t](?:-p|--password)(?:=|[ \\t]+)${WORD('secret')}`, 'docker/podman/helm login -p (their CLI references)'),
   C('cli-password-flag', ['mysql', 'mariadb'], `\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\\b[^\\r\\n]{0,300}?[ \\t]-p(?<secretu>[^\\s'"\`;&|]{1,512}|'(?<secrets>[^'\\r\\n]{1,512})'|"(?<secretq>[^"\\r\\n]{1,512})")`, 'mysql client -pPASSWORD (MySQL reference manual)'),

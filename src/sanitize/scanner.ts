@@ -191,15 +191,17 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
 /** Start of the line holding byte `p`, at most `limit` bytes back. */
 export function lineStart(text: Uint8Array, p: number, limit: number): number {
   const lo = Math.max(0, p - limit);
-  for (let i = p - 1; i >= lo; i--) if (text[i] === 10) return i + 1;
-  return lo;
+  // Native search over the bounded range (a long line is searched once, not byte by byte in JS).
+  const i = Buffer.from(text.buffer, text.byteOffset + lo, p - lo).lastIndexOf(10);
+  return i === -1 ? lo : lo + i + 1;
 }
 
 /** End (the newline's index) of the line holding byte `p`, at most `limit` bytes on. */
 export function lineEnd(text: Uint8Array, p: number, limit: number): number {
   const hi = Math.min(text.length, p + limit);
-  for (let i = p; i < hi; i++) if (text[i] === 10) return i;
-  return hi;
+  if (p >= hi) return hi;
+  const i = Buffer.from(text.buffer, text.byteOffset + p, hi - p).indexOf(10);
+  return i === -1 ? hi : p + i;
 }
 
 /**
@@ -454,7 +456,7 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
       // hits that follow while they leave room for a whole match.
       if (!(p - ANCHOR_BEFORE >= wa || wa === 0) || p + ANCHOR_AFTER > wb) {
         wa = Math.max(0, p - ANCHOR_BEFORE);
-        wb = Math.min(len, p + 4 * ANCHOR_AFTER);
+        wb = Math.min(len, p + 2 * ANCHOR_AFTER);
       }
       const a = wa;
       const sub = window(wa, wb);
