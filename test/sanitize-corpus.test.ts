@@ -49,6 +49,19 @@ describe(`sanitizer corpora, ${label}`, () => {
     const frame = Buffer.from('    at resetPassword (src/auth/password-reset.ts:150:18)\n    at Object.<anonymous> (tokens.example.yml:303:49)\n');
     expect(scan(rules, frame)).toEqual([]);
   });
+
+  it('hf_ and OpenAI rules are as narrow as the real shapes', () => {
+    const rules = loadRules({}, {});
+    const rnd = (n: number, alphabet: string) => Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
+    const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    // Not the shapes: hf_ with digits or the wrong length, sk-proj- without the T3BlbkFJ marker.
+    for (const text of [`cache hf_${rnd(20, letters)}1${rnd(13, letters)} hit`, `hf_${rnd(30, letters)} x`, `model sk-proj-${rnd(60, letters + '0123456789')} y`, `sk-${rnd(48, letters)} z`]) {
+      expect(scan(rules, Buffer.from(text)), text).toEqual([]);
+    }
+    // The shapes.
+    expect(scan(rules, Buffer.from(`hf_${rnd(34, letters)} x`)).map((s) => s.rule)).toEqual(['huggingface-token']);
+    expect(scan(rules, Buffer.from(`k sk-proj-${rnd(74, letters + '_-')}T3BlbkFJ${rnd(74, letters)} x`)).map((s) => s.rule)).toEqual(['openai-api-key']);
+  });
 });
 
 describe('ops evidence sanitize --explain, and mask-rules.json rules, disable, allow', () => {
