@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lintSource } from '@secretlint/core';
 import { creator as presetRecommend } from '@secretlint/secretlint-rule-preset-recommend';
-import { cleanCorpus, secretCorpus } from '../../test/corpus/corpus.mjs';
+import { cleanCorpus, generators, prng, secretCorpus } from '../../test/corpus/corpus.mjs';
 
 const OPS = new URL('../../bin/ops', import.meta.url).pathname;
 const seed = Number(process.argv[2] ?? 19);
@@ -50,10 +50,70 @@ function ops(text, ws, name) {
 
 const overlaps = (a, b) => a.start < b.end && b.start < a.end;
 
+/**
+ * Secrets in the shapes secretlint's preset-recommend rules accept (often wider than the
+ * providers' documented formats: Shopify 32-64 alphanumerics, Stripe up to 99, Slack's
+ * dash groups, any URL user:password), so that "ops masks what secretlint detects" is tested
+ * on secretlint's own breadth, not only on real token shapes.
+ */
+function secretlintShaped(seed) {
+  const rand = prng(seed);
+  const { s, hex, digits, strong } = generators(rand);
+  const AN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const n = (a, b) => a + Math.floor(rand() * (b - a + 1));
+  const cases = [
+    ['aws-secret', (v) => `AWS_SECRET_ACCESS_KEY = ${v}`, () => strong(40, AN + '/+')],
+    ['aws-secret', (v) => `"aws_secret_access_key": "${v}"`, () => strong(40, AN + '/+')],
+    ['aws-key-id', (v) => `key ${v}`, () => `${['AKIA', 'AGPA', 'AIDA', 'AROA', 'AIPA', 'ANPA', 'ANVA', 'ASIA'][n(0, 7)]}${s(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`],
+    ['npm-authToken', (v) => `//registry.npmjs.org/:_authToken=${v}`, () => strong(36)],
+    ['npm-token', (v) => `npm_${v}`, () => strong(36)],
+    ['x-oauth-basic', (v) => `https://${v}:x-oauth-basic@github.com/acme/x.git`, () => strong(40)],
+    ['basicauth', (v) => `${['https', 'http', 'ftp', 'ftps'][n(0, 3)]}://deploy:${v}@files.example.com/x`, () => strong(n(8, 30), AN + '_-')],
+    ['db-connection', (v) => `${['mongodb', 'mongodb+srv', 'mysql', 'jdbc:mysql', 'postgres', 'postgresql'][n(0, 5)]}://app:${v}@db.example.com/app`, () => strong(n(8, 30))],
+    ['slack', (v) => v, () => `xox${['b', 'p', 'a', 'o', 'r'][n(0, 4)]}-${digits(n(10, 13))}-${digits(n(10, 13))}-${strong(n(24, 40))}`],
+    ['slack-webhook', (v) => v, () => `https://hooks.slack.com/services/T${s(9, AN)}/B${s(9, AN)}/${strong(24)}`],
+    ['sendgrid', (v) => v, () => `SG.${strong(22)}.${strong(43)}`],
+    ['shopify', (v) => v, () => `${['shppa', 'shpca', 'shpat', 'shpss'][n(0, 3)]}_${strong(n(32, 64))}`],
+    ['stripe', (v) => v, () => `${['sk_live', 'sk_test', 'rk_live', 'rk_test'][n(0, 3)]}_${strong(n(24, 99))}`],
+    ['github', (v) => v, () => `${['ghp', 'gho', 'ghu', 'ghs', 'ghr'][n(0, 4)]}_${strong(36)}`],
+    ['github-fine-grained', (v) => v, () => `github_pat_${strong(82, AN + '_')}`],
+    ['gitlab', (v) => v, () => `glpat-${strong(n(20, 128), AN + '_-')}`],
+    ['grafana', (v) => v, () => (rand() < 0.5 ? `glc_${strong(n(32, 400), AN + '+/')}` : `glsa_${strong(32)}_${hex(8)}`)],
+    ['openai', (v) => v, () => `sk-${['proj', 'svcacct', 'admin'][n(0, 2)]}-${strong(58, AN + '_-')}T3BlbkFJ${strong(58, AN + '_-')}`],
+    ['anthropic', (v) => v, () => `sk-ant-api0${n(1, 9)}-${strong(n(90, 128), AN + '_-')}AA`],
+    ['groq', (v) => v, () => `gsk_${strong(52)}`],
+    ['huggingface', (v) => v, () => `hf_${s(34, AN.slice(0, 52))}`],
+    ['linear', (v) => v, () => `lin_api_${strong(n(32, 128), AN + '_')}`],
+    ['notion', (v) => v, () => `ntn_${digits(11)}${strong(35)}`],
+    ['1password', (v) => v, () => `ops_ey${strong(n(100, 600), AN + '+/')}fQ==`],
+    ['vault', (v) => v, () => (rand() < 0.5 ? `hvs.${strong(n(90, 120), AN + '_-')}` : `hvr.${strong(n(90, 120), AN + '_-')}`)],
+    ['vercel', (v) => v, () => `${['vcp', 'vci', 'vca', 'vcr', 'vck'][n(0, 4)]}_${strong(n(20, 60))}`],
+    ['databricks', (v) => v, () => `dapi${hex(32)}`],
+    ['docker', (v) => v, () => `dckr_pat_${strong(27, AN + '_-')}`],
+    ['figma', (v) => v, () => `figd_${strong(n(40, 200), AN + '_-')}`],
+    ['cloudflare', (v) => v, () => `${['cfk', 'cfut', 'cfat'][n(0, 2)]}_${strong(40)}${hex(8)}`],
+    ['tailscale', (v) => v, () => `tskey-${['auth', 'api', 'client', 'webhook'][n(0, 3)]}-${strong(n(8, 40))}-${strong(n(16, 60))}`],
+    ['privatekey', (v) => v, () => `-----BEGIN ${['RSA ', 'DSA ', 'EC ', 'OPENSSH ', ''][n(0, 4)]}PRIVATE KEY-----\n${strong(64, AN + '+/')}\n${strong(64, AN + '+/')}\n-----END PRIVATE KEY-----`],
+  ];
+  const secrets = [];
+  const lines = [];
+  for (let r = 0; r < 3; r++) {
+    for (const [rule, line, make] of cases) {
+      const value = make();
+      lines.push(`  step ${r}: ${line(value)} done`);
+      secrets.push({ rule, context: 'secretlint shape', value });
+    }
+  }
+  return { text: lines.join('\n') + '\n', secrets };
+}
+
 const ws = mkdtempSync(join(tmpdir(), 'ops-vs-secretlint-'));
 mkdirSync(join(ws, '.ops'));
 try {
-  const sc = secretCorpus(seed, rounds);
+  // The secret corpus: real token shapes in CI-log contexts, plus secretlint's own shapes.
+  const real = secretCorpus(seed, rounds);
+  const wide = secretlintShaped(seed);
+  const sc = { text: real.text + wide.text, secrets: [...real.secrets, ...wide.secrets] };
   const cc = cleanCorpus(seed, rounds * 4);
   // Planted secrets as byte ranges.
   const planted = [];
@@ -87,7 +147,9 @@ try {
     ['text ops alters that secretlint leaves alone and is no planted secret', '-', String(opsAloneClean + opsAloneSecrets)],
     ['time, secret + no-secret corpus (ops: whole CLI process)', `${(slS.ms + slC.ms).toFixed(0)} ms`, `${(opS.ms + opC.ms).toFixed(0)} ms`],
   ];
-  console.log(`corpora: seed ${seed}, ${planted.length} planted secrets (${new Set(planted.map((p) => p.rule)).size} formats/contexts), ${mb(sc.text).toFixed(2)} + ${mb(cc.text).toFixed(2)} MiB`);
+  console.log(`corpora: seed ${seed}, ${planted.length} planted secrets (${real.secrets.length} in real shapes and CI contexts, ${wide.secrets.length} in secretlint's shapes; ${new Set(planted.map((p) => p.rule)).size} formats/contexts), ${mb(sc.text).toFixed(2)} + ${mb(cc.text).toFixed(2)} MiB`);
+  const wideFound = (tool) => tool.ranges && planted.slice(real.secrets.length).filter((p) => tool.ranges.some((r) => overlaps(r, p))).length;
+  console.log(`secretlint-shaped secrets found: secretlint ${wideFound(slS)} / ${wide.secrets.length}, ops ${wideFound(opS)} / ${wide.secrets.length}`);
   console.log('\n| | secretlint 12 + preset-recommend | ops |\n|---|---|---|');
   for (const [k, a, b] of rows) console.log(`| ${k} | ${a} | ${b} |`);
   // Per rule: what secretlint finds of each kind of planted secret.

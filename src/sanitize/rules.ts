@@ -117,6 +117,8 @@ const providers: RuleDef[] = [
   P('slack-bot-token', ['xoxb-'], `${L}xoxb-[0-9]{8,14}-(?:[0-9]{8,14}-[A-Za-z0-9]{16,40}|[A-Za-z0-9]{18,26})${E(ALNUM)}`, `Slack token types; ${GL('slack-bot-token')}, ${GL('slack-legacy-bot-token')}; ${SL('slack')}`),
   P('slack-user-token', ['xoxp-'], `${L}xoxp-[0-9]{8,14}-[0-9]{8,14}-[0-9]{8,14}-[a-fA-F0-9]{20,64}`, `Slack token types; ${GL('slack-user-token')}; ${SL('slack')}`),
   P('slack-token', ['xoxa-', 'xoxo-', 'xoxr-', 'xoxs-', 'xoxe-', 'xoxe.'], `${L}xox(?:[aors]-|e(?:\\.xox[bp])?-)(?:[0-9]{1,14}-)?[A-Za-z0-9-]{8,255}`, `Slack token types; ${GL('slack-legacy-token')}, ${GL('slack-legacy-workspace-token')}, ${GL('slack-config-access-token')}, ${GL('slack-config-refresh-token')}; ${SL('slack')}`),
+  // secretlint's wider Slack shape (any dash groups after the prefix), behind the exact ones.
+  P('slack-token', ['xoxb-', 'xoxp-', 'xoxa-', 'xoxo-', 'xoxr-'], `${L}xox[bpaor]-(?:[0-9]-)?(?:[A-Za-z0-9]{1,40}-)+[A-Za-z0-9]{1,40}${E(ALNUM + '-')}`, SL('slack'), { priority: 2 }),
   P('slack-app-token', ['xapp-'], `${L}xapp-[0-9]-[A-Z0-9]{8,14}-[0-9]{8,14}-[a-z0-9]{32,80}`, `Slack token types; ${GL('slack-app-token')}; ${SL('slack')}`, { flags: 'i' }),
   P('slack-webhook-url', ['hooks.slack.com'], 'https?://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,120}', `Slack incoming webhooks; ${GL('slack-webhook-url')}; ${SL('slack')}`),
   // Stripe
@@ -159,7 +161,7 @@ const providers: RuleDef[] = [
   P('alibaba-access-key-id', ['ltai'], `${L}LTAI[A-Za-z0-9]{20}${E(ALNUM)}`, GL('alibaba-access-key-id')),
   P('digitalocean-token', ['dop_v1_', 'doo_v1_', 'dor_v1_'], `${L}do[opr]_v1_[a-f0-9]{64}${E(ALNUM)}`, `${GL('digitalocean-pat')}, ${GL('digitalocean-access-token')}, ${GL('digitalocean-refresh-token')}`),
   P('databricks-token', ['dapi'], `${L}dapi[a-fA-F0-9]{32}(?:-[0-9])?${E(ALNUM)}`, `${GL('databricks-api-token')}; ${SL('databricks')}`),
-  P('shopify-token', ['shpat_', 'shpca_', 'shppa_', 'shpss_'], `${L}shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}${E(ALNUM)}`, `${GL('shopify-access-token')} (+ca, pa, ss); ${SL('shopify')}`),
+  P('shopify-token', ['shpat_', 'shpca_', 'shppa_', 'shpss_'], `${L}shp(?:at|ca|pa|ss)_[A-Za-z0-9]{32,64}${E(ALNUM)}`, `${GL('shopify-access-token')} (+ca, pa, ss); ${SL('shopify')}`),
   P('hashicorp-vault-token', ['hvs.', 'hvb.', 'hvr.'], `${L}hv[sbr]\\.[${B64URL}]{24,300}`, `Vault token prefixes; ${GL('vault-service-token')}, ${GL('vault-batch-token')}; ${SL('hashicorp-vault')}`),
   P('terraform-cloud-token', ['atlasv1'], `${L}[a-z0-9]{14}\\.atlasv1\\.[${B64URL}=]{60,70}`, GL('hashicorp-tf-api-token'), { flags: 'i' }),
   P('grafana-token', ['glsa_', 'glc_'], `${L}(?:glsa_[${ALNUM}]{32}_[A-Fa-f0-9]{8}|glc_[${ALNUM}+/]{32,400}={0,2})`, `${GL('grafana-service-account-token')}, ${GL('grafana-cloud-api-token')}; ${SL('grafana')}`),
@@ -173,7 +175,7 @@ const providers: RuleDef[] = [
   P('new-relic-key', ['nrak-', 'nrii-', 'nrjs-'], `${L}(?:NRAK-[A-Z0-9]{27}|NRII-[A-Za-z0-9-]{32}|NRJS-[a-f0-9]{19})${E(ALNUM)}`, `${GL('new-relic-user-api-key')}, ${GL('new-relic-insert-key')}, ${GL('new-relic-browser-api-token')}`),
   P('pulumi-token', ['pul-'], `${L}pul-[a-f0-9]{40}${E(ALNUM)}`, GL('pulumi-api-token')),
   P('tailscale-key', ['tskey-'], `${L}tskey-[a-z]{2,20}-[${ALNUM}_]{8,40}-[${ALNUM}_]{16,60}${E(ALNUM + '_')}`, `Tailscale keys; ${SL('tailscale')}`),
-  P('vercel-token', ['vcp_', 'vci_', 'vca_', 'vcr_', 'vck_'], `${L}vc[pcark]_[${ALNUM}]{20,60}${E(ALNUM)}`, `Vercel token prefixes; ${SL('vercel')}`),
+  P('vercel-token', ['vcp_', 'vci_', 'vca_', 'vcr_', 'vck_'], `${L}vc[piark]_[${ALNUM}]{20,60}${E(ALNUM)}`, `Vercel token prefixes; ${SL('vercel')}`),
   P('onepassword-service-account-token', ['ops_ey'], `${L}ops_ey[A-Za-z0-9+/=]{100,1280}`, `1Password service accounts; ${GL('1password-service-account-token')}; ${SL('1password')}`),
   P('onepassword-secret-key', ['A3-'], `${L}A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}${E(ALNUM)}`, GL('1password-secret-key'), { caseSensitive: true }),
   P('cloudflare-api-token', ['cfk_', 'cfut_', 'cfat_'], `${L}cf(?:k|ut|at)_[${ALNUM}]{40}[0-9a-f]{8}${E(ALNUM)}`, `Cloudflare token prefixes; ${SL('cloudflare')}`),
