@@ -143,7 +143,7 @@ const providers: RuleDef[] = [
   P('perplexity-api-key', ['pplx-'], `${L}pplx-[${ALNUM}]{48}${E(ALNUM)}`, GL('perplexity-api-key')),
   P('privateai-api-key', ['privateai'], `privateai[${B64URL}.]{0,20}["']?[ \\t]*[=:][ \\t]*["']?(?<secret>[a-z0-9]{32})(?![a-z0-9])`, GL('privateai-api-token'), { flags: 'i', kind: 'keyword' }),
   // Messaging and e-mail
-  P('twilio-api-key', ['SK'], `${L}SK[0-9a-fA-F]{32}${E(ALNUM)}`, `Twilio API keys; ${GL('twilio-api-key')}`, { caseSensitive: true }),
+  P('twilio-api-key', ['SK'], `${L}SK[0-9a-fA-F]{32}${E(ALNUM)}`, `Twilio API keys; ${GL('twilio-api-key')}`, { caseSensitive: true, anchored: true }),
   P('sendgrid-api-key', ['sg.'], `${L}SG\\.[${B64URL}]{22}\\.[${B64URL}]{43}${E(B64URL)}`, `SendGrid API keys; ${GL('sendgrid-api-token')}; ${SL('sendgrid')}`),
   P('brevo-api-key', ['xkeysib-', 'xsmtpsib-'], `${L}x(?:keysib|smtpsib)-[a-f0-9]{64}-[A-Za-z0-9]{16}${E(ALNUM)}`, `Brevo (Sendinblue) API/SMTP keys; ${GL('sendinblue-api-token')}`),
   // Telegram: `123456789:AA…`, also inside https://api.telegram.org/bot<token>/ (no word boundary after "bot").
@@ -207,7 +207,7 @@ const providers: RuleDef[] = [
   P('settlemint-token', ['sm_aat_', 'sm_pat_', 'sm_sat_'], `${L}sm_(?:aat|pat|sat)_[${ALNUM}]{16}${E(ALNUM)}`, `${GL('settlemint-personal-access-token')} (+aat, sat)`),
   P('shippo-token', ['shippo_'], `${L}shippo_(?:live|test)_[a-fA-F0-9]{40}${E(ALNUM)}`, GL('shippo-api-token')),
   P('sonarqube-token', ['squ_', 'sqp_', 'sqa_'], `${L}sq[upa]_[a-f0-9]{40}${E(ALNUM)}`, `SonarQube token prefixes; ${GL('sonar-api-token')}`),
-  P('airtable-pat', ['pat'], `${L}pat[${ALNUM}]{14}\\.[a-f0-9]{64}${E(ALNUM)}`, GL('airtable-personnal-access-token'), { caseSensitive: true }),
+  P('airtable-pat', ['pat'], `${L}pat[${ALNUM}]{14}\\.[a-f0-9]{64}${E(ALNUM)}`, GL('airtable-personnal-access-token'), { caseSensitive: true, anchored: true }),
   // Private keys: BEGIN … END, or a BEGIN line with its base64 body when the END is cut off.
   P(
     'private-key',
@@ -330,7 +330,7 @@ const C = (name: string, keywords: string[], pattern: string, source: string, o:
 /** Context rules: a secret recognised by what stands around it. */
 const context: RuleDef[] = [
   // scheme://user:password@host, also with an empty user (redis://:password@host).
-  C('basic-auth-url', ['://'], `://(?<=[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^\\s:@/?#'"\`<>]{0,256}:(?<secret>[^\\s@/?'"\`<>]{1,256})@[A-Za-z0-9[]`, `RFC 3986 userinfo; ${SL('basicauth')}; ${SL('database-connection-string')}`),
+  C('basic-auth-url', ['://'], `://(?<=[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^\\s:@/?#'"\`<>]{0,256}:(?<secret>[^\\s@/?'"\`<>]{1,256})@[A-Za-z0-9[]`, `RFC 3986 userinfo; ${SL('basicauth')}; ${SL('database-connection-string')}`, { anchored: true }),
   // The token as the user name of a GitHub OAuth URL (https://TOKEN:x-oauth-basic@github.com/).
   C('basic-auth-url', [':x-oauth-basic@'], `://(?<secret>[^\\s:@/?#'"\`<>]{8,256}):x-oauth-basic@`, `GitHub OAuth basic auth; ${SL('npm')} (x-oauth-basic)`, { priority: 2 }),
   C(
@@ -345,7 +345,7 @@ const context: RuleDef[] = [
   C('docker-config-auth', ['"auth"'], '"auth"[ \\t]*:[ \\t]*"(?<secret>[A-Za-z0-9+/]{8,4096}={0,2})"', 'docker config.json auths', { priority: 2 }),
   // .netrc: `machine host login bot password SECRET`, or a `password SECRET` line of its own.
   C('netrc-password', ['machine'], `\\bmachine[ \\t]+\\S+[ \\t]+(?:login[ \\t]+\\S+[ \\t]+)?password[ \\t]+(?<secret>[^\\s]{1,512})`, '.netrc (GNU inetutils manual)', { flags: 'i' }),
-  C('netrc-password', ['password ', 'password\t'], `^[ \\t]*password[ \\t]+(?<secret>[^\\s]{1,512})[ \\t]*\\r?$`, '.netrc (GNU inetutils manual)', { flags: 'im' }),
+  C('netrc-password', ['password ', 'password\t'], `(?<=^[ \\t]*)password[ \\t]+(?<secret>[^\\s]{1,512})[ \\t]*\\r?$`, '.netrc (GNU inetutils manual)', { flags: 'im', anchored: true }),
   // CLI flags that take a password on the command line.
   C('cli-password-flag', ['login'], `\\b(?:docker|podman|buildah|skopeo|helm|oras|nerdctl|crane|regctl)\\b[^\\r\\n]{0,200}?\\blogin\\b[^\\r\\n]{0,300}?[ \\t](?:-p|--password)(?:=|[ \\t]+)${WORD('secret')}`, 'docker/podman/helm login -p (their CLI references)'),
   C('cli-password-flag', ['mysql', 'mariadb'], `\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\\b[^\\r\\n]{0,300}?[ \\t]-p(?<secretu>[^\\s'"\`;&|]{1,512}|'(?<secrets>[^'\\r\\n]{1,512})'|"(?<secretq>[^"\\r\\n]{1,512})")`, 'mysql client -pPASSWORD (MySQL reference manual)'),
