@@ -454,9 +454,12 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
       if (p < done) continue;
       // A window from a little before the keyword (lookbehinds) to well after it, shared by the
       // hits that follow while they leave room for a whole match.
-      if (!(p - ANCHOR_BEFORE >= wa || wa === 0) || p + ANCHOR_AFTER > wb) {
-        wa = Math.max(0, p - ANCHOR_BEFORE);
-        wb = Math.min(len, p + 2 * ANCHOR_AFTER);
+      // Within the line (a short line: the line itself, no bigger string than needed).
+      const startOk = p >= wa && (p - ANCHOR_BEFORE >= wa || wa === 0 || text[wa - 1] === 10);
+      const endOk = p < wb && (p + ANCHOR_AFTER <= wb || wb === len || text[wb] === 10);
+      if (!startOk || !endOk) {
+        wa = lineStart(text, p, ANCHOR_BEFORE);
+        wb = lineEnd(text, p, 2 * ANCHOR_AFTER);
       }
       const a = wa;
       const sub = window(wa, wb);
