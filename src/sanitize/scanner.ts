@@ -217,8 +217,6 @@ interface KeywordAutomaton {
   cls: Uint8Array;
   /** Keyword ids ending in a state (pre-multiplied index), or undefined. */
   out: (number[] | undefined)[];
-  /** 1 where `out` is set: the hot loop tests a byte, not an array hole. */
-  term: Uint8Array;
   keywords: string[];
   rules: CompiledRule[][];
 }
@@ -286,7 +284,6 @@ function automaton(set: RuleSet): KeywordAutomaton {
   order.forEach((st, i) => (rank[st] = i));
   const delta = new Int32Array(next.length * width);
   const out: (number[] | undefined)[] = new Array(next.length * width);
-  const term = new Uint8Array(next.length * width);
   for (let st = 0; st < next.length; st++) {
     const r = rank[st]!;
     // A transition into a state where keywords end is stored negated: the hot loop tests the
@@ -295,12 +292,9 @@ function automaton(set: RuleSet): KeywordAutomaton {
       const to = next[st]![c]!;
       delta[r * width + c] = outs[to]!.length ? -rank[to]! * width : rank[to]! * width;
     }
-    if (outs[st]!.length) {
-      out[r * width] = outs[st];
-      term[r * width] = 1;
-    }
+    if (outs[st]!.length) out[r * width] = outs[st];
   }
-  a = { delta, cls, out, term, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
+  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
   automata.set(set, a);
   return a;
 }
