@@ -76,9 +76,9 @@ const cases: Case[] = [
   token('google-oauth-client-secret', () => `GOCSPX-${r(28, B64URL)}`),
   token('google-oauth-access-token', () => `ya29.${r(100, B64URL)}`),
   token('anthropic-api-key', () => `sk-ant-api03-${r(93, B64URL)}AA`),
-  token('openai-api-key', () => `sk-proj-${r(80, B64URL)}`),
+  token('openai-api-key', () => `sk-proj-${r(74, B64URL)}T3BlbkFJ${r(74, B64URL)}`),
   token('openai-api-key', () => `sk-${r(20)}T3BlbkFJ${r(20)}`),
-  token('huggingface-token', () => `hf_${r(34)}`),
+  token('huggingface-token', () => `hf_${r(34, UPPER + LOWER)}`),
   token('twilio-api-key', () => `SK${hex(32)}`),
   token('sendgrid-api-key', () => `SG.${r(22, B64URL)}.${r(43, B64URL)}`),
   token('telegram-bot-token', () => `${digits(9)}:AA${r(33, B64URL)}`),
@@ -122,11 +122,10 @@ const cases: Case[] = [
 const rules = loadRules({}, {});
 
 describe('sanitizer rules', () => {
-  it('covers at least 30 formats, and every built-in rule has a case', () => {
+  it('covers at least 30 formats here (every built-in rule: test/sanitize-corpus.test.ts)', () => {
     expect(builtinRules.length).toBeGreaterThanOrEqual(30);
     const covered = new Set(cases.map(([rule]) => rule));
     expect(covered.size).toBeGreaterThanOrEqual(30);
-    for (const r of builtinRules) if (r.name !== 'secret-assignment') expect(covered, r.name).toContain(r.name);
   });
 
   it.each(cases.map(([rule, make], i) => [`${rule} #${i}`, rule, make] as const))('masks %s', (_label, rule, make) => {

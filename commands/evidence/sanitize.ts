@@ -9,12 +9,19 @@ export default defineCommand({
     y
       .positional('paths', { type: 'string', describe: 'Files or folders (recursed; symlinks are not followed)' })
       .option('check', { type: 'boolean', default: false, describe: 'Change nothing: list findings (file, line, rule — never the secret) and exit 4 if any' })
+      .option('explain', {
+        type: 'boolean',
+        default: false,
+        describe: 'Change nothing: every match with line, column, rule, its provenance and why it was judged a secret (never the secret), weak values too; exit 4 if a secret would be masked',
+      })
       .example('$0 evidence sanitize docs/reports/2025-11-14', 'mask what the rules find, record it in the ledger')
-      .example('$0 evidence sanitize --check docs/reports', 'CI gate: exit 4 when a secret is left'),
+      .example('$0 evidence sanitize --check docs/reports', 'CI gate: exit 4 when a secret is left')
+      .example('$0 evidence sanitize --explain job.log', 'why each match is a secret (tune .ops/mask-rules.json with it)'),
   async run(args, ctx) {
     const paths = ((args.paths as unknown as string[] | undefined) ?? []).map(String);
     if (!paths.length) throw usageError('evidence sanitize', 'which files? give one or more PATHs');
-    const check = Boolean(args.check);
+    const explain = Boolean(args.explain);
+    const check = Boolean(args.check) || explain;
     const { relative, isAbsolute, sep } = await import('node:path');
     const { loadRules, walkPaths, sanitizeInPlace, PathError, SanitizeVerifyError } = await import('../../src/sanitize/index');
 
@@ -25,13 +32,16 @@ export default defineCommand({
       if (err instanceof PathError) throw usageError(err.arg, err.message);
       throw err;
     }
-    const rules = loadRules(await ctx.config('mask-rules.json'), ctx.io.env);
+    const maskConfig = await ctx.config('mask-rules.json');
+    const rules = loadRules(maskConfig, ctx.io.env);
+    // Allow-listed paths: no rule runs there; known secrets (secret-named env values) are still masked.
+    const envOnly = rules.allowPaths.length ? loadRules({ builtinRules: false, maskStyle: maskConfig.maskStyle }, ctx.io.env) : rules;
 
     const report = {
       files_scanned: 0,
       bytes: 0,
       masked: [] as { file: string; rule: string; count: number }[],
-      findings: [] as { file: string; line: number; rule: string }[],
+      findings: [] as { file: string; line: number; rule: string; column?: number; length?: number; masked?: boolean; source?: string; why?: string }[],
       files_changed: 0,
       skipped: [...walk.skipped] as { file: string; reason: string }[],
       failed: [] as { file: string; error: string }[],
@@ -45,7 +55,8 @@ export default defineCommand({
     for (const f of walk.files) {
       let r: Awaited<ReturnType<typeof sanitizeInPlace>>;
       try {
-        r = await sanitizeInPlace(f.path, rules, check);
+        const allowed = rules.allowPaths.length > 0 && rules.allowPaths.some((re) => re.test(ledgerName(f.path)) || re.test(f.display));
+        r = await sanitizeInPlace(f.path, allowed ? envOnly : rules, check, { explain });
       } catch (err) {
         const msg = err instanceof SanitizeVerifyError ? err.message : `cannot sanitize: ${(err as Error).message}`;
         report.failed.push({ file: f.display, error: msg });
@@ -62,7 +73,7 @@ export default defineCommand({
         report.masked.push({ file: f.display, rule: m.rule, count: m.count });
         history.push({ file: ledgerName(f.path), rule: m.rule, count: m.count });
       }
-      for (const x of r.findings) report.findings.push({ file: f.display, line: x.line, rule: x.rule });
+      for (const x of r.findings) report.findings.push(explain ? { file: f.display, ...x } : { file: f.display, line: x.line, rule: x.rule });
     }
 
     // What was masked: history rows and one audit event, in one transaction. --check writes nothing.
@@ -91,7 +102,11 @@ export default defineCommand({
     if (ctx.json) printJson(ctx.io, report);
     else {
       const out = ctx.io.stdout;
-      if (check) {
+      if (explain) {
+        for (const x of report.findings) {
+          out.write(`${x.file}:${x.line}:${x.column}: ${x.rule}${x.masked ? '' : ' (weak: not masked)'} (${x.length} bytes): ${x.why}\n    from: ${x.source}\n`);
+        }
+      } else if (check) {
         for (const x of report.findings) out.write(`${x.file}:${x.line}: ${x.rule}\n`);
       } else if (report.masked.length) {
         const { renderTable } = await import('../../src/cli/table');
@@ -109,16 +124,17 @@ export default defineCommand({
       const mb = (report.bytes / 1e6).toFixed(1);
       const files = `${report.files_scanned} file${report.files_scanned === 1 ? '' : 's'} scanned (${mb} MB)`;
       if (check) {
-        if (!report.findings.length) out.write(`clean: ${files}, no secret found\n`);
+        if (!report.findings.some((x) => x.masked !== false)) out.write(`clean: ${files}, no secret found\n`);
       } else {
         out.write(`${files}: ${total} secret${total === 1 ? '' : 's'} masked in ${report.files_changed} file${report.files_changed === 1 ? '' : 's'}\n`);
       }
     }
     for (const s of report.skipped) ctx.io.stderr.write(`ops: warning: ${s.file}: skipped: ${s.reason}\n`);
     for (const f of report.failed) ctx.io.stderr.write(`ops: ${f.file}: ${f.error}\n`);
-    if (check && report.findings.length) {
-      const n = report.findings.length;
-      const inFiles = new Set(report.findings.map((x) => x.file)).size;
+    const secrets = report.findings.filter((x) => x.masked !== false);
+    if (check && secrets.length) {
+      const n = secrets.length;
+      const inFiles = new Set(secrets.map((x) => x.file)).size;
       ctx.io.stderr.write(`ops: evidence sanitize: ${n} secret${n === 1 ? '' : 's'} found in ${inFiles} file${inFiles === 1 ? '' : 's'}\n`);
       return Exit.check;
     }

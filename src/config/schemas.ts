@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isValidTimeZone, DEFAULT_TIMEZONE } from '../time/zone';
 import { knownPlaceholders, unknownPlaceholder } from '../retry/command';
 import { failureClasses } from '../runs/types';
+import { builtinRuleIds } from '../sanitize/rules';
 
 /**
  * The five `.ops/*.json` files of SPEC §10.1. Objects are strict: a misspelt key is an
@@ -141,19 +142,57 @@ const retryPolicy = z.strictObject({
     .prefault({}),
 });
 
+const regexList = (what: string) =>
+  z
+    .array(z.string().min(1))
+    .default([])
+    .superRefine((xs, ctx) => {
+      xs.forEach((x, i) => {
+        const err = regexError(x);
+        if (err) ctx.addIssue({ code: 'custom', path: [i], message: `${what} /${x}/: not a valid regular expression (${err})` });
+      });
+    });
+
 const maskRules = z.strictObject({
   maskStyle: z.string().min(1).default('[MASKED:<rule>]'),
   builtinRules: z.boolean().default(true),
+  /** Built-in rule ids to turn off (`ops evidence sanitize --explain` names them). */
+  disable: z
+    .array(z.string())
+    .default([])
+    .superRefine((ids, ctx) => {
+      ids.forEach((id, i) => {
+        if (!builtinRuleIds.includes(id)) ctx.addIssue({ code: 'custom', path: [i], message: `rule "${id}": no built-in rule has this id` });
+      });
+    }),
   rules: z
     .array(
-      z.strictObject({
-        name: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, - and _ only'),
-        pattern: z.string().min(1).refine(compiles, { message: 'not a valid regular expression' }),
-        keywords: z.array(z.string().min(1)).default([]),
-      }),
+      z
+        .strictObject({
+          name: z.string(),
+          pattern: z.string(),
+          keywords: z.array(z.string().min(1)).default([]),
+          description: z.string().optional(),
+        })
+        .superRefine((r, ctx) => {
+          const bad = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message: `rule "${r.name}": ${message}` });
+          if (!/^[a-z0-9_-]+$/i.test(r.name)) bad('name', 'letters, digits, - and _ only');
+          else if (builtinRuleIds.includes(r.name)) bad('name', 'a built-in rule has this id (disable it, or choose another name)');
+          const err = r.pattern ? regexError(r.pattern) : 'empty';
+          if (err) bad('pattern', `not a valid regular expression (${err})`);
+          else if (new RegExp(r.pattern).test('')) bad('pattern', 'matches the empty string');
+        }),
     )
     .default([]),
-  exclusions: z.array(z.string().min(1).refine(compiles, { message: 'not a valid regular expression' })).default([]),
+  /** Not masked: a match that one of `values` matches; files whose path one of `paths` matches. */
+  allow: z
+    .strictObject({
+      values: regexList('allow.values'),
+      paths: regexList('allow.paths'),
+    })
+    .prefault({}),
+  /** The older name of allow.values. */
+  exclusions: regexList('exclusions'),
 });
 
 const action = z.enum(['alert', 'propose_rollback', 'rollback', 'killswitch']);
@@ -213,14 +252,15 @@ const killswitchRules = z.strictObject({
     .default([{ name: 'manual', condition: 'manual' }]),
 });
 
-function compiles(pattern: string): boolean {
+function regexError(pattern: string): string | null {
   try {
     new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (err) {
+    return (err as Error).message.replace(/^Invalid regular expression: /, '');
   }
 }
+
 
 export const configSchemas = {
   'config.json': mainConfig,

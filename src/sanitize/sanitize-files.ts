@@ -34,6 +34,8 @@ export interface SanitizeOptions {
   readSize?: number;
   chunkSize?: MaskerOptions['chunkSize'];
   overlap?: MaskerOptions['overlap'];
+  /** Scans (check) list column, provenance, why, and weak values: `--explain`. */
+  explain?: boolean;
 }
 
 /** How many leading bytes decide "binary": a NUL among them (git's heuristic). */
@@ -140,7 +142,7 @@ function writeAll(fd: number, b: Buffer): void {
 
 /** Streams a text file through a masker, handing every output piece to `emit`. */
 function maskText(src: string, rules: RuleSet, opts: SanitizeOptions, emit: (b: Buffer, m: Masker) => void, mode: 'mask' | 'scan' = 'mask'): Masker {
-  const m: Masker = new Masker(rules, { mode, chunkSize: opts.chunkSize, overlap: opts.overlap, sink: (b) => emit(b, m) });
+  const m: Masker = new Masker(rules, { mode, chunkSize: opts.chunkSize, overlap: opts.overlap, explain: mode === 'scan' && opts.explain, maxFindings: opts.explain ? 100_000 : undefined, sink: (b) => emit(b, m) });
   const fd = openSync(src, 'r');
   try {
     const size = opts.readSize ?? 1 << 20;
@@ -184,7 +186,7 @@ class MaskTransform extends Transform {
 
 /** First pass over a gzip file: scan its text. 'unscannable': corrupt, or binary inside. */
 async function scanGzip(src: string, rules: RuleSet, opts: SanitizeOptions): Promise<Masker | 'unscannable'> {
-  const m = new Masker(rules, { mode: 'scan', chunkSize: opts.chunkSize, overlap: opts.overlap });
+  const m = new Masker(rules, { mode: 'scan', chunkSize: opts.chunkSize, overlap: opts.overlap, explain: opts.explain, maxFindings: opts.explain ? 100_000 : undefined });
   let head = Buffer.alloc(0);
   let sniffed = false;
   try {

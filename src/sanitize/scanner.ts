@@ -6,7 +6,8 @@
  * ±4 KiB) where one of its keywords occurs. Env-secret values are plain `indexOf` hits, and
  * their percent-encoded forms are found by decoding the text around each `%XX`.
  */
-import { builtinRules, nameForKey, NOT_SECRET_KEY, NOT_SECRET_VALUE, type RuleDef } from './rules';
+import { builtinRules, nameForKey, type RuleDef, type RuleKind } from './rules';
+import { entropy, judgeValue, keyIsSecret, placeholderToken } from './judge';
 import { envSecrets, envSecretValues } from './env-secrets';
 import { maskStyle, type MaskStyle } from './mask';
 
@@ -18,8 +19,15 @@ export interface CompiledRule {
   literal: Buffer | null;
   block: boolean;
   valueChecks: boolean;
+  keyChecks: boolean;
+  uuidOk: boolean;
   nameByKey: boolean;
   secretGroup: boolean;
+  kind: RuleKind | 'env' | 'custom';
+  source: string;
+  keywords: string[];
+  /** Tried at each keyword hit (sticky), not along the window. */
+  anchored: boolean;
   /** Names of the groups holding the secret, in pattern order. */
   groups: string[];
   priority: number;
@@ -34,7 +42,10 @@ export interface RuleSet {
   csBytes: Map<string, Buffer>;
   /** Rules without keywords: run over the whole text. */
   always: CompiledRule[];
+  /** Allow-listed values (mask-rules.json `allow.values` and `exclusions`): a match they match is kept. */
   exclusions: RegExp[];
+  /** Allow-listed file paths (mask-rules.json `allow.paths`): such files are not masked. */
+  allowPaths: RegExp[];
   style: MaskStyle;
   /** Env-secret values (UTF-8 bytes), looked for in percent-decoded text. */
   envValues: Buffer[];
@@ -51,13 +62,25 @@ export interface Span {
   start: number;
   end: number;
   priority: number;
+  /** With `detail`: where the rule comes from and why the text was judged a secret (never the text). */
+  source?: string;
+  why?: string;
+}
+
+/** What `scan` also returns when asked (`--explain`): values judged weak, not masked. */
+export interface ScanDetail {
+  weak: Span[];
 }
 
 /** The mask-rules.json fields the scanner needs (zod output of the schema). */
 export interface MaskRulesConfig {
   maskStyle?: string;
   builtinRules?: boolean;
-  rules?: { name: string; pattern: string; keywords?: string[] }[];
+  /** Built-in rule ids to turn off. */
+  disable?: string[];
+  rules?: { name: string; pattern: string; keywords?: string[]; description?: string }[];
+  /** Regexes: a match they match is not masked (`allow.values`), nor a file whose path they match. */
+  allow?: { values?: string[]; paths?: string[] };
   exclusions?: string[];
 }
 
@@ -66,18 +89,29 @@ export const LINE_WINDOW = 4096;
 export const BLOCK_WINDOW = 20_480;
 
 export const ENV_RULE = 'env-secret';
+/** An anchored rule's window: bytes before its keyword (lookbehinds) and after it (the longest match). */
+const ANCHOR_BEFORE = 400;
+const ANCHOR_AFTER = 2048;
+/** How far before a span a mask written earlier can start and still overlap it. */
+const MASK_REACH = 512;
 /** How many first bytes of an env-secret literal make its keyword. */
 const LITERAL_ANCHOR = 8;
 
 function compile(def: RuleDef): CompiledRule {
   const secretGroup = /\(\?<secret/.test(def.pattern) || Boolean(def.nameByKey);
-  const flags = 'g' + (secretGroup ? 'd' : '') + (def.flags ?? '').replace(/[gdy]/g, '');
+  const flags = (def.anchored ? 'y' : 'g') + (secretGroup ? 'd' : '') + (def.flags ?? '').replace(/[gdy]/g, '');
   return {
     name: def.name,
     re: new RegExp(def.pattern, flags),
     literal: null,
     block: Boolean(def.block),
+    anchored: Boolean(def.anchored),
     valueChecks: Boolean(def.valueChecks),
+    keyChecks: Boolean(def.keyChecks),
+    uuidOk: Boolean(def.uuidOk),
+    kind: def.kind,
+    source: def.source,
+    keywords: def.keywords,
     nameByKey: Boolean(def.nameByKey),
     secretGroup,
     groups: [...def.pattern.matchAll(/\(\?<(secret[A-Za-z0-9]*)>/g)].map((m) => m[1]!),
@@ -92,16 +126,25 @@ function compile(def: RuleDef): CompiledRule {
  */
 export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv = {}): RuleSet {
   const defs: RuleDef[] = [];
-  if (config.builtinRules !== false) defs.push(...builtinRules);
+  const disabled = new Set(config.disable ?? []);
+  if (config.builtinRules !== false) defs.push(...builtinRules.filter((r) => !disabled.has(r.name)));
   for (const r of config.rules ?? []) {
-    defs.push({ name: r.name, pattern: r.pattern, keywords: (r.keywords ?? []).map((k) => k.toLowerCase()), priority: 1 });
+    defs.push({
+      name: r.name,
+      pattern: r.pattern,
+      keywords: (r.keywords ?? []).map((k) => k.toLowerCase()),
+      priority: 1,
+      kind: 'prefix',
+      source: `.ops/mask-rules.json${r.description ? `: ${r.description}` : ''}`,
+    });
   }
   const set: RuleSet = {
     ci: new Map(),
     cs: new Map(),
     csBytes: new Map(),
     always: [],
-    exclusions: (config.exclusions ?? []).map((x) => new RegExp(x)),
+    exclusions: [...(config.exclusions ?? []), ...(config.allow?.values ?? [])].map((x) => new RegExp(x)),
+    allowPaths: (config.allow?.paths ?? []).map((x) => new RegExp(x)),
     style: maskStyle(config.maskStyle),
     envValues: [],
     envReach: 0,
@@ -113,8 +156,10 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (list) list.push(rule);
     else map.set(kw, [rule]);
   };
+  const custom = new Set((config.rules ?? []).map((r) => r.name));
   for (const def of defs) {
     const rule = compile(def);
+    if (custom.has(def.name)) rule.kind = 'custom';
     set.names.push(def.name);
     if (!def.keywords.length) set.always.push(rule);
     for (const kw of def.keywords) {
@@ -129,7 +174,7 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (set.exclusions.some((x) => x.test(latin1))) continue;
     // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
     // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
-    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, valueChecks: false, nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, anchored: false, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
     add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
@@ -146,15 +191,17 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
 /** Start of the line holding byte `p`, at most `limit` bytes back. */
 export function lineStart(text: Uint8Array, p: number, limit: number): number {
   const lo = Math.max(0, p - limit);
-  for (let i = p - 1; i >= lo; i--) if (text[i] === 10) return i + 1;
-  return lo;
+  // Native search over the bounded range (a long line is searched once, not byte by byte in JS).
+  const i = Buffer.from(text.buffer, text.byteOffset + lo, p - lo).lastIndexOf(10);
+  return i === -1 ? lo : lo + i + 1;
 }
 
 /** End (the newline's index) of the line holding byte `p`, at most `limit` bytes on. */
 export function lineEnd(text: Uint8Array, p: number, limit: number): number {
   const hi = Math.min(text.length, p + limit);
-  for (let i = p; i < hi; i++) if (text[i] === 10) return i;
-  return hi;
+  if (p >= hi) return hi;
+  const i = Buffer.from(text.buffer, text.byteOffset + p, hi - p).indexOf(10);
+  return i === -1 ? hi : p + i;
 }
 
 /**
@@ -162,12 +209,14 @@ export function lineEnd(text: Uint8Array, p: number, limit: number): number {
  * one pass over the text finds every keyword occurrence (instead of one indexOf pass each).
  */
 interface KeywordAutomaton {
-  /** Next state by byte: delta[state + byte], states pre-multiplied by 256 (no class lookup: faster). */
+  /**
+   * Next state by byte class: delta[state + cls[byte]], states pre-multiplied by the class
+   * count. Classes keep the table small (≈ 200 keywords, 1 400 states): rows stay in cache.
+   */
   delta: Int32Array;
+  cls: Uint8Array;
   /** Keyword ids ending in a state (pre-multiplied index), or undefined. */
   out: (number[] | undefined)[];
-  /** 1 where `out` is set: the hot loop tests a byte, not an array hole. */
-  term: Uint8Array;
   keywords: string[];
   rules: CompiledRule[][];
 }
@@ -215,8 +264,12 @@ function automaton(set: RuleSet): KeywordAutomaton {
     else queue.push(t);
   }
   next[0]![0] = 0;
+  // States renumbered in breadth-first order: the shallow states, where the scan spends its
+  // time, sit together at the start of the table (it stays in the fastest cache).
+  const order: number[] = [0];
   while (queue.length) {
     const st = queue.shift()!;
+    order.push(st);
     outs[st]!.push(...outs[fail[st]!]!);
     for (let c = 0; c < width; c++) {
       const t = next[st]![c]!;
@@ -227,30 +280,35 @@ function automaton(set: RuleSet): KeywordAutomaton {
       }
     }
   }
-  const delta = new Int32Array(next.length * 256);
-  const out: (number[] | undefined)[] = new Array(next.length * 256);
-  const term = new Uint8Array(next.length * 256);
+  const rank = new Int32Array(next.length);
+  order.forEach((st, i) => (rank[st] = i));
+  const delta = new Int32Array(next.length * width);
+  const out: (number[] | undefined)[] = new Array(next.length * width);
   for (let st = 0; st < next.length; st++) {
-    for (let b = 0; b < 256; b++) delta[st * 256 + b] = next[st]![cls[b]!]! * 256;
-    if (outs[st]!.length) {
-      out[st * 256] = outs[st];
-      term[st * 256] = 1;
+    const r = rank[st]!;
+    // A transition into a state where keywords end is stored negated: the hot loop tests the
+    // sign of what it loaded instead of loading a flag.
+    for (let c = 0; c < width; c++) {
+      const to = next[st]![c]!;
+      delta[r * width + c] = outs[to]!.length ? -rank[to]! * width : rank[to]! * width;
     }
+    if (outs[st]!.length) out[r * width] = outs[st];
   }
-  a = { delta, out, term, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
+  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
   automata.set(set, a);
   return a;
 }
 
 /** Where keywords end, as pairs (index of the last byte, keyword id): the hot loop, kept monomorphic. */
 function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
-  const { delta, out, term } = ac;
+  const { delta, cls, out } = ac;
   const hits: number[] = [];
   const len = text.length;
   let st = 0;
   for (let i = 0; i < len; i++) {
-    st = delta[st + text[i]!]!;
-    if (term[st] !== 0) {
+    st = delta[st + cls[text[i]!]!]!;
+    if (st < 0) {
+      st = -st;
       const hit = out[st]!;
       for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
     }
@@ -262,9 +320,11 @@ function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
  * Every span of `text` (bytes; regexes see them as Latin-1) to mask, sorted, overlaps
  * merged (the higher-priority rule names it).
  */
-export function scan(set: RuleSet, text: Buffer): Span[] {
+export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   const spans: Span[] = [];
   const windows = new Map<CompiledRule, number[]>();
+  /** Anchored rules: the keyword positions. */
+  const anchors = new Map<CompiledRule, number[]>();
   const len = text.length;
   // The window of the current line, reused while hits stay inside it.
   let curA = -1;
@@ -276,11 +336,22 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
     for (const r of rules) {
       if (r.literal !== null) {
         const lit = r.literal;
-        if (p + lit.length <= len && text.compare(lit, 0, lit.length, p, p + lit.length) === 0) spans.push({ rule: r.name, start: p, end: p + lit.length, priority: r.priority });
+        if (p + lit.length <= len && text.compare(lit, 0, lit.length, p, p + lit.length) === 0) {
+          spans.push(detail ? { rule: r.name, start: p, end: p + lit.length, priority: r.priority, source: r.source, why: `the value of a secret-named environment variable (${r.source})` } : { rule: r.name, start: p, end: p + lit.length, priority: r.priority });
+        }
+        continue;
+      }
+      if (r.anchored) {
+        // Tried at the keyword itself: no line window needed (the patterns never cross a line).
+        let h = anchors.get(r);
+        if (!h) anchors.set(r, (h = []));
+        h.push(p);
         continue;
       }
       if (a === -1) {
-        if (curWhole && p >= curA && p + kwLen <= curB) {
+        // The current window serves while the hit is inside it, with room either side when it
+        // is a piece of a long line (a minified bundle full of keywords: one window, not one per hit).
+        if (p >= curA && p + kwLen <= curB && (curWhole || ((p - curA >= 512 || curA === 0 || text[curA - 1] === 10) && (curB - p >= 2048 || curB === len || text[curB] === 10)))) {
           a = curA;
           b = curB;
         } else {
@@ -315,25 +386,46 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
       p = text.indexOf(needle, p + kw.length);
     }
   }
-  if (set.envValues.length) percentEncoded(set, text, spans);
+  if (set.envValues.length) percentEncoded(set, text, spans, detail);
   for (const r of set.always) (windows.get(r) ?? (windows.set(r, []), windows.get(r)!)).push(0, text.length);
 
   // Windows are mostly whole lines, shared by the rules whose keywords are on them.
   let lastA = -1;
   let lastB = -1;
   let lastSub = '';
+  const window = (a: number, b: number) => {
+    if (a !== lastA || b !== lastB) {
+      lastA = a;
+      lastB = b;
+      lastSub = text.toString('latin1', a, b);
+    }
+    return lastSub;
+  };
+  const matched = (rule: CompiledRule, m: RegExpExecArray, sub: string, a: number) => {
+    let s = m.index;
+    let e = s + m[0].length;
+    let name = rule.name;
+    if (rule.secretGroup && m.indices?.groups) {
+      const ig = m.indices.groups;
+      for (const g of rule.groups) {
+        const idx = ig[g];
+        if (idx) {
+          [s, e] = idx;
+          break;
+        }
+      }
+    }
+    const key = m.groups?.key;
+    if (rule.keyChecks && key !== undefined && !keyIsSecret(key)) return;
+    if (rule.nameByKey) name = nameForKey(key ?? '');
+    accept(set, rule, name, sub, m.index, m.index + m[0].length, s, e, spans, a, detail, key);
+  };
   for (const [rule, w] of windows) {
     const merged = mergePairs(w);
     const re = rule.re!;
     for (let i = 0; i < merged.length; i += 2) {
       const a = merged[i]!;
-      const b = merged[i + 1]!;
-      if (a !== lastA || b !== lastB) {
-        lastA = a;
-        lastB = b;
-        lastSub = text.toString('latin1', a, b);
-      }
-      const sub = lastSub;
+      const sub = window(a, merged[i + 1]!);
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = re.exec(sub)) !== null) {
@@ -341,25 +433,35 @@ export function scan(set: RuleSet, text: Buffer): Span[] {
           re.lastIndex++;
           continue;
         }
-        let s = m.index;
-        let e = s + m[0].length;
-        let name = rule.name;
-        if (rule.secretGroup && m.indices?.groups) {
-          const ig = m.indices.groups;
-          for (const g of rule.groups) {
-            const idx = ig[g];
-            if (idx) {
-              [s, e] = idx;
-              break;
-            }
-          }
-          if (rule.nameByKey) {
-            const key = m.groups?.key ?? '';
-            if (NOT_SECRET_KEY.test(key)) continue;
-            name = nameForKey(key);
-          }
-        }
-        accept(set, rule, name, sub, m.index, m.index + m[0].length, s, e, spans, a);
+        matched(rule, m, sub, a);
+      }
+    }
+  }
+  for (const [rule, h] of anchors) {
+    const re = rule.re!;
+    let done = -1;
+    let wa = -1;
+    let wb = -1;
+    for (let i = 0; i < h.length; i++) {
+      const p = h[i]!;
+      // Hits inside the previous match (a keyword in a value) start nothing new.
+      if (p < done) continue;
+      // A window from a little before the keyword (lookbehinds) to well after it, shared by the
+      // hits that follow while they leave room for a whole match.
+      // Within the line (a short line: the line itself, no bigger string than needed).
+      const startOk = p >= wa && (p - ANCHOR_BEFORE >= wa || wa === 0 || text[wa - 1] === 10);
+      const endOk = p < wb && (p + ANCHOR_AFTER <= wb || wb === len || text[wb] === 10);
+      if (!startOk || !endOk) {
+        wa = lineStart(text, p, ANCHOR_BEFORE);
+        wb = lineEnd(text, p, 2 * ANCHOR_AFTER);
+      }
+      const a = wa;
+      const sub = window(wa, wb);
+      re.lastIndex = p - a;
+      const m = re.exec(sub);
+      if (m !== null && m[0].length) {
+        matched(rule, m, sub, a);
+        done = a + m.index + m[0].length;
       }
     }
   }
@@ -385,7 +487,7 @@ let toAt = new Int32Array(0);
  * `%XX`, up to whitespace and at most `envReach` bytes either side, is decoded and the
  * values are looked for in it. A value found there is masked in its encoded form.
  */
-function percentEncoded(set: RuleSet, text: Buffer, spans: Span[]): void {
+function percentEncoded(set: RuleSet, text: Buffer, spans: Span[], detail?: ScanDetail): void {
   const len = text.length;
   const reach = set.envReach;
   let p = text.indexOf(0x25);
@@ -397,15 +499,15 @@ function percentEncoded(set: RuleSet, text: Buffer, spans: Span[]): void {
       while (a > 0 && p - a < reach && !isSpace(text[a - 1]!)) a--;
       let b = p;
       while (b < len && b - p < 2 * reach && !isSpace(text[b]!)) b++;
-      decodeAndFind(set, text, a, b, false, spans);
-      if (set.envSpace) decodeAndFind(set, text, a, b, true, spans);
+      decodeAndFind(set, text, a, b, false, spans, detail);
+      if (set.envSpace) decodeAndFind(set, text, a, b, true, spans, detail);
       // The %s up to b, or up to p + reach when the window was cut short, are covered.
       p = text.indexOf(0x25, b - p < 2 * reach ? b : p + reach + 1);
     } else p = text.indexOf(0x25, p + 1);
   }
 }
 
-function decodeAndFind(set: RuleSet, text: Buffer, a: number, b: number, plusIsSpace: boolean, spans: Span[]): void {
+function decodeAndFind(set: RuleSet, text: Buffer, a: number, b: number, plusIsSpace: boolean, spans: Span[], detail?: ScanDetail): void {
   if (decoded.length < b - a) {
     decoded = Buffer.alloc(2 * (b - a));
     fromAt = new Int32Array(2 * (b - a));
@@ -428,22 +530,59 @@ function decodeAndFind(set: RuleSet, text: Buffer, a: number, b: number, plusIsS
   for (const v of set.envValues) {
     let at = hay.indexOf(v);
     while (at !== -1) {
-      spans.push({ rule: ENV_RULE, start: fromAt[at]!, end: toAt[at + v.length - 1]!, priority: 2 });
+      const span: Span = { rule: ENV_RULE, start: fromAt[at]!, end: toAt[at + v.length - 1]!, priority: 2 };
+      if (detail) {
+        span.source = 'environment';
+        span.why = 'the percent-encoded value of a secret-named environment variable';
+      }
+      spans.push(span);
       at = hay.indexOf(v, at + 1);
     }
   }
 }
 
-/** Keeps a match unless it is excluded, already masked, or (context rules) not a secret value. */
-function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms: number, me: number, s: number, e: number, out: Span[], offset = 0): void {
+const KIND_WHY: Record<string, string> = {
+  prefix: 'prefix and shape',
+  keyword: 'provider keyword in the key, and shape',
+  context: 'context',
+  custom: 'custom rule of .ops/mask-rules.json',
+  env: 'environment',
+};
+
+/**
+ * Keeps a match unless it is allow-listed, already masked, a placeholder token, or (context
+ * rules) not a secret value; a weak value (under the entropy floor) goes to `detail.weak`.
+ */
+function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms: number, me: number, s: number, e: number, out: Span[], offset: number, detail: ScanDetail | undefined, key: string | undefined): void {
   const secret = text.slice(s, e);
   if (set.style.prefix && overlapsMask(set, text, s, e)) return;
-  if (rule.valueChecks && NOT_SECRET_VALUE.test(secret)) return;
+  let why = '';
+  if (rule.valueChecks) {
+    const v = judgeValue(secret, rule.uuidOk && key !== undefined);
+    if (!v.secret) {
+      if (v.weak && detail) detail.weak.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority, source: rule.source, why: `${key ? `key ${key}; ` : ''}value ${v.why}` });
+      return;
+    }
+    if (detail) why = `${key ? `key ${key}; ` : ''}${KIND_WHY[rule.kind]}; value ${v.why}`;
+  } else {
+    if ((rule.kind === 'prefix' || rule.kind === 'keyword') && placeholderToken(secret)) return;
+    if (detail) {
+      // The prefix shown is the rule's own keyword (never characters of the secret itself).
+      const kw = rule.kind === 'prefix' ? rule.keywords.find((k) => secret.toLowerCase().startsWith(k.toLowerCase())) : undefined;
+      const what = kw ? `prefix "${secret.slice(0, kw.length)}" and shape` : KIND_WHY[rule.kind];
+      why = `${key ? `key ${key}; ` : ''}${what}; ${e - s} chars, entropy ${entropy(secret).toFixed(1)} bits/char`;
+    }
+  }
   if (set.exclusions.length) {
     const whole = text.slice(ms, me);
-    if (set.exclusions.some((x) => x.test(whole))) return;
+    if (set.exclusions.some((x) => x.test(whole) || x.test(secret))) return;
   }
-  out.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority });
+  const span: Span = { rule: name, start: s + offset, end: e + offset, priority: rule.priority };
+  if (detail) {
+    span.source = rule.source;
+    span.why = why;
+  }
+  out.push(span);
 }
 
 /**
@@ -452,9 +591,14 @@ function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms
  */
 function overlapsMask(set: RuleSet, text: string, s: number, e: number): boolean {
   const { prefix } = set.style;
-  const at = text.lastIndexOf(prefix, e - 1);
-  if (at === -1) return false;
-  return at >= s || set.style.endOf(text, at) > s;
+  // Masks are short: only one starting shortly before the span can reach into it (a bounded
+  // search: a long window holding many matches must not be searched back to its start each time).
+  let at = text.indexOf(prefix, Math.max(0, s - MASK_REACH));
+  while (at !== -1 && at < e) {
+    if (at >= s || set.style.endOf(text, at) > s) return true;
+    at = text.indexOf(prefix, at + 1);
+  }
+  return false;
 }
 
 function mergePairs(w: number[]): number[] {
@@ -484,6 +628,10 @@ function mergeSpans(spans: Span[]): Span[] {
       if (s.priority < cur.priority) {
         cur.priority = s.priority;
         cur.rule = s.rule;
+        if (s.why !== undefined) {
+          cur.why = s.why;
+          cur.source = s.source;
+        }
       }
     } else out.push({ ...s });
   }

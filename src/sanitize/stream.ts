@@ -6,7 +6,7 @@
  * around each mask are scanned again; anything a rule still finds there fails the write
  * (`SanitizeVerifyError`).
  */
-import { LINE_WINDOW, lineEnd, lineStart, scan, type RuleSet } from './scanner';
+import { LINE_WINDOW, lineEnd, lineStart, scan, type RuleSet, type ScanDetail, type Span } from './scanner';
 
 export interface MaskerOptions {
   /** 'mask': produce masked output; 'scan': only count and locate (for --check). */
@@ -22,11 +22,19 @@ export interface MaskerOptions {
    * (copy it to keep it).
    */
   sink?: (bytes: Buffer) => void;
+  /** 'scan' mode: findings say column, length, provenance and why, and weak values are listed too (--explain). */
+  explain?: boolean;
 }
 
 export interface Finding {
   line: number;
   rule: string;
+  /** With `explain`: 1-based byte column, bytes matched, masked (false: weak, reported only), provenance, why. */
+  column?: number;
+  length?: number;
+  masked?: boolean;
+  source?: string;
+  why?: string;
 }
 
 export class SanitizeVerifyError extends Error {
@@ -46,6 +54,8 @@ export class Masker {
   private work: Buffer = Buffer.alloc(0);
   private workLen = 0;
   private line = 1;
+  /** Bytes of the current line before the work buffer's start (explain columns). */
+  private col0 = 0;
   private readonly chunkSize: number;
   private readonly overlap: number;
   private readonly maxFindings: number;
@@ -103,7 +113,8 @@ export class Masker {
 
   private step(final: boolean): void {
     const text = this.work.subarray(0, this.workLen);
-    const spans = scan(this.rules, text);
+    const detail: ScanDetail | undefined = this.opts.explain ? { weak: [] } : undefined;
+    const spans = scan(this.rules, text, detail);
     let commit = text.length;
     if (!final) {
       const c = text.length - this.overlap;
@@ -123,13 +134,27 @@ export class Masker {
     if (this.opts.mode === 'scan') {
       let pos = 0;
       let line = this.line;
-      for (let i = 0; i < used; i++) {
-        const s = spans[i]!;
+      // Explain: the weak values too (those that start before the cut), in text order.
+      const list: (Span & { weak?: boolean })[] = spans.slice(0, used);
+      if (detail) {
+        for (const w of detail.weak) if (w.start < commit && !spans.some((s) => s.start < w.end && w.start < s.end)) list.push({ ...w, weak: true });
+        list.sort((a, b) => a.start - b.start);
+      }
+      for (const s of list) {
         line += countNewlines(text, pos, s.start);
         pos = s.start;
-        if (this.findings.length < this.maxFindings) this.findings.push({ line, rule: s.rule });
+        if (this.findings.length >= this.maxFindings) continue;
+        if (!detail) {
+          this.findings.push({ line, rule: s.rule });
+          continue;
+        }
+        const nl = s.start > 0 ? text.lastIndexOf(10, s.start - 1) : -1;
+        const column = nl >= 0 ? s.start - nl : this.col0 + s.start + 1;
+        this.findings.push({ line, rule: s.rule, column, length: s.end - s.start, masked: !s.weak, source: s.source, why: s.why });
       }
       this.line = line + countNewlines(text, pos, commit);
+      const nl = commit > 0 ? text.lastIndexOf(10, commit - 1) : -1;
+      this.col0 = nl >= 0 ? commit - nl - 1 : this.col0 + commit;
     } else if (used === 0) {
       this.emit(text.subarray(0, commit));
     } else {
