@@ -98,6 +98,23 @@ describe('the job summary ($GITHUB_STEP_SUMMARY)', () => {
     expect(md).toMatch(/\| #1 \| 19283700777 \| CI \| 1\/3 \| (✅ recovered|⏳ dispatched, waiting) \|/);
   });
 
+  it('ops retry replay annotates an entry that failed for good (::error) and what the killswitch held (::warning)', () => {
+    const r = runner();
+    expect(opsProcess(['retry', 'enqueue', '19283700777', '--reason', 'flaky'], { env: { OPS_WORKSPACE: r.ws } }).code).toBe(0);
+    const denied = { ...r.env, OPS_GH: FAKE_GH, FAKE_GH_FAIL: '1:HTTP 403: Resource not accessible by integration' };
+    const failed = opsProcess(['retry', 'replay'], { env: denied });
+    expect(failed.stdout).toMatch(/^::error title=ops retry replay::#1 run 19283700777 \(CI\) failed for good after attempt 1\/3 \(permission\): .+$/m);
+    expect(summaryOf(r.summary)).toMatch(/\| #1 \| 19283700777 \| CI \| 1\/3 \| ❌ failed for good \| exit 1, HTTP 403, permission, \S+; .+ \|/);
+    expect(opsProcess(['retry', 'replay', '--json'], { env: denied }).stdout).not.toContain('::');
+
+    expect(opsProcess(['retry', 'enqueue', '19283650000', '--reason', 'again'], { env: { OPS_WORKSPACE: r.ws } }).code).toBe(0);
+    opsProcess(['killswitch', '--reason', 'stop', '--workspace', r.ws], { env: { OPS_ACTOR: 'bob' } });
+    const held = opsProcess(['retry', 'replay'], { env: { ...r.env, OPS_GH: FAKE_GH } });
+    expect(held.code).toBe(3);
+    expect(held.stdout).toMatch(/^::warning title=ops retry replay::1 retry held by the killswitch: #2$/m);
+    expect(summaryOf(r.summary)).toContain('| #2 | 19283650000 | E2E | - | ⛔ held | killswitch (all workflows) by bob: stop |');
+  });
+
   it('a summary file that cannot be written is a warning; the command still succeeds', () => {
     const r = runner();
     const env = { ...r.env, GITHUB_STEP_SUMMARY: join(r.ws, 'no-such-dir', 'summary.md') };

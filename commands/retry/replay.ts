@@ -106,6 +106,14 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
     }
     const done = report;
     await replayStepSummary(ctx, (s) => s.replaySummary(done));
+    if (ctx.io.env.GITHUB_ACTIONS === 'true' && !ctx.json) {
+      // On the run's page: each entry that failed for good, and what the killswitch held.
+      const { annotate } = await import('../../src/cli/actions-output');
+      for (const r of report.results.filter((x) => x.result === 'failed')) {
+        annotate(ctx.io, 'error', `#${r.id} run ${r.run_id} (${r.workflow}) failed for good after attempt ${r.attempt}/${r.max_attempts}${r.class ? ` (${r.class})` : ''}${r.action ? `: ${r.action}` : ''}`, { title: 'ops retry replay' });
+      }
+      if (report.held.length) annotate(ctx.io, 'warning', `${report.held.length} retr${report.held.length === 1 ? 'y' : 'ies'} held by the killswitch: #${report.held.map((h) => h.id).join(', #')}`, { title: 'ops retry replay' });
+    }
     if (ctx.json) printJson(ctx.io, report);
     else {
       const { describeReplay } = await import('../../src/retry/format');
