@@ -43,7 +43,7 @@ export default defineCommand({
       ctx.io.stderr.write(`ops: config: ${n} problem${n === 1 ? '' : 's'} in .ops/ (replay, detection and notifications refuse to run until fixed; ops config check)\n`);
       return Exit.usage;
     };
-    if (ctx.json || format === 'markdown' || ctx.io.env.GITHUB_STEP_SUMMARY) {
+    if (format === 'markdown' || ctx.io.env.GITHUB_STEP_SUMMARY) {
       const { statusMarkdown } = await import('../src/status/markdown');
       const md = statusMarkdown({
         workspace: ctx.workspace,
