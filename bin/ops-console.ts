@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorText, Exit, OpsError } from '../src/cli/errors';
-import { colorAllowed } from '../src/cli/io';
+import { colorEnabled } from '../src/cli/io';
 import { resolveNow, toIso } from '../src/time/clock';
 import { userInfo } from 'node:os';
 import type { Instance } from 'ink';
@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
     });
     const configWatch = watchConfig(workspace);
     const notices = noticeBoard(delivery);
-    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorAllowed(env), notices, configProblems: configWatch });
+    app = startConsole({ source: ledgerSource(db, { timeZone: env.OPS_TZ || undefined, reportsDir: () => consoleReportsDir(workspace) }), actions, workspace: tildify(workspace), clock, color: colorEnabled(env, true), notices, configProblems: configWatch });
     // After the first frame: zod and the config schemas are only needed once someone acts.
     void import('../src/config/load').then((m) => (configModule = m));
     configWatch.start();

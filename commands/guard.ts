@@ -46,6 +46,11 @@ export default defineCommand({
       ctx.io.stderr.write(`ops: guard: ${verdict.code === 3 ? 'blocked' : 'refused'}: ${verdict.reasons.join('; ')}\n`);
     }
     for (const w of warnings) warn(ctx.io, `guard: ${w}`, { json: ctx.json, title: 'ops guard' });
+    if (ctx.io.env.GITHUB_STEP_SUMMARY) {
+      const { appendStepSummary } = await import('../src/cli/actions-output');
+      const { guardSummary } = await import('../src/cli/step-summaries');
+      appendStepSummary(ctx.io, guardSummary(verdict, { workflow, warnings, workspace: ctx.workspace }));
+    }
     return verdict.code;
   },
 });

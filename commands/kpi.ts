@@ -25,6 +25,11 @@ export default defineCommand({
     const workflow = args.workflow === undefined ? null : (await import('../src/runs/workflows')).canonicalWorkflow(db, args.workflow);
     const kpis = ledgerKpis(db, { window: args.window.trim(), windowMs, now: ctx.now, workflow, timezone });
     const status = kpiStatus(kpis, targets);
+    if (ctx.io.env.GITHUB_STEP_SUMMARY) {
+      const { appendStepSummary } = await import('../src/cli/actions-output');
+      const { kpiSummary } = await import('../src/cli/step-summaries');
+      appendStepSummary(ctx.io, kpiSummary(kpis, status));
+    }
     if (ctx.json) {
       return printJson(ctx.io, {
         ...kpis,
@@ -33,6 +38,7 @@ export default defineCommand({
     }
     const { renderKpis } = await import('../src/kpi/render');
     const { style } = await import('../src/cli/style');
-    ctx.io.stdout.write(renderKpis(kpis, status, style(ctx.io.color)));
+    const { writeLong } = await import('../src/cli/actions-output');
+    writeLong(ctx.io, `ops kpi: window ${kpis.window}, ${kpis.runs} runs, success rate ${kpis.success_rate === null ? '-' : `${(kpis.success_rate * 100).toFixed(1)}%`}`, renderKpis(kpis, status, style(ctx.io.color)));
   },
 });

@@ -1,13 +1,20 @@
 import { defineCommand } from '../src/cli/command';
 import { printJson } from '../src/cli/output';
-import { Exit } from '../src/cli/errors';
+import { Exit, usageError } from '../src/cli/errors';
 
 const WINDOW_MS = 24 * 3_600_000;
 
 export default defineCommand({
   command: 'status',
   describe: "The console's content as text, for non-TTY use: killswitch, runs of the last 24 h, the retry queue, open alerts, the latest failures",
-  async run(_args, ctx) {
+  builder: (y) =>
+    y
+      .option('format', { choices: ['text', 'markdown', 'json'] as const, default: 'text' as const, describe: 'text; markdown for a chat paste, an issue or a PR comment; json (as --json)' })
+      .example('$0 status --format markdown | pbcopy', ''),
+  async run(args, ctx) {
+    const format = ctx.json ? 'json' : (args.format as 'text' | 'markdown' | 'json');
+    if (ctx.json && args.format === 'markdown') throw usageError('--format', '--format markdown and --json contradict each other: give one');
+    if (format === 'json') ctx.json = true;
     const { countRuns, listRuns } = await import('../src/ledger/runs');
     const { toIso } = await import('../src/time/clock');
     const { GLOBAL, covering, describeEngagement, statusJson } = await import('../src/killswitch/state');
@@ -36,6 +43,27 @@ export default defineCommand({
       ctx.io.stderr.write(`ops: config: ${n} problem${n === 1 ? '' : 's'} in .ops/ (replay, detection and notifications refuse to run until fixed; ops config check)\n`);
       return Exit.usage;
     };
+    if (format === 'markdown' || ctx.io.env.GITHUB_STEP_SUMMARY) {
+      const { statusMarkdown } = await import('../src/status/markdown');
+      const md = statusMarkdown({
+        workspace: ctx.workspace,
+        nowIso: ctx.nowIso,
+        now: ctx.now,
+        engaged,
+        counts,
+        retryQueue,
+        alerts,
+        outbox,
+        latestFailures,
+        configProblems: configProblems.map(problemText),
+      });
+      const { appendStepSummary } = await import('../src/cli/actions-output');
+      appendStepSummary(ctx.io, md);
+      if (format === 'markdown') {
+        ctx.io.stdout.write(md);
+        return configExit();
+      }
+    }
     if (ctx.json) {
       printJson(ctx.io, {
         generated_at: ctx.nowIso,
@@ -60,8 +88,9 @@ export default defineCommand({
     const active = (counts.by_status.in_progress ?? 0) + (counts.by_status.queued ?? 0);
     let out = '';
     // First, and loud: whatever else this prints matters less while runs are stopped.
-    for (const e of engaged) out += s.red(s.bold(`!!! KILLSWITCH ENGAGED !!! ${describeEngagement(e)}`)) + '\n';
-    if (engaged.length) out += '\n';
+    let banner = '';
+    for (const e of engaged) banner += s.red(s.bold(`!!! KILLSWITCH ENGAGED !!! ${describeEngagement(e)}`)) + '\n';
+    if (engaged.length) banner += '\n';
     out += `${s.bold('ops status')}  ${ctx.workspace}  ${ctx.nowIso}\n`;
     for (const p of configProblems) out += s.red(`config: ${problemText(p)}`) + '\n';
     out += engaged.length ? '\n' : `killswitch: not engaged\n\n`;
@@ -78,7 +107,11 @@ export default defineCommand({
     out += '\n';
     if (latestFailures.length === 0) out += 'No failed runs in the ledger.\n';
     else out += `${s.bold('Latest failures')}\n` + renderTable(runColumns(s, ctx.now), latestFailures);
-    ctx.io.stdout.write(out);
+    // Inside Actions a long status folds into a group; the killswitch banner stays in sight.
+    ctx.io.stdout.write(banner);
+    const { writeLong } = await import('../src/cli/actions-output');
+    const title = `ops status: killswitch ${engaged.length ? 'ENGAGED' : 'not engaged'}; last 24 h: ${counts.total} runs, ${failed} failed; ${alerts.length} open alert${alerts.length === 1 ? '' : 's'}`;
+    writeLong(ctx.io, title, out);
     return configExit();
   },
 });

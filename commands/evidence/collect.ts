@@ -101,9 +101,16 @@ export default defineCommand({
       );
     }
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
-    for (const p of result.unmatched) ctx.io.stderr.write(`ops: warning: no file matches ${JSON.stringify(p)}\n`);
-    for (const f of result.files) if (f.not_scanned) ctx.io.stderr.write(`ops: warning: ${f.name}: ${f.not_scanned} file, copied without secret scanning\n`);
+    const { warn } = await import('../../src/cli/warn');
+    const title = { json: ctx.json, title: 'ops evidence collect' };
+    for (const p of result.unmatched) warn(ctx.io, `no file matches ${JSON.stringify(p)}`, title);
+    for (const f of result.files) if (f.not_scanned) warn(ctx.io, `${f.name}: ${f.not_scanned} file, copied without secret scanning`, title);
     for (const f of failed) ctx.io.stderr.write(`ops: ${f.name}: ${f.error}\n`);
+    const { inActions } = await import('../../src/cli/actions-output');
+    if (inActions(ctx.io.env)) {
+      const { collectActionsOutput } = await import('../../src/cli/collect-output');
+      await collectActionsOutput(ctx, result, { sourceRoot: resolve(ctx.io.cwd, (args.source as string | undefined) ?? '.'), workflow: complete.run.workflow, repository: complete.run.repository });
+    }
     const { afterWrite } = await import('../../src/detect/after-write');
     await afterWrite(ctx, await ctx.ledger());
     // Something was not collected (unreadable, or a link out of the source folder): exit 1.

@@ -27,6 +27,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
     if (!existsSync(ctx.ledgerPath)) {
       if (ctx.json) printJson(ctx.io, args['dry-run'] ? { dry_run: true, steps: [] } : { handled: 0, results: [], held: [], deferred: [], lost: [], aborted: null });
       else ctx.io.stdout.write('replay: nothing due (no ledger yet)\n');
+      await replayStepSummary(ctx, (s) => (args['dry-run'] ? s.replayPlanSummary([]) : s.replaySummary({ owner: '', handled: 0, results: [], held: [], deferred: [], lost: [], aborted: null })));
       return;
     }
     const db = await ctx.ledger();
@@ -34,6 +35,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
     if (args['dry-run']) {
       const { planReplay } = await import('../../src/retry/plan');
       const steps = planReplay(db, ctx.now, { config, policy, gh, max });
+      await replayStepSummary(ctx, (s) => s.replayPlanSummary(steps));
       if (ctx.json) printJson(ctx.io, { dry_run: true, steps });
       else {
         let out = '';
@@ -44,7 +46,8 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
           else out += `${head}: would ${s.action === 'verify' ? 'check the run' : `run attempt ${s.attempt}/${s.max_attempts}`}: ${s.command.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`;
         }
         out += steps.length ? `dry run: ${steps.length} due; nothing was changed\n` : 'dry run: nothing due\n';
-        ctx.io.stdout.write(out);
+        const { writeLong } = await import('../../src/cli/actions-output');
+        writeLong(ctx.io, `ops retry replay --dry-run: ${steps.length} due`, out);
       }
       return steps.some((s) => s.action === 'held') ? Exit.blocked : Exit.ok;
     }
@@ -101,11 +104,22 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
       const { ticketNow } = await import('../../src/tickets/auto');
       ticketProblem = (await ticketNow(ctx, db, (t) => t.retry !== null && failedEntries.has(t.retry.entry_id))).problem;
     }
+    const done = report;
+    await replayStepSummary(ctx, (s) => s.replaySummary(done));
+    if (ctx.io.env.GITHUB_ACTIONS === 'true' && !ctx.json) {
+      // On the run's page: each entry that failed for good, and what the killswitch held.
+      const { annotate } = await import('../../src/cli/actions-output');
+      for (const r of report.results.filter((x) => x.result === 'failed')) {
+        annotate(ctx.io, 'error', `#${r.id} run ${r.run_id} (${r.workflow}) failed for good after attempt ${r.attempt}/${r.max_attempts}${r.class ? ` (${r.class})` : ''}${r.action ? `: ${r.action}` : ''}`, { title: 'ops retry replay' });
+      }
+      if (report.held.length) annotate(ctx.io, 'warning', `${report.held.length} retr${report.held.length === 1 ? 'y' : 'ies'} held by the killswitch: #${report.held.map((h) => h.id).join(', #')}`, { title: 'ops retry replay' });
+    }
     if (ctx.json) printJson(ctx.io, report);
     else {
       const { describeReplay } = await import('../../src/retry/format');
       const { style } = await import('../../src/cli/style');
-      ctx.io.stdout.write(describeReplay(report, style(ctx.io.color), ctx.now));
+      const { writeLong } = await import('../../src/cli/actions-output');
+      writeLong(ctx.io, `ops retry replay: ${report.handled} entr${report.handled === 1 ? 'y' : 'ies'}, ${report.held.length} held`, describeReplay(report, style(ctx.io.color), ctx.now));
     }
     for (const p of [problem, ticketProblem]) if (p) ctx.io.stderr.write(`ops: warning: ${p}\n`);
     await storm.settled();
@@ -116,6 +130,13 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
     return report.held.length ? Exit.blocked : Exit.ok;
   },
 });
+
+/** The job summary's section, inside GitHub Actions (a no-op elsewhere). */
+async function replayStepSummary(ctx: Context, md: (s: typeof import('../../src/cli/step-summaries')) => string): Promise<void> {
+  if (!ctx.io.env.GITHUB_STEP_SUMMARY) return;
+  const { appendStepSummary } = await import('../../src/cli/actions-output');
+  appendStepSummary(ctx.io, md(await import('../../src/cli/step-summaries')));
+}
 
 /**
  * A retry storm is stopped while it happens, not after: after each re-run a count over the

@@ -6,6 +6,7 @@ import type { IO } from './io';
 import { STDIN_ARG } from './input';
 import { closest } from './suggest';
 import { rememberArgv } from './parse';
+import { annotate } from './actions-output';
 
 declare const OPS_VERSION: string;
 const version = typeof OPS_VERSION === 'string' ? OPS_VERSION : 'dev';
@@ -100,12 +101,15 @@ export async function runCli(argv: string[], io: IO, registry: Registry): Promis
     if (completing) printed = completing.filter(printed);
     if (printed) io.stdout.write(printed.endsWith('\n') ? printed : printed + '\n');
   } catch (err) {
-    exitCode = report(err, io, argv.includes('--verbose'));
+    exitCode = report(err, io, argv.includes('--verbose'), jsonRequested(argv));
   } finally {
     (ctx as Context | undefined)?.close();
   }
   return exitCode;
 }
+
+/** stdout is one JSON document: --json, or `ops status --format json`. */
+const jsonRequested = (argv: string[]) => argv.some((a, i) => a === '--json' || a === '--json=true' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
 
 function addCommand(y: Argv<any>, spec: CommandSpec<any>, handler: (args: any) => Promise<void>, remember: (y: Argv<any>) => Argv<any>): void {
   y.command({
@@ -169,19 +173,27 @@ function optionNames(y: Argv<any>): string[] {
   return [...names].filter((n) => !/[A-Z]/.test(n) || !names.has(n.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())));
 }
 
-/** One line on stderr, `ops: <subject>: <what is wrong>` (SPEC §10.2); the stack only with --verbose. */
-function report(err: unknown, io: IO, verbose: boolean): number {
+/**
+ * One line on stderr, `ops: <subject>: <what is wrong>` (SPEC §10.2); the stack only with
+ * --verbose. Inside GitHub Actions the same line is also an `::error` annotation on stdout
+ * (not with --json: stdout is then one JSON document), so it shows on the run's page.
+ */
+function report(err: unknown, io: IO, verbose: boolean, json: boolean): number {
+  const line = (text: string) => {
+    io.stderr.write(`ops: ${text}\n`);
+    annotate(io, 'error', text, { title: 'ops' }, json);
+  };
   if (err instanceof OpsError) {
-    io.stderr.write(`ops: ${err.subject}: ${err.message}\n`);
+    line(`${err.subject}: ${err.message}`);
     if (verbose && err.stack) io.stderr.write(err.stack + '\n');
     return err.code;
   }
   if (isBusyError(err)) {
-    io.stderr.write('ops: ledger: locked by another ops process (timed out waiting)\n');
+    line('ledger: locked by another ops process (timed out waiting)');
     return Exit.busy;
   }
   const e = err as Error;
-  io.stderr.write(`ops: error: ${e?.message ?? String(err)}\n`);
+  line(`error: ${e?.message ?? String(err)}`);
   if (verbose && e?.stack) io.stderr.write(e.stack + '\n');
   return Exit.failed;
 }

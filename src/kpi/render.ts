@@ -8,7 +8,7 @@ import type { DailyKpis, Kpis, WorkflowKpis } from './types';
 
 /** `ops kpi` as text: the KPI table with targets, the per-workflow table, the daily trend. */
 
-const labels: Record<KpiName, string> = {
+export const kpiLabels: Record<KpiName, string> = {
   runs: 'runs',
   success_rate: 'success rate',
   duration_mean_ms: 'duration mean',
@@ -24,7 +24,7 @@ const labels: Record<KpiName, string> = {
 const count = (n: number) => n.toLocaleString('en-US');
 export const percent = (r: number | null) => (r === null ? '-' : `${(r * 100).toFixed(1)}%`);
 
-function formatValue(unit: KpiUnit, v: number | null, name?: KpiName): string {
+export function formatKpiValue(unit: KpiUnit, v: number | null, name?: KpiName): string {
   if (v === null) return '-';
   if (unit === 'ms') return formatDuration(v);
   if (unit === 'count') return count(v);
@@ -36,9 +36,9 @@ export function renderKpis(k: Kpis, status: KpiStatus[], s: Style): string {
   let out = `${s.bold('ops kpi')}  window ${k.window} (${k.since} – ${k.until}), ${scope}\n\n`;
 
   const kpiColumns: Column<KpiStatus>[] = [
-    { header: 'KPI', value: (r) => labels[r.name] },
-    { header: 'VALUE', value: (r) => formatValue(r.unit, r.value, r.name), align: 'right' },
-    { header: 'TARGET', value: (r) => (r.target === null ? '' : `${r.comparison === '>=' ? '≥' : '≤'} ${formatValue(r.unit, r.target, r.name)}`), align: 'right' },
+    { header: 'KPI', value: (r) => kpiLabels[r.name] },
+    { header: 'VALUE', value: (r) => formatKpiValue(r.unit, r.value, r.name), align: 'right' },
+    { header: 'TARGET', value: (r) => (r.target === null ? '' : `${r.comparison === '>=' ? '≥' : '≤'} ${formatKpiValue(r.unit, r.target, r.name)}`), align: 'right' },
     {
       header: 'STATUS',
       value: (r) => (r.target === null ? '' : r.status),
