@@ -1,7 +1,7 @@
 import { defineCommand } from '../src/cli/command';
 import { Exit, OpsError } from '../src/cli/errors';
 import { printJson } from '../src/cli/output';
-import { positiveInt, requireReason } from '../src/cli/parse';
+import { maskedReason, positiveInt, requireReason } from '../src/cli/parse';
 import type { SagaRecord } from '../src/saga/runner';
 
 export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolean; reason?: string }>({
@@ -23,7 +23,7 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
     const rollback = await rollbackSetup(ctx, db, { name: ctx.actor, role: ctx.role });
     if (args.resume) return finish(await rollback.resume());
 
-    const reason = requireReason(args.reason);
+    const reason = await maskedReason(requireReason(args.reason), ctx.io.env);
     const to = args.to === undefined ? null : positiveInt('--to', args.to);
     if (args['dry-run']) {
       const { snap, diff, steps: plan } = rollback.plan(to);

@@ -1,7 +1,7 @@
 import type { CommandGroup } from '../../src/cli/command';
 import { usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
-import { parseDuration, requireReason } from '../../src/cli/parse';
+import { maskedReason, parseDuration, requireReason } from '../../src/cli/parse';
 import history from './history';
 import status from './status';
 
@@ -26,7 +26,7 @@ export const killswitch: CommandGroup = {
     // The emergency stop works on a workspace whose config is broken: whatever it reads from
     // .ops/*.json falls back to the built-in defaults, and each problem is a warning.
     ctx.degradeConfig();
-    const reason = requireReason(args.reason);
+    const reason = await maskedReason(requireReason(args.reason), ctx.io.env);
     if (args.release && args.expires !== undefined) throw usageError('--expires', 'only applies when engaging, not with --release');
     const scopeArg = args.scope as string | undefined;
     if (scopeArg !== undefined && !scopeArg.trim()) throw usageError('--scope', 'must name a workflow');

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type { MainConfig, RetryPolicy } from '../config/schemas';
 import { style } from '../cli/style';
 import { toIso } from '../time/clock';
+import { maskFreeText } from '../audit/payload';
 
 /** config.json's default idempotencyTtlSeconds. */
 const DEFAULT_TTL_SECONDS = 86_400;
@@ -58,7 +59,7 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     const now = o.now();
     // The expiry counts from the engagement, as `--expires` does.
     const expiresAt = c.expiresInMs ? toIso(Date.parse(now) + c.expiresInMs) : null;
-    return { scope: c.scope ?? GLOBAL, reason, now, expiresAt, actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: DEFAULT_TTL_SECONDS };
+    return { scope: c.scope ?? GLOBAL, reason: maskFreeText(reason), now, expiresAt, actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: DEFAULT_TTL_SECONDS };
   };
   const done = (outcome: KillswitchOutcome) => {
     // The change is committed: nothing after this may turn it into a failure.

@@ -380,4 +380,14 @@ export const migrations: readonly Migration[] = [
       INSERT INTO run_total (id, runs) SELECT 1, COUNT(*) FROM run_attempts WHERE is_latest = 1;
     `,
   },
+  {
+    version: 10,
+    name: 'event payloads',
+    // An event carries what happened and why (SPEC §1.5): the canonical JSON of its payload,
+    // sanitized before it is hashed, next to payload_sha256. Events recorded before this
+    // version keep their hash and have no payload (NULL: ops audit log says so).
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN payload TEXT;
+    `,
+  },
 ];
