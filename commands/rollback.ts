@@ -38,9 +38,9 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
     return finish([await rollback.start(to, reason)]);
 
     async function finish(results: SagaRecord[]) {
-      const { ticketNow } = await import('../src/tickets/auto');
-      const ids = new Set(results.map((r) => r.id));
-      const { problem } = results.length ? await ticketNow(ctx, db, (t) => t.rollback !== null && ids.has(t.rollback.id)) : { problem: null };
+      // Its ticket (and notification) are the consumers', run now, before this command exits.
+      const { runConsumersFor } = await import('../src/consumers');
+      const problems = await runConsumersFor(ctx, db);
       if (ctx.json) printJson(ctx.io, results);
       else if (!results.length) ctx.io.stdout.write('no rollback to resume\n');
       else {
@@ -53,7 +53,7 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
           );
         }
       }
-      if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+      for (const problem of problems) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
       const bad = results.find((r) => r.state !== 'completed');
       if (bad) throw new OpsError(Exit.failed, `rollback #${bad.id}`, bad.state === 'failed' ? `${bad.error}; the tree may be half-restored: see ops audit list and the ticket` : `${bad.error}; every step was undone`);
     }

@@ -94,20 +94,15 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
       process.removeListener('SIGINT', onSigint);
     }
     const problem = await writeRetryEvidence(ctx, db, events, { alreadyLogged: true });
-    // A final failure is an incident: its audit ticket is written now.
-    const failedEntries = new Set(report.results.filter((r) => r.result === 'failed').map((r) => r.id));
-    let ticketProblem: string | null = null;
-    if (failedEntries.size) {
-      const { ticketNow } = await import('../../src/tickets/auto');
-      ticketProblem = (await ticketNow(ctx, db, (t) => t.retry !== null && failedEntries.has(t.retry.entry_id))).problem;
-    }
+    // A final failure is an incident: its audit ticket is written by the tickets consumer,
+    // which afterWrite runs below, before this command exits.
     if (ctx.json) printJson(ctx.io, report);
     else {
       const { describeReplay } = await import('../../src/retry/format');
       const { style } = await import('../../src/cli/style');
       ctx.io.stdout.write(describeReplay(report, style(ctx.io.color), ctx.now));
     }
-    for (const p of [problem, ticketProblem]) if (p) ctx.io.stderr.write(`ops: warning: ${p}\n`);
+    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     await storm.settled();
     const { afterWrite } = await import('../../src/detect/after-write');
     await afterWrite(ctx, db);

@@ -1,8 +1,6 @@
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 import { canonicalJson, eventHash, GENESIS, sha256, type AuditFields } from './chain';
-import { recordNotification } from '../notify/outbox';
-import { failpoint } from '../testing/failpoint';
 import { maskPayload } from './payload';
 
 export interface AuditEvent extends AuditFields {
@@ -27,9 +25,10 @@ export interface NewAuditEvent {
 const HEAD_KEY = 'audit_head';
 
 /**
- * Appends one event to the chain, with its notification when the event is one somebody is
- * told about (src/notify). Call it inside the transaction of the change it records: the
- * change, its audit event and its notification commit together or not at all.
+ * Appends one event, with its payload, to the chain. Call it inside the transaction of the
+ * change it records: the change and its event commit together or not at all. What follows
+ * from the event (its notification, log line, ticket) is done by the consumers (src/consumers),
+ * each from its own cursor, after the commit.
  */
 export function appendAudit(db: Ledger, e: NewAuditEvent): AuditEvent {
   if (!db.inTransaction) throw new Error('appendAudit must run inside the transaction of the change it records');
@@ -57,9 +56,6 @@ export function appendAudit(db: Ledger, e: NewAuditEvent): AuditEvent {
     HEAD_KEY,
     JSON.stringify({ seq: event.seq, hash: event.hash }),
   );
-  failpoint('audit.before-notification');
-  // In the same transaction: the event and its notification are written together or not at all.
-  recordNotification(db, event, JSON.parse(payload));
   return event;
 }
 

@@ -1,7 +1,6 @@
 import { errorText } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
-import { recordLogLines } from '../evidence/log-lines';
-import { killswitchLogLines } from '../killswitch/log-line';
+import { runConsumersNow } from '../consumers/run';
 import { describeOutcome } from '../killswitch/report';
 import { engage, release, GLOBAL, type KillswitchOutcome } from '../killswitch/store';
 import type { ConsoleActions, KillswitchChoice } from '../../views/actions';
@@ -64,14 +63,24 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
   const done = (outcome: KillswitchOutcome) => {
     // The change is committed: nothing after this may turn it into a failure.
     let line = describeOutcome(outcome, false).split('\n')[0]!;
+    // Its log line and notification are consumers' work (src/consumers), done now, as
+    // `ops killswitch` does; the ticket waits for the evidence lock (`ticket` below).
+    let settings: ReturnType<ActionOptions['settings']> | undefined;
     try {
-      const lines = killswitchLogLines(outcome, 'operator');
-      const { reportsDir, timeZone, problems = [] } = o.settings();
+      settings = o.settings();
+      const { problems = [] } = settings;
       if (problems.length) line += ` (warning: ${problems.join('; ')}; built-in defaults used, notifications wait in the outbox)`;
-      recordLogLines(db, reportsDir, timeZone, 'killswitch', lines.map((l) => ({ at: l.slice(0, l.indexOf(' ')), line: l })));
     } catch (err) {
       line += ` (killswitch log not written: ${errorText(err)})`;
     }
+    const now = o.now();
+    const fromSettings = <T>(get: (s: NonNullable<typeof settings>) => T) => () => {
+      if (!settings) throw new Error('settings unavailable');
+      return get(settings);
+    };
+    const problems = runConsumersNow(db, { reportsDir: fromSettings((s) => s.reportsDir), timeZone: fromSettings((s) => s.timeZone), now }, settings ? ['notifications', 'killswitch-log'] : ['notifications']);
+    const logProblem = problems.find((p) => p.startsWith('killswitch log'));
+    if (logProblem) line += ` (killswitch log not written: ${logProblem.slice(logProblem.indexOf('(') + 1, logProblem.lastIndexOf(')'))})`;
     if (outcome.action === 'engaged' && !outcome.replayed && outcome.audit_seq !== null) {
       try {
         o.ticket?.(outcome.audit_seq);

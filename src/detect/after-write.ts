@@ -3,13 +3,16 @@ import type { Ledger } from '../ledger/open';
 import type { DetectReport } from './detect';
 
 /**
- * What import, collect and replay do once their own write is committed: evaluate the rules
- * (detection-rules.json afterWrites) and send the notifications that are due. Neither may
+ * What import, collect and replay do once their own write is committed: run the consumers
+ * of their events (tickets, log lines, the outbox), evaluate the rules (detection-rules.json
+ * afterWrites), run the consumers of detection's events, and send the notifications that are due. Neither may
  * fail the command that called it: its data is in. What happened goes to stderr.
  */
 export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport | null> {
   let report: DetectReport | null = null;
-  const notes: string[] = [];
+  const { runConsumersFor } = await import('../consumers');
+  // The command's own events first (a final retry failure's ticket), then detection's.
+  const notes: string[] = (await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`);
   try {
     if ((await ctx.config('detection-rules.json')).afterWrites) {
       const { detect } = await import('./detect');
@@ -20,6 +23,7 @@ export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport
   } catch (err) {
     notes.push(`warning: detection not run (${(err as Error).message}); run ops detect`);
   }
+  if (report && (report.opened.length || report.resolved.length)) notes.push(...(await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`));
   const { deliverOpportunistically } = await import('../notify/with-context');
   const problem = await deliverOpportunistically(ctx, db);
   if (problem) notes.push(`warning: ${problem}`);

@@ -85,13 +85,8 @@ async function act(ctx: Context, db: Ledger, a: Alert & { scope: string }, now: 
         idempotencyKey: `alert:${a.id}`,
         idempotencyTtlSeconds: (await ctx.config('config.json')).idempotencyTtlSeconds,
       });
-      const { writeKillswitchLog } = await import('../killswitch/report');
-      const problem = await writeKillswitchLog(ctx, db, o, DETECT_ACTOR.role);
-      if (problem) warnings.push(problem);
+      // Its log line and ticket are the consumers' (run by whoever ran detection, after it).
       if (o.action === 'engaged') {
-        const { ticketNow } = await import('../tickets/auto');
-        const t = await ticketNow(ctx, db, (t) => t.audit_seq === o.audit_seq, 2_000);
-        if (t.problem) warnings.push(t.problem);
         return `engaged killswitch #${o.engagement!.id} for ${a.scope === '*' ? 'all workflows' : a.scope}${o.retries.held ? `; ${o.retries.held} queued retries held` : ''}`;
       }
       return `killswitch already engaged for ${a.scope === '*' ? 'all workflows' : a.scope} (#${o.engagement!.id} by ${o.engagement!.actor})`;
@@ -101,9 +96,6 @@ async function act(ctx: Context, db: Ledger, a: Alert & { scope: string }, now: 
       try {
         const rb = await rollbackSetup(ctx, db, DETECT_ACTOR);
         const saga = await rb.start(null, `ops detect: ${a.summary}`);
-        const { ticketNow } = await import('../tickets/auto');
-        const t = await ticketNow(ctx, db, (t) => t.rollback !== null && t.rollback.id === saga.id);
-        if (t.problem) warnings.push(t.problem);
         return saga.state === 'completed' ? `rolled back (rollback #${saga.id} to snapshot #${saga.subject})` : `rollback #${saga.id} ${saga.state}: ${saga.error}`;
       } catch (err) {
         return `rollback not started: ${(err as Error).message}`;

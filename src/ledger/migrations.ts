@@ -390,4 +390,29 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE audit_events ADD COLUMN payload TEXT;
     `,
   },
+  {
+    version: 11,
+    name: 'event consumers',
+    // Everything that reacts to an event reads the log from its own cursor (issue 20): the
+    // last seq it handled, advanced in the transaction of its own writes. A ledger migrated
+    // here has had its reactions done the old way: its consumers start at the head.
+    sql: `
+      CREATE TABLE event_consumers (
+        name          TEXT PRIMARY KEY,
+        cursor        INTEGER NOT NULL,
+        last_error    TEXT,              -- sanitized; NULL once it succeeds again
+        last_error_at TEXT,
+        failures      INTEGER NOT NULL DEFAULT 0,  -- failed tries since its last success
+        updated_at    TEXT
+      ) WITHOUT ROWID;
+      INSERT INTO event_consumers (name, cursor)
+        SELECT c.name, (SELECT COALESCE(MAX(seq), 0) FROM audit_events)
+        FROM (SELECT 'notifications' AS name UNION ALL SELECT 'killswitch-log' UNION ALL SELECT 'tickets') AS c;
+
+      -- A log line written for an event is recorded once per event: a consumer that redoes
+      -- its work after a crash finds it there.
+      ALTER TABLE evidence_log_lines ADD COLUMN audit_seq INTEGER;
+      CREATE UNIQUE INDEX log_lines_by_event ON evidence_log_lines (audit_seq, kind) WHERE audit_seq IS NOT NULL;
+    `,
+  },
 ];
