@@ -19,7 +19,7 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
       .example('$0 rollback --to 3 --reason "deploys corrupting prod DB"', '') as never,
   async run(args, ctx) {
     const db = await ctx.ledger();
-    const { rollbackSetup } = await import('../src/rollback/start');
+    const { rollbackSetup } = await import('../src/actions/rollback');
     const rollback = await rollbackSetup(ctx, db, { name: ctx.actor, role: ctx.role });
     if (args.resume) return finish(await rollback.resume());
 

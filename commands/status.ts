@@ -8,7 +8,7 @@ export default defineCommand({
   command: 'status',
   describe: "The console's content as text, for non-TTY use: killswitch, runs of the last 24 h, the retry queue, open alerts, the latest failures",
   async run(_args, ctx) {
-    const { countRuns, listRuns } = await import('../src/ledger/runs');
+    const { countRuns, listRuns } = await import('../src/runs/store');
     const { toIso } = await import('../src/time/clock');
     const { GLOBAL, covering, describeEngagement, statusJson } = await import('../src/killswitch/state');
     const { activeEngagements } = await import('../src/killswitch/store');

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { eventHash, GENESIS, sha256 } from '../src/audit/chain';
+import { eventHash, GENESIS, sha256 } from '../src/events/chain';
 import { openLedger } from '../src/ledger/open';
 import { migrations } from '../src/ledger/migrations';
 import { FAKE_GH, ops, opsProcess, workspaceDir } from './helpers';

@@ -8,11 +8,11 @@ export default defineCommand({
   builder: (y) => y.option('limit', { type: 'number', default: 50, requiresArg: true, describe: 'At most this many events' }),
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);
-    const { listAudit, countAudit } = await import('../../src/audit/log');
+    const { listAudit, countAudit } = await import('../../src/events/log');
     const db = await ctx.ledger();
     const events = listAudit(db, limit);
     const { cutNotice } = await import('../../src/cli/print-rows');
-    const { describeEvent, payloadOf, NO_PAYLOAD } = await import('../../src/audit/describe');
+    const { describeEvent, payloadOf, NO_PAYLOAD } = await import('../../src/events/describe');
     if (ctx.json) {
       // The payload as the JSON it is (null, with a note, for events from before payloads).
       printJson(

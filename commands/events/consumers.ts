@@ -5,7 +5,7 @@ export default defineCommand({
   describe: 'What reacts to events (notifications, killswitch log, audit tickets): each one’s cursor, lag and last error',
   async run(_args, ctx) {
     const { existsSync } = await import('node:fs');
-    const { listConsumers } = await import('../../src/audit/consumers');
+    const { listConsumers } = await import('../../src/events/cursors');
     const rows = existsSync(ctx.ledgerPath) ? listConsumers(await ctx.ledger()) : [];
     const { printRows } = await import('../../src/cli/print-rows');
     printRows(ctx, rows, {

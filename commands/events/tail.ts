@@ -20,7 +20,7 @@ export default defineCommand<{ since?: number; follow?: boolean }>({
     const since = args.since;
     if (since !== undefined && (!Number.isInteger(since) || since < 0)) throw usageError('--since', `expected an event seq (0 or more), got ${JSON.stringify(since)}`);
     const db = await ctx.ledger({ create: Boolean(args.follow) });
-    const [{ eventsAfter, headSeq }, { describeEvent, payloadOf }] = await Promise.all([import('../../src/audit/consumers'), import('../../src/audit/describe')]);
+    const [{ eventsAfter, headSeq }, { describeEvent, payloadOf }] = await Promise.all([import('../../src/events/cursors'), import('../../src/events/describe')]);
     let last = since ?? Math.max(0, headSeq(db) - 10);
     const print = () => {
       for (;;) {

@@ -58,7 +58,7 @@ export default defineCommand({
     }
 
     const { withWorkspaceLock } = await import('../../src/evidence/atomic');
-    const { collectEvidence } = await import('../../src/evidence/collect');
+    const { collectEvidence } = await import('../../src/actions/collect');
     const { sanitizingCopier } = await import('../../src/evidence/sanitizing-copier');
     const copier = sanitizingCopier(await ctx.config('mask-rules.json'), ctx.io.env);
     const reportsDir = await ctx.reportsDir();
@@ -104,7 +104,7 @@ export default defineCommand({
     for (const p of result.unmatched) ctx.io.stderr.write(`ops: warning: no file matches ${JSON.stringify(p)}\n`);
     for (const f of result.files) if (f.not_scanned) ctx.io.stderr.write(`ops: warning: ${f.name}: ${f.not_scanned} file, copied without secret scanning\n`);
     for (const f of failed) ctx.io.stderr.write(`ops: ${f.name}: ${f.error}\n`);
-    const { afterWrite } = await import('../../src/detect/after-write');
+    const { afterWrite } = await import('../../src/consumers/after-write');
     await afterWrite(ctx, await ctx.ledger());
     // Something was not collected (unreadable, or a link out of the source folder): exit 1.
     return failed.length ? Exit.failed : Exit.ok;

@@ -41,7 +41,7 @@ export const killswitch: CommandGroup = {
     const key = args['idempotency-key'] as string | undefined;
     if (key !== undefined && !key.trim()) throw usageError('--idempotency-key', 'must not be blank');
 
-    const { engage, release, unreleased, GLOBAL } = await import('../../src/killswitch/store');
+    const [{ engage, release }, { unreleased, GLOBAL }] = await Promise.all([import('../../src/actions/killswitch'), import('../../src/killswitch/store')]);
     const db = await ctx.ledger({ create: true });
     let scope: string = GLOBAL;
     if (scopeArg !== undefined) {

@@ -16,7 +16,7 @@ export default defineCommand<{ run_id: string; reason?: string }>({
     if (!/^[1-9]\d*$/.test(runId)) throw usageError('RUN_ID', `expected a numeric run id, got ${JSON.stringify(runId)}`);
     const typed = args.reason === undefined ? null : String(args.reason).trim() || null;
     const reason = typed === null ? null : await maskedReason(typed, ctx.io.env);
-    const { runAttempts } = await import('../../src/ledger/runs');
+    const { runAttempts } = await import('../../src/runs/store');
     const { enqueue, UNCLASSIFIED } = await import('../../src/retry/queue');
     const { tuningFor } = await import('../../src/retry/policy');
     const db = await ctx.ledger();

@@ -51,7 +51,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
 
     const { hostname } = await import('node:os');
     const { randomBytes } = await import('node:crypto');
-    const { replay } = await import('../../src/retry/replay');
+    const { replay } = await import('../../src/actions/replay');
     const { commandOutputMasker, writeRetryEvidence } = await import('../../src/retry/report');
     const { appendRetryLog } = await import('../../src/retry/evidence');
     const reportsDir = await ctx.reportsDir();
@@ -104,7 +104,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
     }
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     await storm.settled();
-    const { afterWrite } = await import('../../src/detect/after-write');
+    const { afterWrite } = await import('../../src/consumers/after-write');
     await afterWrite(ctx, db);
     if (report.aborted) throw new OpsError(Exit.failed, 'retry replay', report.aborted);
     if (interrupted) return Exit.interrupted;

@@ -57,6 +57,6 @@ export function requireReason(reason: unknown): string {
  * pasted into it masked by the sanitizer's rules and the environment's secret values.
  */
 export async function maskedReason(text: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const { maskFreeText } = await import('../audit/payload');
+  const { maskFreeText } = await import('../events/payload');
   return maskFreeText(text, env);
 }

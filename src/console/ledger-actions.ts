@@ -2,13 +2,14 @@ import { errorText } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
 import { runConsumersNow } from '../consumers/run';
 import { describeOutcome } from '../killswitch/report';
-import { engage, release, GLOBAL, type KillswitchOutcome } from '../killswitch/store';
+import { engage, release } from '../actions/killswitch';
+import { GLOBAL, type KillswitchOutcome } from '../killswitch/store';
 import type { ConsoleActions, KillswitchChoice } from '../../views/actions';
 import { hostname } from 'node:os';
 import type { MainConfig, RetryPolicy } from '../config/schemas';
 import { style } from '../cli/style';
 import { toIso } from '../time/clock';
-import { maskFreeText } from '../audit/payload';
+import { maskFreeText } from '../events/payload';
 
 /** config.json's default idempotencyTtlSeconds. */
 const DEFAULT_TTL_SECONDS = 86_400;
@@ -101,7 +102,7 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     async replayRetry(id) {
       const s = { ...o.settings(), ...(await o.replaySettings()) };
       // Loaded on first use: execa and the engine stay off the console's start-up path.
-      const [{ replay }, { describeReplay }, { appendRetryLog }] = await Promise.all([import('../retry/replay'), import('../retry/format'), import('../retry/evidence')]);
+      const [{ replay }, { describeReplay }, { appendRetryLog }] = await Promise.all([import('../actions/replay'), import('../retry/format'), import('../retry/evidence')]);
       // The CLI's replay engine, for this one entry: same lease, killswitch check and records.
       const report = await replay({
         db,

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../audit/log';
+import type { AuditEvent } from '../events/log';
 import type { Ledger } from '../ledger/open';
 
 /** Where a consumer writes: resolved by whoever runs it (the CLI's context, the console's settings). */

@@ -1,4 +1,4 @@
-import { payloadOf } from '../audit/describe';
+import { payloadOf } from '../events/describe';
 import { recordNotification } from '../notify/outbox';
 import type { Consumer } from './consumer';
 

@@ -1,5 +1,5 @@
-import { advanceCursor, consumerCursor, eventsAfter, headSeq, recordConsumerError } from '../audit/consumers';
-import { errorText } from '../cli/errors';
+import { advanceCursor, consumerCursor, eventsAfter, headSeq, recordConsumerError } from '../events/cursors';
+import { errorText } from '../base/errors';
 import { withWorkspaceLock } from '../evidence/atomic';
 import type { Ledger } from '../ledger/open';
 import { failpoint } from '../testing/failpoint';

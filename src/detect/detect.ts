@@ -75,7 +75,7 @@ async function act(ctx: Context, db: Ledger, a: Alert & { scope: string }, now: 
     case 'propose_rollback':
       return null; // the alert and its notification are the action
     case 'killswitch': {
-      const { engage } = await import('../killswitch/store');
+      const { engage } = await import('../actions/killswitch');
       const o = engage(db, {
         scope: a.scope,
         reason: `ops detect: ${a.summary}`,
@@ -92,7 +92,7 @@ async function act(ctx: Context, db: Ledger, a: Alert & { scope: string }, now: 
       return `killswitch already engaged for ${a.scope === '*' ? 'all workflows' : a.scope} (#${o.engagement!.id} by ${o.engagement!.actor})`;
     }
     case 'rollback': {
-      const { rollbackSetup } = await import('../rollback/start');
+      const { rollbackSetup } = await import('../actions/rollback');
       try {
         const rb = await rollbackSetup(ctx, db, DETECT_ACTOR);
         const saga = await rb.start(null, `ops detect: ${a.summary}`);

@@ -1,6 +1,6 @@
 import type { Context } from '../cli/context';
 import type { Ledger } from '../ledger/open';
-import type { DetectReport } from './detect';
+import type { DetectReport } from '../detect/detect';
 
 /**
  * What import, collect and replay do once their own write is committed: run the consumers
@@ -10,13 +10,13 @@ import type { DetectReport } from './detect';
  */
 export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport | null> {
   let report: DetectReport | null = null;
-  const { runConsumersFor } = await import('../consumers');
+  const { runConsumersFor } = await import('.');
   // The command's own events first (a final retry failure's ticket), then detection's.
   const notes: string[] = (await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`);
   try {
     if ((await ctx.config('detection-rules.json')).afterWrites) {
-      const { detect } = await import('./detect');
-      const { detectNotes } = await import('./format');
+      const { detect } = await import('../detect/detect');
+      const { detectNotes } = await import('../detect/format');
       report = await detect(ctx, db);
       notes.push(...detectNotes(report));
     }
