@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,8 @@ describe('event consumers', () => {
     const seed = Number(process.env.OPS_TEST_SEED ?? Date.now() % 100_000);
     const random = rng(seed);
     const ws = workspaceDir();
+    // Two channels: each notification is delivered once to each.
+    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ notifications: { channels: [{ name: 'oncall', type: 'log' }, { name: 'audit', type: 'log' }] } }));
     const env = { OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
     let killed = 0;
     for (let i = 0; i < 100; i++) {
@@ -62,11 +64,12 @@ describe('event consumers', () => {
     const q = (sql: string) => db.prepare(sql).pluck().get() as number;
     try {
       expect(q('SELECT COUNT(*) FROM audit_events')).toBe(100);
-      // One notification per event, one delivery per channel (the log), delivered once.
+      // One notification per event, one delivery per channel, each delivered once.
       expect(q('SELECT COUNT(*) FROM notifications')).toBe(100);
       expect(q('SELECT COUNT(DISTINCT audit_seq) FROM notifications')).toBe(100);
-      expect(q(`SELECT COUNT(*) FROM notification_deliveries WHERE channel = 'log' AND state = 'delivered'`)).toBe(100);
-      expect(q('SELECT COUNT(*) FROM notification_deliveries')).toBe(100);
+      expect(q(`SELECT COUNT(*) FROM notification_deliveries WHERE channel = 'oncall' AND state = 'delivered' AND attempts = 1`)).toBe(100);
+      expect(q(`SELECT COUNT(*) FROM notification_deliveries WHERE channel = 'audit' AND state = 'delivered' AND attempts = 1`)).toBe(100);
+      expect(q('SELECT COUNT(*) FROM notification_deliveries')).toBe(200);
       // One log line per event, in the ledger keyed by it.
       expect(q(`SELECT COUNT(*) FROM evidence_log_lines WHERE kind = 'killswitch'`)).toBe(100);
       expect(q(`SELECT COUNT(DISTINCT audit_seq) FROM evidence_log_lines WHERE kind = 'killswitch'`)).toBe(100);
@@ -78,7 +81,7 @@ describe('event consumers', () => {
     expect(ksLines, `seed ${seed}`).toHaveLength(100);
     expect(new Set(ksLines).size).toBe(100);
     for (let seq = 1; seq <= 100; seq++) expect(ksLines.filter((l) => l.includes(` audit=${seq} `))).toHaveLength(1);
-    expect(lines(files(reports, /^notification_log_/))).toHaveLength(100);
+    expect(lines(files(reports, /^notification_log_/))).toHaveLength(200);
     // One ticket per engagement (50), each written once and named once.
     const tickets = files(reports, /^audit_ticket_.*\.json$/);
     expect(tickets, `seed ${seed}`).toHaveLength(50);
