@@ -275,12 +275,13 @@ function consoleReportsDir(workspace: string): string {
  * (the lock's wait blocks), and `ops audit ticket` or the next `ops report` writes it later.
  * Returns what went wrong, for the status line; null when written.
  */
-async function writeTicket(db: Ledger, workspace: string, env: NodeJS.ProcessEnv, auditSeq: number): Promise<string | null> {
+async function writeTicket(db: Ledger, workspace: string, env: NodeJS.ProcessEnv, _auditSeq: number): Promise<string | null> {
   try {
-    const [{ withWorkspaceLock }, { writeTickets }] = await Promise.all([import('../src/evidence/atomic'), import('../src/tickets/write')]);
+    // The tickets consumer, from its cursor: this engagement's ticket, and any left pending.
+    const { runConsumers } = await import('../src/consumers/run');
     const { reportsDir, timeZone } = consoleSettings(workspace, env);
-    await withWorkspaceLock(workspace, 0, async () => writeTickets(db, reportsDir, timeZone, { only: (t) => t.audit_seq === auditSeq }));
-    return null;
+    const problems = await runConsumers(db, { reportsDir: () => reportsDir, timeZone: () => timeZone, now: toIso(resolveNow(env)) }, { workspace, lockTimeoutMs: 0, only: ['tickets'] });
+    return problems[0] ?? null;
   } catch (err) {
     return `audit ticket not written (${errorText(err)}); ops audit ticket writes it`;
   }

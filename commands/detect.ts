@@ -12,6 +12,8 @@ export default defineCommand({
     const { detect } = await import('../src/detect/detect');
     const { openAlerts } = await import('../src/detect/alerts');
     const report = await detect(ctx, db);
+    const { runConsumersFor } = await import('../src/consumers');
+    report.warnings.push(...(await runConsumersFor(ctx, db)));
     const { deliverOpportunistically } = await import('../src/notify/with-context');
     const notifyProblem = await deliverOpportunistically(ctx, db);
     const open = openAlerts(db);

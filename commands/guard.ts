@@ -6,6 +6,7 @@ export default defineCommand({
   command: 'guard',
   // A bare runner (no workspace) is answered too: "nothing to check", said out loud.
   needsWorkspace: false,
+  catchUp: false,
   describe: 'CI guard, the first step of a workflow: exit 0 to proceed, 3 when the killswitch is engaged, 4 when a guard rule is violated',
   builder: (y) =>
     y

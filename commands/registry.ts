@@ -25,6 +25,7 @@ import snapshotShow from './snapshot/show';
 import rollback from './rollback';
 import { notify } from './notify';
 import detect from './detect';
+import { events } from './events';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
@@ -44,5 +45,6 @@ export const registry: Registry = [
   rollback,
   detect,
   notify,
+  events,
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
 ];

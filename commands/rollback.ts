@@ -1,7 +1,7 @@
 import { defineCommand } from '../src/cli/command';
 import { Exit, OpsError } from '../src/cli/errors';
 import { printJson } from '../src/cli/output';
-import { positiveInt, requireReason } from '../src/cli/parse';
+import { maskedReason, positiveInt, requireReason } from '../src/cli/parse';
 import type { SagaRecord } from '../src/saga/runner';
 
 export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolean; reason?: string }>({
@@ -19,11 +19,11 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
       .example('$0 rollback --to 3 --reason "deploys corrupting prod DB"', '') as never,
   async run(args, ctx) {
     const db = await ctx.ledger();
-    const { rollbackSetup } = await import('../src/rollback/start');
+    const { rollbackSetup } = await import('../src/actions/rollback');
     const rollback = await rollbackSetup(ctx, db, { name: ctx.actor, role: ctx.role });
     if (args.resume) return finish(await rollback.resume());
 
-    const reason = requireReason(args.reason);
+    const reason = await maskedReason(requireReason(args.reason), ctx.io.env);
     const to = args.to === undefined ? null : positiveInt('--to', args.to);
     if (args['dry-run']) {
       const { snap, diff, steps: plan } = rollback.plan(to);
@@ -38,9 +38,9 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
     return finish([await rollback.start(to, reason)]);
 
     async function finish(results: SagaRecord[]) {
-      const { ticketNow } = await import('../src/tickets/auto');
-      const ids = new Set(results.map((r) => r.id));
-      const { problem } = results.length ? await ticketNow(ctx, db, (t) => t.rollback !== null && ids.has(t.rollback.id)) : { problem: null };
+      // Its ticket (and notification) are the consumers', run now, before this command exits.
+      const { runConsumersFor } = await import('../src/consumers');
+      const problems = await runConsumersFor(ctx, db);
       if (ctx.json) printJson(ctx.io, results);
       else if (!results.length) ctx.io.stdout.write('no rollback to resume\n');
       else {
@@ -53,7 +53,7 @@ export default defineCommand<{ to?: string; 'dry-run'?: boolean; resume?: boolea
           );
         }
       }
-      if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+      for (const problem of problems) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
       const bad = results.find((r) => r.state !== 'completed');
       if (bad) throw new OpsError(Exit.failed, `rollback #${bad.id}`, bad.state === 'failed' ? `${bad.error}; the tree may be half-restored: see ops audit list and the ticket` : `${bad.error}; every step was undone`);
     }

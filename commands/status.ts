@@ -15,7 +15,7 @@ export default defineCommand({
     const format = ctx.json ? 'json' : (args.format as 'text' | 'markdown' | 'json');
     if (ctx.json && args.format === 'markdown') throw usageError('--format', '--format markdown and --json contradict each other: give one');
     if (format === 'json') ctx.json = true;
-    const { countRuns, listRuns } = await import('../src/ledger/runs');
+    const { countRuns, listRuns } = await import('../src/runs/store');
     const { toIso } = await import('../src/time/clock');
     const { GLOBAL, covering, describeEngagement, statusJson } = await import('../src/killswitch/state');
     const { activeEngagements } = await import('../src/killswitch/store');

@@ -56,7 +56,7 @@ describe('ops audit', () => {
     ['deleted newest events', `DELETE FROM audit_events WHERE seq >= 4`, 4, /missing: the log ends at event 3 but event 7 was recorded/],
     ['a reordered event', `UPDATE audit_events SET seq = 99 WHERE seq = 2`, 2, /missing: the chain jumps from event 1 to 3/],
     ['two events swapped', `UPDATE audit_events SET seq = -seq WHERE seq IN (2, 3); UPDATE audit_events SET seq = seq + 5 WHERE seq IN (-2, -3)`, 2, /does not follow event 1|edited/],
-    ['a forged event appended', `INSERT INTO audit_events SELECT 8, ts, actor, role, event, run_id, target_id, payload_sha256, idempotency_key, hash, hash FROM audit_events WHERE seq = 7`, 8, /not written by ops|edited/],
+    ['a forged event appended', `INSERT INTO audit_events (seq, ts, actor, role, event, run_id, target_id, payload_sha256, idempotency_key, prev_hash, hash, payload) SELECT 8, ts, actor, role, event, run_id, target_id, payload_sha256, idempotency_key, hash, hash, payload FROM audit_events WHERE seq = 7`, 8, /not written by ops|edited/],
     ['an emptied log', `DELETE FROM audit_events`, 1, /missing: the log ends at event 0 but event 7 was recorded/],
   ])('%s with the sqlite3 shell → exit 4 naming the first bad event', async (_what, sql, seq, problem) => {
     const { ws, ledger } = await auditedWorkspace();

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLedger } from '../src/ledger/open';
-import { runAttempts } from '../src/ledger/runs';
+import { runAttempts } from '../src/runs/store';
 import { UNCLASSIFIED, enqueue } from '../src/retry/queue';
 import { calendarDays } from '../src/kpi/daily';
 import { kpiDefinitions, kpiNames } from '../src/kpi/definitions';

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openLedger, schemaVersion } from '../src/ledger/open';
 import { migrations } from '../src/ledger/migrations';
-import { countAllRuns, listRuns, runWriter } from '../src/ledger/runs';
+import { countAllRuns, listRuns, runWriter } from '../src/runs/store';
 import type { RunInput } from '../src/runs/types';
 import { tempDir } from './helpers';
 

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { engage } from '../src/killswitch/store';
+import { engage } from '../src/actions/killswitch';
 import { FAKE_GH, OPS_BIN, dumpLedger, ops, opsProcess, workspaceDir } from './helpers';
 
 /**

@@ -6,7 +6,7 @@ export default defineCommand({
   command: 'verify',
   describe: 'Recompute the audit hash chain: exit 0 with the count, or 4 naming the first edited, deleted or reordered event',
   async run(_args, ctx) {
-    const { verifyAudit } = await import('../../src/audit/log');
+    const { verifyAudit } = await import('../../src/events/log');
     const result = verifyAudit(await ctx.ledger());
     if (ctx.json) printJson(ctx.io, result);
     if (result.ok) {

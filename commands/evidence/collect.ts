@@ -58,7 +58,7 @@ export default defineCommand({
     }
 
     const { withWorkspaceLock } = await import('../../src/evidence/atomic');
-    const { collectEvidence } = await import('../../src/evidence/collect');
+    const { collectEvidence } = await import('../../src/actions/collect');
     const { sanitizingCopier } = await import('../../src/evidence/sanitizing-copier');
     const copier = sanitizingCopier(await ctx.config('mask-rules.json'), ctx.io.env);
     const reportsDir = await ctx.reportsDir();
@@ -111,7 +111,7 @@ export default defineCommand({
       const { collectActionsOutput } = await import('../../src/cli/collect-output');
       await collectActionsOutput(ctx, result, { sourceRoot: resolve(ctx.io.cwd, (args.source as string | undefined) ?? '.'), workflow: complete.run.workflow, repository: complete.run.repository });
     }
-    const { afterWrite } = await import('../../src/detect/after-write');
+    const { afterWrite } = await import('../../src/consumers/after-write');
     await afterWrite(ctx, await ctx.ledger());
     // Something was not collected (unreadable, or a link out of the source folder): exit 1.
     return failed.length ? Exit.failed : Exit.ok;

@@ -78,7 +78,7 @@ export default defineCommand({
 
     // What was masked: history rows and one audit event, in one transaction. --check writes nothing.
     if (!check && history.length) {
-      const { appendAudit } = await import('../../src/audit/log');
+      const { appendAudit } = await import('../../src/events/log');
       const db = await ctx.ledger({ create: true });
       db.transaction(() => {
         const insert = db.prepare(`INSERT INTO sanitization_history (ts, command, file, rule, count, run_id, attempt) VALUES (?, 'sanitize', ?, ?, ?, NULL, NULL)`);

@@ -1,7 +1,8 @@
 import type { CommandGroup } from '../../src/cli/command';
 import { usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
-import { parseDuration, requireReason } from '../../src/cli/parse';
+import { maskedReason, parseDuration, requireReason } from '../../src/cli/parse';
+import { failpoint } from '../../src/testing/failpoint';
 import history from './history';
 import status from './status';
 
@@ -26,7 +27,7 @@ export const killswitch: CommandGroup = {
     // The emergency stop works on a workspace whose config is broken: whatever it reads from
     // .ops/*.json falls back to the built-in defaults, and each problem is a warning.
     ctx.degradeConfig();
-    const reason = requireReason(args.reason);
+    const reason = await maskedReason(requireReason(args.reason), ctx.io.env);
     if (args.release && args.expires !== undefined) throw usageError('--expires', 'only applies when engaging, not with --release');
     const scopeArg = args.scope as string | undefined;
     if (scopeArg !== undefined && !scopeArg.trim()) throw usageError('--scope', 'must name a workflow');
@@ -40,7 +41,7 @@ export const killswitch: CommandGroup = {
     const key = args['idempotency-key'] as string | undefined;
     if (key !== undefined && !key.trim()) throw usageError('--idempotency-key', 'must not be blank');
 
-    const { engage, release, unreleased, GLOBAL } = await import('../../src/killswitch/store');
+    const [{ engage, release }, { unreleased, GLOBAL }] = await Promise.all([import('../../src/actions/killswitch'), import('../../src/killswitch/store')]);
     const db = await ctx.ledger({ create: true });
     let scope: string = GLOBAL;
     if (scopeArg !== undefined) {
@@ -60,17 +61,13 @@ export const killswitch: CommandGroup = {
       idempotencyTtlSeconds: (await ctx.config('config.json')).idempotencyTtlSeconds,
     });
 
-    // The ledger is the record; the log file is a copy for the evidence folder. Failing to
-    // write it must not hide that the killswitch did change.
-    const { writeKillswitchLog } = await import('../../src/killswitch/report');
-    const logProblem = await writeKillswitchLog(ctx, db, outcome);
-    let ticketProblem: string | null = null;
-    if (outcome.action === 'engaged' && !outcome.replayed) {
-      // An engagement is an incident: its audit ticket is written now, but an emergency stop
-      // does not wait long behind a running collect for it (ops audit ticket writes it later).
-      const { ticketNow } = await import('../../src/tickets/auto');
-      ticketProblem = (await ticketNow(ctx, db, (t) => t.audit_seq === outcome.audit_seq, 2_000)).problem;
-    }
+    // The change is committed. Its log line, ticket and notification are the consumers'
+    // (src/consumers), run now so this shell sees them before it exits; an emergency stop
+    // does not wait long behind a running collect for the ticket (the next ops command
+    // writes it). Failing to write them must not hide that the killswitch did change.
+    failpoint('event.committed');
+    const { runConsumersFor } = await import('../../src/consumers');
+    const consumerProblems = await runConsumersFor(ctx, db, 2_000);
     // Channels and masking come from config.json and mask-rules.json: with either invalid,
     // sending now would go to the wrong place or unmasked. The outbox keeps the notification.
     await ctx.config('mask-rules.json');
@@ -84,7 +81,7 @@ export const killswitch: CommandGroup = {
     const { warn } = await import('../../src/cli/warn');
     const { problemText } = await import('../../src/config/problem');
     for (const p of ctx.configProblems) warn(ctx.io, `${problemText(p)} (built-in default used; the killswitch change is recorded)`, { json: ctx.json });
-    for (const p of [logProblem, ticketProblem]) if (p) warn(ctx.io, p, { json: ctx.json });
+    for (const p of consumerProblems) warn(ctx.io, p, { json: ctx.json });
     if (unsendable) {
       warn(ctx.io, 'notifications: not sent now, the config is invalid; they wait in the outbox (ops notify deliver sends them once it is fixed)', { json: ctx.json });
       return;

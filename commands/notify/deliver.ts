@@ -17,6 +17,9 @@ export default defineCommand({
       return;
     }
     const db = await ctx.ledger();
+    // Events not in the outbox yet (a process killed after its commit) are put there first.
+    const { runConsumersFor } = await import('../../src/consumers');
+    await runConsumersFor(ctx, db, 2_000);
     const { deliver } = await import('../../src/notify/with-context');
     const { formatAttempt } = await import('../../src/notify/format');
     const report = await deliver(ctx, db, limit);

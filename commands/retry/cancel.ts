@@ -1,7 +1,7 @@
 import { defineCommand } from '../../src/cli/command';
 import { Exit, usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
-import { positiveInt, requireReason } from '../../src/cli/parse';
+import { maskedReason, positiveInt, requireReason } from '../../src/cli/parse';
 
 export default defineCommand<{ id: number; reason?: string }>({
   command: 'cancel <id>',
@@ -12,7 +12,7 @@ export default defineCommand<{ id: number; reason?: string }>({
       .options({ reason: { type: 'string', describe: 'Why (required): recorded with your name in the audit log' } }) as never,
   async run(args, ctx) {
     const id = positiveInt('ID', args.id);
-    const reason = requireReason(args.reason);
+    const reason = await maskedReason(requireReason(args.reason), ctx.io.env);
     const { cancelEntry, entryJson } = await import('../../src/retry/queue');
     const db = await ctx.ledger();
     const outcome = db.transaction(() => cancelEntry(db, id, reason, ctx.nowIso, { name: ctx.actor, role: ctx.role })).immediate();

@@ -1,6 +1,7 @@
 import { defineCommand } from '../../src/cli/command';
 import { usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
+import { maskedReason } from '../../src/cli/parse';
 
 export default defineCommand<{ run_id: string; reason?: string }>({
   command: 'enqueue <run_id>',
@@ -13,8 +14,9 @@ export default defineCommand<{ run_id: string; reason?: string }>({
   async run(args, ctx) {
     const runId = String(args.run_id);
     if (!/^[1-9]\d*$/.test(runId)) throw usageError('RUN_ID', `expected a numeric run id, got ${JSON.stringify(runId)}`);
-    const reason = args.reason === undefined ? null : String(args.reason).trim() || null;
-    const { runAttempts } = await import('../../src/ledger/runs');
+    const typed = args.reason === undefined ? null : String(args.reason).trim() || null;
+    const reason = typed === null ? null : await maskedReason(typed, ctx.io.env);
+    const { runAttempts } = await import('../../src/runs/store');
     const { enqueue, UNCLASSIFIED } = await import('../../src/retry/queue');
     const { tuningFor } = await import('../../src/retry/policy');
     const db = await ctx.ledger();

@@ -54,7 +54,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
 
     const { hostname } = await import('node:os');
     const { randomBytes } = await import('node:crypto');
-    const { replay } = await import('../../src/retry/replay');
+    const { replay } = await import('../../src/actions/replay');
     const { commandOutputMasker, writeRetryEvidence } = await import('../../src/retry/report');
     const { appendRetryLog } = await import('../../src/retry/evidence');
     const reportsDir = await ctx.reportsDir();
@@ -97,13 +97,8 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
       process.removeListener('SIGINT', onSigint);
     }
     const problem = await writeRetryEvidence(ctx, db, events, { alreadyLogged: true });
-    // A final failure is an incident: its audit ticket is written now.
-    const failedEntries = new Set(report.results.filter((r) => r.result === 'failed').map((r) => r.id));
-    let ticketProblem: string | null = null;
-    if (failedEntries.size) {
-      const { ticketNow } = await import('../../src/tickets/auto');
-      ticketProblem = (await ticketNow(ctx, db, (t) => t.retry !== null && failedEntries.has(t.retry.entry_id))).problem;
-    }
+    // A final failure is an incident: its audit ticket is written by the tickets consumer,
+    // which afterWrite runs below, before this command exits.
     const done = report;
     await replayStepSummary(ctx, (s) => s.replaySummary(done));
     if (ctx.io.env.GITHUB_ACTIONS === 'true' && !ctx.json) {
@@ -121,9 +116,9 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
       const { writeLong } = await import('../../src/cli/actions-output');
       writeLong(ctx.io, `ops retry replay: ${report.handled} entr${report.handled === 1 ? 'y' : 'ies'}, ${report.held.length} held`, describeReplay(report, style(ctx.io.color), ctx.now));
     }
-    for (const p of [problem, ticketProblem]) if (p) ctx.io.stderr.write(`ops: warning: ${p}\n`);
+    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     await storm.settled();
-    const { afterWrite } = await import('../../src/detect/after-write');
+    const { afterWrite } = await import('../../src/consumers/after-write');
     await afterWrite(ctx, db);
     if (report.aborted) throw new OpsError(Exit.failed, 'retry replay', report.aborted);
     if (interrupted) return Exit.interrupted;

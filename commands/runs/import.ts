@@ -14,7 +14,7 @@ export default defineCommand({
   async run(args, ctx) {
     if (args.repo !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(args.repo)) throw usageError('--repo', `expected OWNER/NAME, got ${JSON.stringify(args.repo)}`);
     const { openInput } = await import('../../src/cli/input');
-    const { importRuns } = await import('../../src/runs/import-runs');
+    const { importRuns } = await import('../../src/actions/import-runs');
     const input = openInput(args.file, ctx.io);
     const db = await ctx.ledger({ create: true });
     let enqueued: EnqueueOutcome[] = [];
@@ -41,7 +41,7 @@ export default defineCommand({
       );
     }
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
-    const { afterWrite } = await import('../../src/detect/after-write');
+    const { afterWrite } = await import('../../src/consumers/after-write');
     await afterWrite(ctx, db);
   },
 });

@@ -21,7 +21,7 @@ export default defineCommand({
   async run(args, ctx) {
     const limit = positiveInt('--limit', args.limit, 1_000_000);
     const since = args.since === undefined ? undefined : parseSince('--since', args.since, ctx.now);
-    const { listRuns, countListedRuns } = await import('../../src/ledger/runs');
+    const { listRuns, countListedRuns } = await import('../../src/runs/store');
     const db = await ctx.ledger();
     // Typed in any case: `deploy` lists the `Deploy` workflow's runs.
     const workflow = args.workflow === undefined ? undefined : (await import('../../src/runs/workflows')).canonicalWorkflow(db, args.workflow);

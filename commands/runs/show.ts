@@ -8,7 +8,7 @@ export default defineCommand({
   builder: (y) => y.positional('run-id', { type: 'string', demandOption: true, describe: 'GitHub run id' }),
   async run(args, ctx) {
     const runId = String(args['run-id']);
-    const { runAttempts } = await import('../../src/ledger/runs');
+    const { runAttempts } = await import('../../src/runs/store');
     const attempts = runAttempts(await ctx.ledger(), runId);
     const latest = attempts.at(-1);
     if (!latest) throw usageError(`run ${runId}`, `not in the ledger ${ctx.ledgerPath}`);

@@ -1,5 +1,5 @@
 import type { Context } from './context';
-import type { CollectResult } from '../evidence/collect';
+import type { CollectResult } from '../actions/collect';
 import { annotate, appendStepSummary } from './actions-output';
 import { collectSummary } from './step-summaries';
 import { secretAnnotations } from './secret-annotations';

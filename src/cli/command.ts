@@ -17,6 +17,12 @@ export interface CommandSpec<A = {}> {
    * must be an ops workspace (exit 2 otherwise).
    */
   needsWorkspace?: boolean;
+  /**
+   * false: no catch-up afterwards. By default a command that opened the ledger runs the
+   * consumers that are behind once it is done (a change made by a killed process is never
+   * lost); guard stays a single read, and a follower never finishes.
+   */
+  catchUp?: boolean;
   builder?: (y: Argv<GlobalArgs>) => Argv<A>;
   run(args: A & GlobalArgs & { _: (string | number)[] }, ctx: Context): Promise<number | void>;
 }

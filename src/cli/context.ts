@@ -57,6 +57,8 @@ export interface Context {
   /** Absolute reports root: --reports-dir, config `reportsDir`, docs/reports. */
   reportsDir(): Promise<string>;
   ledger(opts?: Pick<OpenOptions, 'create'>): Promise<Ledger>;
+  /** The ledger if this command opened it, without opening it. */
+  openedLedger(): Ledger | undefined;
   /** Closes what was opened; called by the CLI after the command. */
   close(): void;
 }
@@ -121,6 +123,7 @@ export function createContext(args: GlobalArgs, io: IO): Context {
       }
       return db;
     },
+    openedLedger: () => db,
     close() {
       db?.close();
       db = undefined;

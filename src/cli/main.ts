@@ -36,6 +36,7 @@ export async function runCli(argv: string[], io: IO, registry: Registry): Promis
     ctx = createContext(args, io);
     if (spec.needsWorkspace !== false) ctx.requireWorkspace();
     exitCode = (await spec.run(args, ctx)) ?? Exit.ok;
+    if (spec.catchUp !== false) await catchUp(ctx);
   };
 
   // Given argv (not only to parse): yargs' completion re-parses it inside each command.
@@ -110,6 +111,24 @@ export async function runCli(argv: string[], io: IO, registry: Registry): Promis
 
 /** stdout is one JSON document: --json, or `ops status --format json`. */
 const jsonRequested = (argv: string[]) => argv.some((a, i) => a === '--json' || a === '--json=true' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+
+/**
+ * Any ops process that opened the ledger runs the consumers that are behind before it exits
+ * (events committed by a process killed before its consumers ran). Cheap when none is: one
+ * indexed read. Silent: what fails is recorded on the consumer (ops events consumers).
+ */
+async function catchUp(ctx: Context): Promise<void> {
+  const db = ctx.openedLedger();
+  if (!db?.open) return;
+  try {
+    const behind = db.prepare('SELECT EXISTS (SELECT 1 FROM event_consumers WHERE cursor < (SELECT COALESCE(MAX(seq), 0) FROM audit_events))').pluck().get();
+    if (!behind) return;
+    const { contextEnv, runConsumers } = await import('../consumers');
+    await runConsumers(db, await contextEnv(ctx), { workspace: ctx.workspace, lockTimeoutMs: 200 });
+  } catch {
+    // busy or broken: the next process tries again
+  }
+}
 
 function addCommand(y: Argv<any>, spec: CommandSpec<any>, handler: (args: any) => Promise<void>, remember: (y: Argv<any>) => Argv<any>): void {
   y.command({

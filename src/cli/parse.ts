@@ -51,3 +51,12 @@ export function requireReason(reason: unknown): string {
   if (!text) throw usageError('--reason', 'required and not blank: say why (it is recorded in the audit log and shown by ops guard)');
   return text;
 }
+
+/**
+ * A reason as it is recorded (ledger row, audit payload, log line, ticket): with any secret
+ * pasted into it masked by the sanitizer's rules and the environment's secret values.
+ */
+export async function maskedReason(text: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const { maskFreeText } = await import('../events/payload');
+  return maskFreeText(text, env);
+}

@@ -1,5 +1,5 @@
 import { isAbsolute, join, relative, sep } from 'node:path';
-import type { CollectedFile } from '../evidence/collect';
+import type { CollectedFile } from '../actions/collect';
 import { loadRules, sanitizeInPlace, type MaskRulesConfig } from '../sanitize';
 import { annotationLine } from './actions-output';
 

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import type { GuardVerdict } from '../guard/guard';
-import type { CollectResult } from '../evidence/collect';
-import type { ReplayReport } from '../retry/replay';
+import type { CollectResult } from '../actions/collect';
+import type { ReplayReport } from '../actions/replay';
 import type { PlannedStep } from '../retry/plan';
 import type { Kpis } from '../kpi/types';
 import type { KpiStatus } from '../kpi/status';

@@ -35,7 +35,11 @@ export function deliveryLoop(db: Ledger, o: { workspace: string; env: NodeJS.Pro
       // Loaded on the first round, after the first frame: none of it is needed to draw.
       const [{ createContext }, { memoryIO }, { deliverOpportunistically }] = await Promise.all([import('../cli/context'), import('../cli/io'), import('../notify/with-context')]);
       const ctx = createContext({ workspace: o.workspace }, memoryIO({ env: o.env, cwd: o.workspace }));
-      const warning = await deliverOpportunistically(ctx, db);
+      // The consumers first, continuously: events from CI jobs and other shells get their
+      // notification, log line and ticket while the console runs.
+      const { runConsumersFor } = await import('../consumers');
+      const problems = await runConsumersFor(ctx, db, 0);
+      const warning = (await deliverOpportunistically(ctx, db)) ?? problems[0] ?? null;
       if (warning && !stopped) warn(warning);
     } catch (err) {
       if (!stopped) warn(`notifications: ${errorText(err)}`);

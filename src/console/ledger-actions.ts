@@ -1,14 +1,15 @@
 import { errorText } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
-import { recordLogLines } from '../evidence/log-lines';
-import { killswitchLogLines } from '../killswitch/log-line';
+import { runConsumersNow } from '../consumers/run';
 import { describeOutcome } from '../killswitch/report';
-import { engage, release, GLOBAL, type KillswitchOutcome } from '../killswitch/store';
+import { engage, release } from '../actions/killswitch';
+import { GLOBAL, type KillswitchOutcome } from '../killswitch/store';
 import type { ConsoleActions, KillswitchChoice } from '../../views/actions';
 import { hostname } from 'node:os';
 import type { MainConfig, RetryPolicy } from '../config/schemas';
 import { style } from '../cli/style';
 import { toIso } from '../time/clock';
+import { maskFreeText } from '../events/payload';
 
 /** config.json's default idempotencyTtlSeconds. */
 const DEFAULT_TTL_SECONDS = 86_400;
@@ -58,19 +59,29 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     const now = o.now();
     // The expiry counts from the engagement, as `--expires` does.
     const expiresAt = c.expiresInMs ? toIso(Date.parse(now) + c.expiresInMs) : null;
-    return { scope: c.scope ?? GLOBAL, reason, now, expiresAt, actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: DEFAULT_TTL_SECONDS };
+    return { scope: c.scope ?? GLOBAL, reason: maskFreeText(reason), now, expiresAt, actor: { name: o.actor, role: 'operator' }, idempotencyTtlSeconds: DEFAULT_TTL_SECONDS };
   };
   const done = (outcome: KillswitchOutcome) => {
     // The change is committed: nothing after this may turn it into a failure.
     let line = describeOutcome(outcome, false).split('\n')[0]!;
+    // Its log line and notification are consumers' work (src/consumers), done now, as
+    // `ops killswitch` does; the ticket waits for the evidence lock (`ticket` below).
+    let settings: ReturnType<ActionOptions['settings']> | undefined;
     try {
-      const lines = killswitchLogLines(outcome, 'operator');
-      const { reportsDir, timeZone, problems = [] } = o.settings();
+      settings = o.settings();
+      const { problems = [] } = settings;
       if (problems.length) line += ` (warning: ${problems.join('; ')}; built-in defaults used, notifications wait in the outbox)`;
-      recordLogLines(db, reportsDir, timeZone, 'killswitch', lines.map((l) => ({ at: l.slice(0, l.indexOf(' ')), line: l })));
     } catch (err) {
       line += ` (killswitch log not written: ${errorText(err)})`;
     }
+    const now = o.now();
+    const fromSettings = <T>(get: (s: NonNullable<typeof settings>) => T) => () => {
+      if (!settings) throw new Error('settings unavailable');
+      return get(settings);
+    };
+    const problems = runConsumersNow(db, { reportsDir: fromSettings((s) => s.reportsDir), timeZone: fromSettings((s) => s.timeZone), now }, settings ? ['notifications', 'killswitch-log'] : ['notifications']);
+    const logProblem = problems.find((p) => p.startsWith('killswitch log'));
+    if (logProblem) line += ` (killswitch log not written: ${logProblem.slice(logProblem.indexOf('(') + 1, logProblem.lastIndexOf(')'))})`;
     if (outcome.action === 'engaged' && !outcome.replayed && outcome.audit_seq !== null) {
       try {
         o.ticket?.(outcome.audit_seq);
@@ -91,7 +102,7 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     async replayRetry(id) {
       const s = { ...o.settings(), ...(await o.replaySettings()) };
       // Loaded on first use: execa and the engine stay off the console's start-up path.
-      const [{ replay }, { describeReplay }, { appendRetryLog }] = await Promise.all([import('../retry/replay'), import('../retry/format'), import('../retry/evidence')]);
+      const [{ replay }, { describeReplay }, { appendRetryLog }] = await Promise.all([import('../actions/replay'), import('../retry/format'), import('../retry/evidence')]);
       // The CLI's replay engine, for this one entry: same lease, killswitch check and records.
       const report = await replay({
         db,

@@ -2,7 +2,7 @@ import { errorText } from '../cli/errors';
 import type Database from 'better-sqlite3';
 import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Ledger } from '../ledger/open';
-import { countAllRuns, listRuns, runAttempts } from '../ledger/runs';
+import { countAllRuns, listRuns, runAttempts } from '../runs/store';
 import { getEntry, listEntries, queueSummary, retryHistory, toAttempt } from '../retry/queue';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';

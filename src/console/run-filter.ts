@@ -1,5 +1,5 @@
 import type { Ledger } from '../ledger/open';
-import { rowToRun } from '../ledger/runs';
+import { rowToRun } from '../runs/store';
 import { runConclusions, runKeys, type Run } from '../runs/types';
 import type { MatchCount, RunQuery } from '../../views/source';
 

@@ -1,6 +1,6 @@
-import { appendAudit } from '../audit/log';
+import { appendAudit } from '../events/log';
 import type { RetryPolicy } from '../config/schemas';
-import { engage, release } from '../killswitch/store';
+import { engage, release } from '../actions/killswitch';
 import type { Ledger } from '../ledger/open';
 import { retries, tuningFor } from '../retry/policy';
 import { executionKey } from '../retry/queue';

@@ -4,9 +4,9 @@ import Database from 'better-sqlite3';
 import { usageError } from '../cli/errors';
 import { defaultsOf, loadConfig } from '../config/load';
 import { openLedger, type Ledger } from '../ledger/open';
-import { runWriter } from '../ledger/runs';
-import { appendAudit } from '../audit/log';
-import { withoutNotifications } from '../notify/outbox';
+import { runWriter } from '../runs/store';
+import { appendAudit } from '../events/log';
+import { skipToHead } from '../events/cursors';
 import { autoEnqueue } from '../retry/queue';
 import { writeTickets } from '../tickets/write';
 import { writeDemoRetryHistory, type DemoRetryStats } from './retry-history';
@@ -172,16 +172,17 @@ export function writeDemo(opts: WriteDemoOptions): DemoSummary {
     const meta = { seed: opts.seed, runs: opts.runs, days: opts.days, generated_for: nowIso };
     const ledger = db;
     // History, not news: nobody is notified of a retry that gave up last week.
-    withoutNotifications(ledger, () =>
-      ledger.transaction(() => {
-        ledger.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(DEMO_META_KEY, JSON.stringify(meta));
-        const actor = opts.actor ?? { name: 'ops', role: 'system' };
-        retryStats = writeDemoRetryHistory(ledger, policy, opts.now);
-        appendAudit(ledger, { ts: nowIso, actor: actor.name, role: actor.role, event: 'demo.generate', payload: { ...meta, attempts: stats.attempts } });
-        // The last day's retryable failures wait in the retry queue, as import would have queued them.
-        autoEnqueue(ledger, recentFailures, policy, opts.now, actor);
-      })(),
-    );
+    ledger.transaction(() => {
+      ledger.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(DEMO_META_KEY, JSON.stringify(meta));
+      const actor = opts.actor ?? { name: 'ops', role: 'system' };
+      retryStats = writeDemoRetryHistory(ledger, policy, opts.now);
+      appendAudit(ledger, { ts: nowIso, actor: actor.name, role: actor.role, event: 'demo.generate', payload: { ...meta, attempts: stats.attempts } });
+      // The last day's retryable failures wait in the retry queue, as import would have queued them.
+      autoEnqueue(ledger, recentFailures, policy, opts.now, actor);
+      // History, not news: no consumer reacts to it (nobody is paged about a retry that gave
+      // up last week); the tickets are written below, as a live workspace would have them.
+      skipToHead(ledger, nowIso);
+    })();
     db.pragma('locking_mode = NORMAL');
     db.pragma('journal_mode = WAL');
     db.pragma('wal_checkpoint(TRUNCATE)');

@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/log';
+import { appendAudit } from '../events/log';
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 import type { Severity } from '../notify/message';

@@ -75,7 +75,7 @@ async function act(ctx: Context, db: Ledger, a: Alert & { scope: string }, now: 
     case 'propose_rollback':
       return null; // the alert and its notification are the action
     case 'killswitch': {
-      const { engage } = await import('../killswitch/store');
+      const { engage } = await import('../actions/killswitch');
       const o = engage(db, {
         scope: a.scope,
         reason: `ops detect: ${a.summary}`,
@@ -85,25 +85,17 @@ async function act(ctx: Context, db: Ledger, a: Alert & { scope: string }, now: 
         idempotencyKey: `alert:${a.id}`,
         idempotencyTtlSeconds: (await ctx.config('config.json')).idempotencyTtlSeconds,
       });
-      const { writeKillswitchLog } = await import('../killswitch/report');
-      const problem = await writeKillswitchLog(ctx, db, o, DETECT_ACTOR.role);
-      if (problem) warnings.push(problem);
+      // Its log line and ticket are the consumers' (run by whoever ran detection, after it).
       if (o.action === 'engaged') {
-        const { ticketNow } = await import('../tickets/auto');
-        const t = await ticketNow(ctx, db, (t) => t.audit_seq === o.audit_seq, 2_000);
-        if (t.problem) warnings.push(t.problem);
         return `engaged killswitch #${o.engagement!.id} for ${a.scope === '*' ? 'all workflows' : a.scope}${o.retries.held ? `; ${o.retries.held} queued retries held` : ''}`;
       }
       return `killswitch already engaged for ${a.scope === '*' ? 'all workflows' : a.scope} (#${o.engagement!.id} by ${o.engagement!.actor})`;
     }
     case 'rollback': {
-      const { rollbackSetup } = await import('../rollback/start');
+      const { rollbackSetup } = await import('../actions/rollback');
       try {
         const rb = await rollbackSetup(ctx, db, DETECT_ACTOR);
         const saga = await rb.start(null, `ops detect: ${a.summary}`);
-        const { ticketNow } = await import('../tickets/auto');
-        const t = await ticketNow(ctx, db, (t) => t.rollback !== null && t.rollback.id === saga.id);
-        if (t.problem) warnings.push(t.problem);
         return saga.state === 'completed' ? `rolled back (rollback #${saga.id} to snapshot #${saga.subject})` : `rollback #${saga.id} ${saga.state}: ${saga.error}`;
       } catch (err) {
         return `rollback not started: ${(err as Error).message}`;

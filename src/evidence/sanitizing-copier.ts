@@ -1,5 +1,5 @@
 import { loadRules, sanitizeFileTo, type MaskRulesConfig } from '../sanitize';
-import type { SanitizingCopier } from './collect';
+import type { SanitizingCopier } from '../actions/collect';
 
 /** Collect's copier: every byte goes through the sanitizer before it reaches the evidence folder. */
 export function sanitizingCopier(config: MaskRulesConfig, env: NodeJS.ProcessEnv): SanitizingCopier {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Ledger } from '../ledger/open';
-import { rowToRun } from '../ledger/runs';
+import { rowToRun } from '../runs/store';
 import { runKeys, type Run } from '../runs/types';
 import { zonedDayBounds } from '../time/zone';
 import { writeFileIfChanged } from './atomic';

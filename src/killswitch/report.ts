@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs';
 import type { Context } from '../cli/context';
 import type { Ledger } from '../ledger/open';
 import { style } from '../cli/style';
-import { recordLogLines } from '../evidence/log-lines';
-import { killswitchLogLines } from './log-line';
 import { describeEngagement, scopeLabel } from './state';
 import { sweepExpired, type KillswitchOutcome } from './store';
 
@@ -29,19 +27,6 @@ function stopped(o: KillswitchOutcome): string {
   const { held, running } = o.retries ?? { held: 0, running: 0 };
   if (!held && !running) return '';
   return `\n${held} queued retr${held === 1 ? 'y' : 'ies'} held${running ? `; ${running} re-run${running === 1 ? '' : 's'} already running will finish, none starts after this` : ''}`;
-}
-
-/** Records the call's lines and appends them to the day's killswitch log; returns a problem to report, or null. */
-export async function writeKillswitchLog(ctx: Context, db: Ledger, o: KillswitchOutcome, role = ctx.role): Promise<string | null> {
-  const lines = killswitchLogLines(o, role);
-  if (!lines.length) return null;
-  try {
-    // Each line starts with the time it records.
-    recordLogLines(db, await ctx.reportsDir(), await ctx.timezone(), 'killswitch', lines.map((line) => ({ at: line.slice(0, line.indexOf(' ')), line })));
-    return null;
-  } catch (err) {
-    return `killswitch log not written (${(err as Error).message}); the ledger and audit log have the change`;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Exit, OpsError, isBusyError } from '../cli/errors';
+import { Exit, OpsError, isBusyError } from '../base/errors';
 import { migrations as allMigrations, type Migration } from './migrations';
 
 export type Ledger = Database.Database;

@@ -1,35 +1,23 @@
-import type { AuditEventHead } from '../audit/chain';
+import type { AuditEventHead } from '../events/chain';
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 import { messageFor, type Message, type RunFacts, type Severity } from './message';
 import { afterFailure, fallbackTypes, type ChannelType } from './schedule';
 
 /**
- * The outbox (SPEC §1.7): a notification row is written by appendAudit, in the transaction
- * of the event that causes it, so the two exist together or not at all. Deliveries to the
+ * The outbox (SPEC §1.7): a notification row is written by the notifications consumer
+ * (src/consumers), in the transaction that advances its cursor past the event, so each
+ * event has its notification exactly once. Deliveries to the
  * channels are rows of their own, created when `ops notify deliver` (or an opportunistic
  * delivery) first sees the notification, each with its schedule and attempt log.
  */
 
-const quiet = new WeakSet<Ledger>();
-
-/** Runs `work` without notifications: the demo writes months of history nobody should be paged about. */
-export function withoutNotifications<T>(db: Ledger, work: () => T): T {
-  quiet.add(db);
-  try {
-    return work();
-  } finally {
-    quiet.delete(db);
-  }
-}
-
-/** Called by appendAudit inside its transaction: the event's notification, if it has one. */
+/** The event's notification, if it has one: written by the notifications consumer, with its cursor. */
 export function recordNotification(db: Ledger, e: AuditEventHead, payload: unknown): void {
-  if (quiet.has(db)) return;
   const run = e.run_id ? ((prepared(db, 'SELECT workflow, repository, url FROM run_attempts WHERE run_id = ? AND is_latest = 1').get(e.run_id) as RunFacts | undefined) ?? null) : null;
   const m = messageFor({ event: e.event, actor: e.actor, run_id: e.run_id, target_id: e.target_id, payload, run });
   if (!m) return;
-  prepared(db, 'INSERT INTO notifications (audit_seq, event, severity, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+  prepared(db, 'INSERT OR IGNORE INTO notifications (audit_seq, event, severity, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
     e.seq,
     e.event,
     m.severity,

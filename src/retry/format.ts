@@ -2,7 +2,7 @@ import type { Column } from '../cli/table';
 import type { Style } from '../cli/style';
 import { formatDuration } from '../runs/format';
 import type { EnqueueOutcome, QueueSummary, RetryAttempt, RetryEntry } from './queue';
-import type { EntryResult, ReplayReport } from './replay';
+import type { EntryResult, ReplayReport } from '../actions/replay';
 
 /** Human output of the retry commands: tables, one-line outcomes, the queue summary. */
 

@@ -1,7 +1,7 @@
-import { appendAudit } from '../audit/log';
+import { appendAudit } from '../events/log';
 import { prepared } from '../ledger/statements';
 import type { Ledger } from '../ledger/open';
-import { runWriter } from '../ledger/runs';
+import { runWriter } from '../runs/store';
 import { covering, type Engagement } from '../killswitch/state';
 import { activeEngagements } from '../killswitch/store';
 import type { Classification, RunInput } from '../runs/types';

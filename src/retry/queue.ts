@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/log';
+import { appendAudit } from '../events/log';
 import { prepared } from '../ledger/statements';
 import type { RetryPolicy } from '../config/schemas';
 import type { Ledger } from '../ledger/open';

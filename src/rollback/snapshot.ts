@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { appendAudit } from '../audit/log';
+import { appendAudit } from '../events/log';
 import { configFiles } from '../config/schemas';
 import { matchFiles } from '../evidence/match-files';
 import type { Ledger } from '../ledger/open';

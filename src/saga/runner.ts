@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/log';
+import { appendAudit } from '../events/log';
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 
@@ -119,7 +119,7 @@ export async function runSaga(ctx: SagaContext, id: number): Promise<SagaRecord>
     if (saga.state === 'running') {
       db.transaction(() => {
         setSaga('completed', null, true);
-        finishAudit(ctx, saga, 'complete');
+        finishAudit(ctx, getSaga(db, id)!, 'complete');
       }).immediate();
       return getSaga(db, id)!;
     }
@@ -158,6 +158,6 @@ function finishAudit(ctx: SagaContext, saga: SagaRecord, how: string) {
     role: ctx.actor.role,
     event: `${saga.kind}.${how}`,
     target_id: String(saga.id),
-    payload: { id: saga.id, state: saga.state, error: saga.error, steps: saga.steps.map((s) => [s.name, s.state]) },
+    payload: { id: saga.id, reason: saga.reason, state: saga.state, error: saga.error, steps: saga.steps.map((s) => [s.name, s.state]) },
   });
 }

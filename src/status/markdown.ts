@@ -3,7 +3,7 @@ import { describeEngagement } from '../killswitch/state';
 import type { Alert } from '../detect/alerts';
 import type { QueueSummary } from '../retry/queue';
 import type { Run } from '../runs/types';
-import type { RunCounts } from '../ledger/runs';
+import type { RunCounts } from '../runs/store';
 import { describeQueue } from '../retry/format';
 import { style } from '../cli/style';
 import { formatAge, formatDuration, runState } from '../runs/format';

@@ -1,4 +1,4 @@
-import type { AuditEventHead } from '../audit/chain';
+import type { AuditEventHead } from '../events/chain';
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 import { getEntry, toAttempt, type RetryAttempt } from '../retry/queue';

@@ -1,11 +1,12 @@
 import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 import { canonicalJson, eventHash, GENESIS, sha256, type AuditFields } from './chain';
-import { recordNotification } from '../notify/outbox';
-import { failpoint } from '../testing/failpoint';
+import { maskPayload } from './payload';
 
 export interface AuditEvent extends AuditFields {
   hash: string;
+  /** The canonical JSON of what happened (sanitized); null for events recorded before ops stored payloads. */
+  payload: string | null;
 }
 
 export interface NewAuditEvent {
@@ -15,7 +16,7 @@ export interface NewAuditEvent {
   event: string;
   run_id?: string | null;
   target_id?: string | null;
-  /** What the action did; stored only as its sha256 (the ledger tables hold the details). */
+  /** What the action did and why: masked, stored as canonical JSON next to its sha256. */
   payload: unknown;
   idempotency_key?: string | null;
 }
@@ -24,13 +25,16 @@ export interface NewAuditEvent {
 const HEAD_KEY = 'audit_head';
 
 /**
- * Appends one event to the chain, with its notification when the event is one somebody is
- * told about (src/notify). Call it inside the transaction of the change it records: the
- * change, its audit event and its notification commit together or not at all.
+ * Appends one event, with its payload, to the chain. Call it inside the transaction of the
+ * change it records: the change and its event commit together or not at all. What follows
+ * from the event (its notification, log line, ticket) is done by the consumers (src/consumers),
+ * each from its own cursor, after the commit.
  */
 export function appendAudit(db: Ledger, e: NewAuditEvent): AuditEvent {
   if (!db.inTransaction) throw new Error('appendAudit must run inside the transaction of the change it records');
   const last = prepared(db, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  // Masked before it is hashed: the stored payload is what the hash covers, and no secret is in it.
+  const payload = canonicalJson(maskPayload(e.payload ?? null));
   const fields: AuditFields = {
     seq: (last?.seq ?? 0) + 1,
     ts: e.ts,
@@ -39,22 +43,19 @@ export function appendAudit(db: Ledger, e: NewAuditEvent): AuditEvent {
     event: e.event,
     run_id: e.run_id ?? null,
     target_id: e.target_id ?? null,
-    payload_sha256: sha256(canonicalJson(e.payload)),
+    payload_sha256: sha256(payload),
     idempotency_key: e.idempotency_key ?? null,
     prev_hash: last?.hash ?? GENESIS,
   };
-  const event: AuditEvent = { ...fields, hash: eventHash(fields) };
+  const event: AuditEvent = { ...fields, hash: eventHash(fields), payload };
   prepared(db, 
-    `INSERT INTO audit_events (seq, ts, actor, role, event, run_id, target_id, payload_sha256, idempotency_key, prev_hash, hash)
-     VALUES (@seq, @ts, @actor, @role, @event, @run_id, @target_id, @payload_sha256, @idempotency_key, @prev_hash, @hash)`,
+    `INSERT INTO audit_events (seq, ts, actor, role, event, run_id, target_id, payload_sha256, idempotency_key, prev_hash, hash, payload)
+     VALUES (@seq, @ts, @actor, @role, @event, @run_id, @target_id, @payload_sha256, @idempotency_key, @prev_hash, @hash, @payload)`,
   ).run(event);
   prepared(db, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
     HEAD_KEY,
     JSON.stringify({ seq: event.seq, hash: event.hash }),
   );
-  failpoint('audit.before-notification');
-  // In the same transaction: the event and its notification are written together or not at all.
-  recordNotification(db, event, e.payload);
   return event;
 }
 
@@ -86,6 +87,7 @@ export function verifyAudit(db: Ledger): VerifyResult {
     }
     if (row.prev_hash !== (prev?.hash ?? GENESIS)) return fail(count, row.seq, `does not follow event ${prev?.seq ?? 0} (its prev_hash differs: an earlier event was edited, deleted or reordered)`);
     if (eventHash(row) !== row.hash) return fail(count, row.seq, 'edited: its hash no longer matches its fields');
+    if (row.payload !== null && sha256(row.payload) !== row.payload_sha256) return fail(count, row.seq, 'edited: its payload no longer matches its payload_sha256');
     prev = row;
   }
   const head = prepared(db, 'SELECT value FROM meta WHERE key = ?', true).get(HEAD_KEY) as string | undefined;

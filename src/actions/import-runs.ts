@@ -1,12 +1,12 @@
 import { Exit, OpsError } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
-import { runWriter } from '../ledger/runs';
-import { appendAudit } from '../audit/log';
-import { importWorkerUrl, parseRunBatchesInWorker } from './parallel-parse';
-import { InputProblem, parseRunBatches } from './parse-runs';
+import { runWriter } from '../runs/store';
+import { appendAudit } from '../events/log';
+import { importWorkerUrl, parseRunBatchesInWorker } from '../runs/parallel-parse';
+import { InputProblem, parseRunBatches } from '../runs/parse-runs';
 import { autoEnqueue, type EnqueueOutcome } from '../retry/queue';
 import type { RetryPolicy } from '../config/schemas';
-import { failedConclusions, type RunInput } from './types';
+import { failedConclusions, type RunInput } from '../runs/types';
 
 export interface ImportResult {
   records: number;

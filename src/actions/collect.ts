@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { matchFiles } from './match-files';
-import { collectTimes } from './run-meta';
-import { appendAudit } from '../audit/log';
+import { matchFiles } from '../evidence/match-files';
+import { collectTimes } from '../evidence/run-meta';
+import { appendAudit } from '../events/log';
 import { idempotency } from '../idempotency/keys';
 import type { Ledger } from '../ledger/open';
-import { runWriter } from '../ledger/runs';
+import { runWriter } from '../runs/store';
 import { classify } from '../retry/classify';
 import { autoEnqueue, type EnqueueOutcome } from '../retry/queue';
 import type { RetryPolicy } from '../config/schemas';
 import { failedConclusions, type RunInput } from '../runs/types';
 import { zonedDate } from '../time/zone';
-import { writeDateSummaries, type SummaryArtifact } from './summary';
+import { writeDateSummaries, type SummaryArtifact } from '../evidence/summary';
 
 /** Copies a file through the sanitizer: what lands at `dest` has its secrets masked. */
 export interface SanitizingCopier {

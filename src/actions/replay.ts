@@ -1,11 +1,11 @@
 import type { MainConfig, RetryPolicy } from '../config/schemas';
 import type { Ledger } from '../ledger/open';
-import { expandTemplate } from './command';
-import { classifyResult, errorExcerpt, parseView, runCommand, VIEW_FIELDS, type CommandResult } from './execute';
-import type { RetryLogEvent } from './evidence';
-import { abortRerun, beginRerun, finishRerun, finishVerify, leaseNext, parkForVerify, type Held, type LostLease, type Transition } from './lease';
-import { tuningFor } from './policy';
-import type { RetryEntry } from './queue';
+import { expandTemplate } from '../retry/command';
+import { classifyResult, errorExcerpt, parseView, runCommand, VIEW_FIELDS, type CommandResult } from '../retry/execute';
+import type { RetryLogEvent } from '../retry/evidence';
+import { abortRerun, beginRerun, finishRerun, finishVerify, leaseNext, parkForVerify, type Held, type LostLease, type Transition } from '../retry/lease';
+import { tuningFor } from '../retry/policy';
+import type { RetryEntry } from '../retry/queue';
 
 /**
  * `ops retry replay` (SPEC §2.3): workers lease due entries one at a time, re-run them

@@ -1,7 +1,7 @@
-import type { Ledger } from './open';
-import { prepared } from './statements';
-import { mergeAttempt } from '../runs/merge';
-import { failedConclusions, runKeys, type Run, type RunInput, type RunConclusion, type RunStatus } from '../runs/types';
+import type { Ledger } from '../ledger/open';
+import { prepared } from '../ledger/statements';
+import { mergeAttempt } from './merge';
+import { failedConclusions, runKeys, type Run, type RunInput, type RunConclusion, type RunStatus } from './types';
 
 /** A run_attempts row as stored: classification is JSON text. */
 type AttemptRow = Omit<Run, 'classification'> & { classification: string | null };

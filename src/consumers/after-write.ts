@@ -1,25 +1,29 @@
 import type { Context } from '../cli/context';
 import type { Ledger } from '../ledger/open';
-import type { DetectReport } from './detect';
+import type { DetectReport } from '../detect/detect';
 
 /**
- * What import, collect and replay do once their own write is committed: evaluate the rules
- * (detection-rules.json afterWrites) and send the notifications that are due. Neither may
+ * What import, collect and replay do once their own write is committed: run the consumers
+ * of their events (tickets, log lines, the outbox), evaluate the rules (detection-rules.json
+ * afterWrites), run the consumers of detection's events, and send the notifications that are due. Neither may
  * fail the command that called it: its data is in. What happened goes to stderr.
  */
 export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport | null> {
   let report: DetectReport | null = null;
-  const notes: string[] = [];
+  const { runConsumersFor } = await import('.');
+  // The command's own events first (a final retry failure's ticket), then detection's.
+  const notes: string[] = (await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`);
   try {
     if ((await ctx.config('detection-rules.json')).afterWrites) {
-      const { detect } = await import('./detect');
-      const { detectNotes } = await import('./format');
+      const { detect } = await import('../detect/detect');
+      const { detectNotes } = await import('../detect/format');
       report = await detect(ctx, db);
       notes.push(...detectNotes(report));
     }
   } catch (err) {
     notes.push(`warning: detection not run (${(err as Error).message}); run ops detect`);
   }
+  if (report && (report.opened.length || report.resolved.length)) notes.push(...(await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`));
   const { deliverOpportunistically } = await import('../notify/with-context');
   const problem = await deliverOpportunistically(ctx, db);
   if (problem) notes.push(`warning: ${problem}`);

@@ -4,9 +4,9 @@ import type { Ledger } from '../ledger/open';
 import { withWorkspaceLock } from '../evidence/atomic';
 import { createSaga, runSaga, unfinishedSagas, type SagaRecord } from '../saga/runner';
 import { toIso } from '../time/clock';
-import { checkTrackedPaths } from './paths';
-import { planRollback, rollbackSteps, type PlannedStep } from './rollback';
-import { diffSnapshot, getSnapshot, latestSnapshotId, type FileChange, type Snapshot } from './snapshot';
+import { checkTrackedPaths } from '../rollback/paths';
+import { planRollback, rollbackSteps, type PlannedStep } from '../rollback/rollback';
+import { diffSnapshot, getSnapshot, latestSnapshotId, type FileChange, type Snapshot } from '../rollback/snapshot';
 
 /**
  * Rollback as a command and as a detection action (SPEC §4, §6) start here: the same plan,
