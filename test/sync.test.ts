@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, dumpLedger, opsProcess, tempDir } from './helpers';
+import { FAKE_GH, dumpLedger, ops, opsProcess, tempDir } from './helpers';
 
 /**
  * `ops runs sync` (issue 21 part 1) against the stateful fake gh: runs generated from the
@@ -138,6 +138,25 @@ describe('ops runs sync', () => {
     // Pages 1, 2, 3 (refused), 3 again, 4, 5; the failed run's jobs and log.
     expect(s.requests()).toBe(8);
     expect(s.query('SELECT COUNT(*) AS n, COUNT(DISTINCT run_id) AS ids FROM run_attempts')).toEqual([{ n: 500, ids: 500 }]);
+  });
+
+  it('the primary rate limit exhausted (403, x-ratelimit-remaining 0): waits for x-ratelimit-reset, says so, and completes', () => {
+    const s = setUp({ 'acme/api': { runs: 300 } });
+    s.write({ ...s.conf, primary: { at: 2, reset_in: 1 } });
+    const r = s.sync(['--repo', 'acme/api']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('ops: runs sync: rate limit exhausted (HTTP 403): waiting 1 s\n');
+    expect(r.stdout).toBe('acme/api: 300 runs (300 new, 0 failed, 0 queued for retry)\n');
+    expect(s.requests()).toBe(4);
+  });
+
+  it('shows a progress line on a terminal (stderr, rewritten in place), none in a pipe', async () => {
+    const s = setUp({ 'acme/api': { runs: 150 } });
+    const env = { ...s.env, PATH: process.env.PATH, OPS_WORKSPACE: s.ws };
+    const tty = await ops(['runs', 'sync', '--repo', 'acme/api'], { env, isTTY: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toBe('\r\x1b[2Kops: runs sync: repo 1/1: acme/api: page 1, 100 runs\r\x1b[2Kops: runs sync: repo 1/1: acme/api: page 2, 150 runs\r\x1b[2K');
+    expect(tty.stdout).toBe('acme/api: 150 runs (150 new, 0 failed, 0 queued for retry)\n');
   });
 
   it('a sync stopped half-way (a rate limit too long to wait for) records how far it got; the next sync continues from there', () => {
