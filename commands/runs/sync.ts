@@ -35,15 +35,15 @@ export default defineCommand({
     const { syncRepo } = await import('../../src/runs/sync');
     const { toIso } = await import('../../src/time/clock');
     const { withWorkspaceLock } = await import('../../src/evidence/atomic');
-    const { collectEvidence } = await import('../../src/evidence/collect');
-    const { sanitizingCopier } = await import('../../src/evidence/sanitizing-copier');
+    const { collectFetchedLogs } = await import('../../src/runs/sync-collect');
+    const { loadRules } = await import('../../src/sanitize/index');
     const db = await ctx.ledger({ create: true });
-    const copier = sanitizingCopier(await ctx.config('mask-rules.json'), ctx.io.env);
+    const rules = loadRules(await ctx.config('mask-rules.json'), ctx.io.env);
     const reportsDir = await ctx.reportsDir();
     const timeZone = await ctx.timezone();
     const retryPolicy = await ctx.config('retry-policy.json');
     const { entryJson } = await import('../../src/retry/queue');
-    type Enqueued = NonNullable<Awaited<ReturnType<typeof collectEvidence>>['enqueued']>;
+    type Enqueued = NonNullable<Awaited<ReturnType<typeof collectFetchedLogs>>['enqueued']>;
     const enqueued: Enqueued[] = [];
 
     // A progress line on a terminal only (rewritten in place); waits and problems always.
@@ -81,22 +81,22 @@ export default defineCommand({
           clear();
           ctx.io.stderr.write(`ops: warning: runs sync: ${text}\n`);
         },
-        collect: async (run, logsDir) => {
+        collect: async (run, logs) => {
           const c = await withWorkspaceLock(ctx.workspace, lockMs, async () =>
-            collectEvidence({
-              db,
+            collectFetchedLogs(
+              {
+                db,
+                reportsDir,
+                timeZone,
+                nowIso: ctx.nowIso,
+                actor: { name: ctx.actor, role: ctx.role },
+                idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+                retryPolicy,
+              },
+              rules,
               run,
-              sourceRoot: logsDir,
-              logs: ['*.log'],
-              artifacts: [],
-              reportsDir,
-              timeZone,
-              nowIso: ctx.nowIso,
-              actor: { name: ctx.actor, role: ctx.role },
-              copier,
-              idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-              retryPolicy,
-            }),
+              logs,
+            ),
           );
           if (c.enqueued) enqueued.push(c.enqueued);
           return { enqueued: c.enqueued !== null };

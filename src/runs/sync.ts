@@ -1,6 +1,3 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Ledger } from '../ledger/open';
 import { rowToRun, runWriter } from '../ledger/runs';
 import { appendAudit } from '../audit/log';
@@ -61,8 +58,8 @@ export interface SyncOptions {
   sinceIso: string;
   explicitSince: boolean;
   actor: { name: string; role: string };
-  /** Collects a failed run's job logs (a folder of raw logs) through `evidence collect`'s path. */
-  collect(run: RunInput, logsDir: string): Promise<CollectedLogs>;
+  /** Collects a failed run's fetched job logs (raw, in memory) through `evidence collect`'s path, sanitized. */
+  collect(run: RunInput, logs: { name: string; body: Buffer }[]): Promise<CollectedLogs>;
   progress?(text: string): void;
   warn?(text: string): void;
 }
@@ -252,38 +249,29 @@ export async function syncRepo(repo: string, o: SyncOptions): Promise<SyncRepoRe
 
 const FAILED_JOB = new Set(['failure', 'timed_out', 'startup_failure']);
 
-/** The failed jobs' logs of one run attempt, into a private temporary folder, collected, then removed. */
+/** The failed jobs' logs of one run attempt, held in memory and handed to collect (which sanitizes them as it writes). */
 async function fetchLogs(repo: string, runId: string, attempt: number, o: SyncOptions): Promise<{ logs: number; enqueued: boolean }> {
   const { db, api } = o;
   const jobsPath = `/repos/${repo}/actions/runs/${runId}/attempts/${attempt}/jobs?per_page=100`;
   const jr = await api.get(jobsPath);
   if (jr.status !== 200 && jr.status !== 404 && jr.status !== 410) throw new ApiError(jobsPath, `HTTP ${jr.status}${apiMessage(jr)}`, jr.status);
   const jobs = jr.status === 200 ? ((JSON.parse(jr.body.toString('utf8')) as { jobs?: { id: number; name?: string; conclusion?: string | null }[] }).jobs ?? []) : [];
-  // Raw logs stay only until the sanitizing copy is made: a folder only this user can read, removed right after.
-  const dir = mkdtempSync(join(tmpdir(), 'ops-sync-logs-'));
-  chmodSync(dir, 0o700);
-  let logs = 0;
-  try {
-    for (const job of jobs.filter((j) => FAILED_JOB.has(j.conclusion ?? ''))) {
-      const logPath = `/repos/${repo}/actions/jobs/${job.id}/logs`;
-      const lr = await api.get(logPath);
-      if (lr.status === 404 || lr.status === 410) {
-        o.warn?.(`${repo}: run ${runId}: job ${job.id}: log no longer available (HTTP ${lr.status})`);
-        continue;
-      }
-      if (lr.status !== 200) throw new ApiError(logPath, `HTTP ${lr.status}${apiMessage(lr)}`, lr.status);
-      const name = `job-${job.id}-${(job.name ?? 'job').replace(/[^\w.-]+/g, '_').slice(0, 60)}.log`;
-      writeFileSync(join(dir, name), lr.body, { mode: 0o600 });
-      logs++;
+  const logs: { name: string; body: Buffer }[] = [];
+  for (const job of jobs.filter((j) => FAILED_JOB.has(j.conclusion ?? ''))) {
+    const logPath = `/repos/${repo}/actions/jobs/${job.id}/logs`;
+    const lr = await api.get(logPath);
+    if (lr.status === 404 || lr.status === 410) {
+      o.warn?.(`${repo}: run ${runId}: job ${job.id}: log no longer available (HTTP ${lr.status})`);
+      continue;
     }
-    const row = db.prepare('SELECT * FROM run_attempts WHERE run_id = ? AND attempt = ?').get(runId, attempt) as (Parameters<typeof rowToRun>[0] & { created_at: string }) | undefined;
-    let enqueued = false;
-    if (row) enqueued = (await o.collect({ ...rowToRun(row), created_at: row.created_at }, dir)).enqueued;
-    db.prepare('DELETE FROM sync_pending_logs WHERE run_id = ? AND attempt = ?').run(runId, attempt);
-    return { logs, enqueued };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (lr.status !== 200) throw new ApiError(logPath, `HTTP ${lr.status}${apiMessage(lr)}`, lr.status);
+    logs.push({ name: `job-${job.id}-${(job.name ?? 'job').replace(/[^\w.-]+/g, '_').slice(0, 60)}.log`, body: lr.body });
   }
+  const row = db.prepare('SELECT * FROM run_attempts WHERE run_id = ? AND attempt = ?').get(runId, attempt) as (Parameters<typeof rowToRun>[0] & { created_at: string }) | undefined;
+  let enqueued = false;
+  if (row) enqueued = (await o.collect({ ...rowToRun(row), created_at: row.created_at }, logs)).enqueued;
+  db.prepare('DELETE FROM sync_pending_logs WHERE run_id = ? AND attempt = ?').run(runId, attempt);
+  return { logs: logs.length, enqueued };
 }
 
 function apiMessage(r: ApiResponse): string {
