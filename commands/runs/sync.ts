@@ -119,7 +119,11 @@ export default defineCommand({
     }
     if (ctx.json) printJson(ctx.io, { repos: results, requests: api.requests, queued: enqueued.map((o) => entryJson(o.entry)) });
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
-    for (const r of results) if (r.error) ctx.io.stderr.write(`ops: runs sync: ${r.repo}: ${r.error}; stopped after ${r.pages} page${r.pages === 1 ? '' : 's'} (recorded: the next sync continues from there)\n`);
+    for (const r of results) {
+      if (!r.error) continue;
+      const where = r.pages ? `; stopped after ${r.pages} page${r.pages === 1 ? '' : 's'} (recorded: the next sync continues from there)` : '';
+      ctx.io.stderr.write(`ops: runs sync: ${r.repo}: ${r.error}${where}\n`);
+    }
     const { afterWrite } = await import('../../src/detect/after-write');
     await afterWrite(ctx, db);
     return results.some((r) => r.error) ? Exit.failed : Exit.ok;
