@@ -71,7 +71,11 @@ describe('ops guard without a ledger: OPS_KILLSWITCH from the environment', () =
 });
 
 describe('ops guard without a ledger nor OPS_KILLSWITCH: gh variable get', () => {
-  const ghEnv = (dir: string) => ({ GITHUB_ACTIONS: 'true', OPS_GH: FAKE_GH, FAKE_GH_STATE: join(dir, '..', `${dir.split('/').pop()}-gh.json`), FAKE_GH_LOG: join(dir, '..', `${dir.split('/').pop()}-gh.log`), GITHUB_REPOSITORY: 'acme/api' });
+  // gh's state and call log live outside the runner folder (a folder of their own).
+  const ghEnv = (_dir: string) => {
+    const gh = tempDir('ops-fake-gh-');
+    return { GITHUB_ACTIONS: 'true', OPS_GH: FAKE_GH, FAKE_GH_STATE: join(gh, 'state.json'), FAKE_GH_LOG: join(gh, 'gh.log'), GITHUB_REPOSITORY: 'acme/api' };
+  };
 
   it('reads the repository variable, then the organisation one, with the repository from GITHUB_REPOSITORY', () => {
     const dir = tempDir('ops-runner-');
@@ -106,6 +110,19 @@ describe('ops guard without a ledger nor OPS_KILLSWITCH: gh variable get', () =>
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^ops: warning: guard: no killswitch source found \(no ledger at .*; OPS_KILLSWITCH empty or not set; gh variable get OPS_KILLSWITCH --repo acme\/api: To get started with GitHub CLI, please run:  gh auth login\): nothing was checked/);
   });
+});
+
+describe('ops guard when gh hangs', () => {
+  it('gives up after 5 s: no source, a warning, runs proceed', () => {
+    const dir = tempDir('ops-runner-');
+    const scenario = join(tempDir('ops-fake-gh-'), 'scenario.json');
+    writeFileSync(scenario, JSON.stringify({ 'variable get': [{ sleep_ms: 20_000 }] }));
+    const started = Date.now();
+    const r = opsProcess(['guard'], { cwd: dir, env: { OPS_GH: FAKE_GH, FAKE_GH_SCENARIO: scenario, GITHUB_REPOSITORY: 'acme/api', GITHUB_WORKFLOW: 'CI' } });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^ops: warning: guard: no killswitch source found \(.*; gh variable get OPS_KILLSWITCH --repo acme\/api: no answer within 5 s\): nothing was checked/);
+  }, 20_000);
 });
 
 describe('ops guard with a ledger and OPS_KILLSWITCH', () => {
