@@ -17,24 +17,29 @@ export default defineCommand({
     // reads an invalid file uses the built-in default for it. The problems are warnings.
     ctx.degradeConfig();
     const workflow = (args.workflow as string | undefined) || ctx.io.env.GITHUB_WORKFLOW || undefined;
-    const { evaluateGuard } = await import('../src/guard/guard');
-    const verdict = await evaluateGuard(ctx.ledgerPath, {
-      workflow,
-      now: ctx.now,
-      nowIso: ctx.nowIso,
-      retryPolicy: () => ctx.config('retry-policy.json'),
-    });
+    const { guardEverywhere } = await import('../src/guard/guard');
+    const verdict = await guardEverywhere(
+      ctx.ledgerPath,
+      {
+        workflow,
+        now: ctx.now,
+        nowIso: ctx.nowIso,
+        retryPolicy: () => ctx.config('retry-policy.json'),
+      },
+      { env: ctx.io.env, workspace: ctx.workspace },
+    );
     const warnings: string[] = [];
-    if (verdict.source === null) {
+    if (verdict.sources.length === 0) {
+      const gh = verdict.problems.length ? `; ${verdict.problems.join('; ')}` : '';
       warnings.push(
-        `no killswitch source found (no ledger at ${ctx.ledgerPath}): nothing was checked; run ops init in the workspace, or point --workspace or OPS_LEDGER at the workspace's ledger`,
+        `no killswitch source found (no ledger at ${ctx.ledgerPath}; OPS_KILLSWITCH empty or not set${gh}): nothing was checked; run ops init in the workspace, or point --workspace or OPS_LEDGER at the workspace's ledger, or pass OPS_KILLSWITCH: \${{ vars.OPS_KILLSWITCH }} in the step's env`,
       );
     }
     const { quickConfigProblems } = await import('../src/config/quick-check');
     const { problemText } = await import('../src/config/problem');
     for (const p of await quickConfigProblems(ctx.workspace)) warnings.push(`config: ${problemText(p)} (does not change the guard's verdict; ops config check)`);
 
-    if (ctx.json) printJson(ctx.io, { ok: verdict.ok, reasons: verdict.reasons, source: verdict.source, warnings });
+    if (ctx.json) printJson(ctx.io, { ok: verdict.ok, reasons: verdict.reasons, source: verdict.source, sources: verdict.sources, warnings });
     else if (verdict.ok) {
       const which = workflow ? ` (workflow ${JSON.stringify(workflow)})` : '';
       ctx.io.stdout.write(verdict.source === null ? `unchecked: no killswitch source; runs may proceed${which}\n` : `ok: runs may proceed${which}\n`);

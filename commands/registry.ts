@@ -6,6 +6,7 @@ import configCheck from './config/check';
 import runsImport from './runs/import';
 import runsList from './runs/list';
 import runsShow from './runs/show';
+import runsSync from './runs/sync';
 import { killswitch } from './killswitch';
 import guard from './guard';
 import classify from './classify';
@@ -32,7 +33,7 @@ export const registry: Registry = [
   init,
   demo,
   status,
-  { command: 'runs <command>', describe: 'Import, list and show workflow runs', commands: [runsImport, runsList, runsShow] },
+  { command: 'runs <command>', describe: 'Import, sync, list and show workflow runs', commands: [runsImport, runsSync, runsList, runsShow] },
   killswitch,
   guard,
   classify,

@@ -22,10 +22,11 @@ const snapshot = (dir: string) =>
 describe('ops guard', () => {
   it('with no ledger at all, runs may proceed, it says that nothing was checked, and it creates nothing', async () => {
     const ws = tempDir();
-    const r = await ops(['guard', '--workspace', ws, '--json']);
+    // No gh either (a runner's gh is asked for the OPS_KILLSWITCH variable: see guard-sources.test.ts).
+    const r = await ops(['guard', '--workspace', ws, '--json'], { env: { OPS_GH: join(ws, 'no-gh') } });
     expect(r.code).toBe(0);
     const ledger = join(ws, '.ops', 'ledger.db');
-    expect(JSON.parse(r.stdout)).toEqual({ ok: true, reasons: [], source: null, warnings: [expect.stringContaining(`no killswitch source found (no ledger at ${ledger})`)] });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, reasons: [], source: null, sources: [], warnings: [expect.stringContaining(`no killswitch source found (no ledger at ${ledger}; OPS_KILLSWITCH empty or not set; gh variable get OPS_KILLSWITCH: cannot run`)] });
     expect(r.stderr).toMatch(/^ops: warning: guard: no killswitch source found .*: nothing was checked; run ops init in the workspace, or point --workspace or OPS_LEDGER at/);
     expect(readdirSync(ws)).toEqual([]);
   });
@@ -38,7 +39,7 @@ describe('ops guard', () => {
     expect(r.stdout).toBe(`::error title=ops guard::killswitch engaged for all workflows by alice since ${NOW}: incident 42: 100%25 of deploys failing\n`);
     expect(r.stderr).toBe(`ops: guard: blocked: killswitch engaged for all workflows by alice since ${NOW}: incident 42: 100% of deploys failing\n`);
     const json = opsProcess(['guard', '--workspace', ws, '--json'], { env: { GITHUB_ACTIONS: 'true' } });
-    expect(JSON.parse(json.stdout)).toEqual({ ok: false, reasons: [`killswitch engaged for all workflows by alice since ${NOW}: incident 42: 100% of deploys failing`], source: join(ws, '.ops', 'ledger.db'), warnings: [] });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: false, reasons: [`killswitch engaged for all workflows by alice since ${NOW}: incident 42: 100% of deploys failing`], source: join(ws, '.ops', 'ledger.db'), sources: [{ kind: 'ledger', name: join(ws, '.ops', 'ledger.db'), state: 'engaged' }], warnings: [] });
   });
 
   it('reads only: an older ledger is not migrated and the ledger file does not change', async () => {

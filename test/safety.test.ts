@@ -155,11 +155,13 @@ describe('item 3: --scope names a workflow the ledger knows, case ignored', () =
 describe('item 4: ops guard with no killswitch source says it checked nothing', () => {
   it('on a bare runner: exit 0, a ::warning annotation naming how to provide a ledger, and nothing created', () => {
     const runner = tempDir();
-    const r = opsProcess(['guard'], { cwd: runner, env: { GITHUB_ACTIONS: 'true', GITHUB_WORKFLOW: 'Deploy' } });
+    // No gh on this runner either (else guard asks it for the OPS_KILLSWITCH variable).
+    const gh = join(runner, 'no-gh');
+    const r = opsProcess(['guard'], { cwd: runner, env: { GITHUB_ACTIONS: 'true', GITHUB_WORKFLOW: 'Deploy', OPS_GH: gh } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       'unchecked: no killswitch source; runs may proceed (workflow "Deploy")\n' +
-        `::warning title=ops guard::guard: no killswitch source found (no ledger at ${join(runner, '.ops', 'ledger.db')}): nothing was checked; run ops init in the workspace, or point --workspace or OPS_LEDGER at the workspace's ledger\n`,
+        `::warning title=ops guard::guard: no killswitch source found (no ledger at ${join(runner, '.ops', 'ledger.db')}; OPS_KILLSWITCH empty or not set; gh variable get OPS_KILLSWITCH: cannot run ${JSON.stringify(gh)}: not found): nothing was checked; run ops init in the workspace, or point --workspace or OPS_LEDGER at the workspace's ledger, or pass OPS_KILLSWITCH: \${{ vars.OPS_KILLSWITCH }} in the step's env\n`,
     );
     expect(r.stderr).toMatch(/^ops: warning: guard: no killswitch source found/);
     expect(readdirSync(runner)).toEqual([]);

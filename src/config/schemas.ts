@@ -24,6 +24,8 @@ const mainConfig = z.strictObject({
     .default(DEFAULT_TIMEZONE),
   gh: z.string().min(1).default('gh'),
   ghTimeoutSeconds: positiveInt.default(60),
+  /** The repositories `ops runs sync` pulls (OWNER/NAME), when no --repo is given. */
+  repos: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected OWNER/NAME')).default([]),
   /** How long an idempotency key's first result is remembered (SPEC §1.6). */
   idempotencyTtlSeconds: positiveInt.default(86_400),
   /** What `ops retry replay` runs for an entry (no shell): {gh}, {run_id}, {repository}, {workflow}, {attempt}, {run_attempt}. */

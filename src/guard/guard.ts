@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { Exit } from '../cli/errors';
 import { covering, describeEngagement, type Engagement } from '../killswitch/state';
 import { toIso } from '../time/clock';
+import { lookUpWithGh, readVariable, VARIABLE, type SourceReport, type VariableVerdict } from './sources';
 
 /**
  * `ops guard`, the first step of every workflow: may runs proceed? Reads the ledger
@@ -17,6 +18,54 @@ export interface GuardVerdict {
   reasons: string[];
   /** The ledger the verdict was read from; null when there is none (nothing was checked). */
   source: string | null;
+}
+
+/** The verdict over every killswitch source (issue 21 part 3). */
+export interface FullVerdict extends GuardVerdict {
+  /** Every source that answered: the ledger, OPS_KILLSWITCH, gh variable get. Empty: nothing was checked. */
+  sources: SourceReport[];
+  /** Why a source could not be asked (gh missing, unauthenticated, slow): warnings. */
+  problems: string[];
+}
+
+/**
+ * The ledger when there is one, and the `OPS_KILLSWITCH` variable when the environment
+ * carries it (a workflow passes `${{ vars.OPS_KILLSWITCH }}`), both read when both are there:
+ * either one engaged blocks (a ledger released locally does not override GitHub's variable,
+ * nor the other way round). Only with neither is `gh variable get` asked (a network call).
+ * A variable that cannot be read blocks (exit 3): an emergency signal must not pass by
+ * being malformed.
+ */
+export async function guardEverywhere(
+  ledgerPath: string,
+  q: GuardQuery,
+  world: { env: NodeJS.ProcessEnv; workspace: string },
+  rules: readonly GuardRule[] = guardRules,
+): Promise<FullVerdict> {
+  const sources: SourceReport[] = [];
+  const problems: string[] = [];
+  const blocks: string[] = [];
+  const ledger = await evaluateGuard(ledgerPath, q, rules);
+  if (ledger.source !== null) {
+    sources.push({ kind: 'ledger', name: ledger.source, state: ledger.code === Exit.blocked ? 'engaged' : 'not-engaged' });
+    if (ledger.code === Exit.blocked) blocks.push(...ledger.reasons);
+  }
+  const take = (s: SourceReport, v: VariableVerdict) => {
+    sources.push(s);
+    if (v.state !== 'not-engaged') blocks.push(v.reason);
+  };
+  const raw = world.env[VARIABLE];
+  if (raw !== undefined && raw.trim() !== '') {
+    const v = readVariable(raw.trim(), VARIABLE, q.workflow, q.nowIso);
+    take({ kind: 'env', name: VARIABLE, state: v.state }, v);
+  } else if (ledger.source === null) {
+    const gh = await lookUpWithGh(world.env, world.workspace, q.workflow, q.nowIso);
+    if (gh.source && gh.verdict) take(gh.source, gh.verdict);
+    if (gh.problem) problems.push(gh.problem);
+  }
+  const source = sources.find((s) => s.state !== 'not-engaged')?.name ?? sources[0]?.name ?? null;
+  if (blocks.length) return { ok: false, code: Exit.blocked, reasons: blocks, source, sources, problems };
+  return { ...ledger, source, sources, problems };
 }
 
 /** A guard rule other than the killswitch: returns why the run must not proceed, or null. */

@@ -425,4 +425,30 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_by_event ON audit_events (event, seq);
     `,
   },
+  {
+    version: 13,
+    name: 'runs sync cursors',
+    // `ops runs sync` (issue 21): how far each repository's sync got, committed with every
+    // page, so an interrupted sync resumes instead of starting over. etag: of the newest page
+    // (If-None-Match: a 304 means nothing changed); newest_created: the newest run seen;
+    // gap_before/gap_stop: runs created in [gap_stop, gap_before) still to be paged (an
+    // interrupted pass). sync_pending_logs: failed runs whose job logs are still to be
+    // fetched, written with the run's page and removed once collected.
+    sql: `
+      CREATE TABLE sync_cursors (
+        repo           TEXT PRIMARY KEY,
+        etag           TEXT,
+        newest_created TEXT,
+        gap_before     TEXT,
+        gap_stop       TEXT,
+        synced_at      TEXT
+      ) WITHOUT ROWID;
+      CREATE TABLE sync_pending_logs (
+        repo    TEXT NOT NULL,
+        run_id  TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        PRIMARY KEY (run_id, attempt)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -1,0 +1,148 @@
+import { defineCommand } from '../../src/cli/command';
+import { Exit, usageError } from '../../src/cli/errors';
+import { printJson } from '../../src/cli/output';
+import { parseDuration } from '../../src/cli/parse';
+
+const REPO = /^[\w.-]+\/[\w.-]+$/;
+
+export default defineCommand({
+  command: 'sync',
+  describe: "Pull workflow runs from GitHub (gh api), incrementally; the failed runs' job logs are collected sanitized, classified and queued for retry",
+  builder: (y) =>
+    y
+      .options({
+        repo: { type: 'string', array: true, describe: 'OWNER/NAME (repeatable; default: config.json repos)' },
+        since: { type: 'string', describe: 'How far back the first sync of a repository goes (default 7d); given, it also back-fills' },
+        'lock-timeout': { type: 'string', default: '30s', describe: 'How long to wait for the evidence lock before exit 5' },
+      })
+      .example('$0 runs sync --repo acme/api --repo acme/web', ''),
+  async run(args, ctx) {
+    const flagged = ((args.repo as string[] | undefined) ?? []).filter((r) => r !== '');
+    for (const r of flagged) if (!REPO.test(r)) throw usageError('--repo', `expected OWNER/NAME, got ${JSON.stringify(r)}`);
+    let sinceMs = 7 * 86_400_000;
+    if (args.since !== undefined) {
+      const ms = parseDuration(String(args.since));
+      if (ms === null || ms === 0) throw usageError('--since', `expected a duration such as 24h or 7d, got ${JSON.stringify(args.since)}`);
+      sinceMs = ms;
+    }
+    const lockMs = parseDuration(String(args['lock-timeout']));
+    if (lockMs === null) throw usageError('--lock-timeout', `expected a duration such as 30s or 2m, got ${JSON.stringify(args['lock-timeout'])}`);
+    const config = await ctx.config('config.json');
+    const repos = [...new Set(flagged.length ? flagged : config.repos)];
+    if (!repos.length) throw usageError('runs sync', 'no repository: pass --repo OWNER/NAME or list them in .ops/config.json repos');
+
+    const { ghApi } = await import('../../src/github/api');
+    const { syncRepo } = await import('../../src/actions/sync');
+    const { toIso } = await import('../../src/time/clock');
+    const { withWorkspaceLock } = await import('../../src/evidence/atomic');
+    const { collectFetchedLogs } = await import('../../src/actions/sync-collect');
+    const { loadRules } = await import('../../src/sanitize/index');
+    const db = await ctx.ledger({ create: true });
+    const rules = loadRules(await ctx.config('mask-rules.json'), ctx.io.env);
+    const reportsDir = await ctx.reportsDir();
+    const timeZone = await ctx.timezone();
+    const retryPolicy = await ctx.config('retry-policy.json');
+    const { entryJson } = await import('../../src/retry/queue');
+    type Enqueued = NonNullable<Awaited<ReturnType<typeof collectFetchedLogs>>['enqueued']>;
+    const enqueued: Enqueued[] = [];
+
+    // A progress line on a terminal only (rewritten in place); waits and problems always.
+    const tty = ctx.io.isTTY && !ctx.json;
+    let shown = false;
+    const clear = () => {
+      if (shown) ctx.io.stderr.write('\r\x1b[2K');
+      shown = false;
+    };
+    const api = ghApi({
+      gh: ctx.io.env.OPS_GH || config.gh,
+      env: ctx.io.env,
+      timeoutMs: config.ghTimeoutSeconds * 1000,
+      onWait: (text) => {
+        clear();
+        ctx.io.stderr.write(`ops: runs sync: ${text}\n`);
+      },
+    });
+    const results: Awaited<ReturnType<typeof syncRepo>>[] = [];
+    for (const [i, repo] of repos.entries()) {
+      const r = await syncRepo(repo, {
+        db,
+        api,
+        nowIso: ctx.nowIso,
+        sinceIso: toIso(ctx.now - sinceMs),
+        explicitSince: args.since !== undefined,
+        actor: { name: ctx.actor, role: ctx.role },
+        progress: tty
+          ? (text) => {
+              ctx.io.stderr.write(`\r\x1b[2Kops: runs sync: repo ${i + 1}/${repos.length}: ${text}`);
+              shown = true;
+            }
+          : undefined,
+        warn: (text) => {
+          clear();
+          ctx.io.stderr.write(`ops: warning: runs sync: ${text}\n`);
+        },
+        collect: async (run, logs) => {
+          const c = await withWorkspaceLock(ctx.workspace, lockMs, async () =>
+            collectFetchedLogs(
+              {
+                db,
+                reportsDir,
+                timeZone,
+                nowIso: ctx.nowIso,
+                actor: { name: ctx.actor, role: ctx.role },
+                idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+                retryPolicy,
+              },
+              rules,
+              run,
+              logs,
+            ),
+          );
+          if (c.enqueued) enqueued.push(c.enqueued);
+          return { enqueued: c.enqueued !== null };
+        },
+      });
+      clear();
+      results.push(r);
+      if (!ctx.json) {
+        ctx.io.stdout.write(
+          `${r.repo}: ${r.runs} run${r.runs === 1 ? '' : 's'} (${r.inserted} new, ${r.failed} failed, ${r.queued} queued for retry)` +
+            (r.not_modified && !r.inserted && !r.updated ? '; unchanged since the last sync' : r.updated ? `; ${r.updated} updated` : '') +
+            '\n',
+        );
+      }
+    }
+    let problem: string | null = null;
+    if (enqueued.length) {
+      const { writeRetryEvidence } = await import('../../src/retry/report');
+      problem = await writeRetryEvidence(ctx, db, enqueued.map((o) => ({ at: ctx.nowIso, what: 'ENQUEUE' as const, entry: o.entry, detail: o.entry.reason ?? undefined })));
+    }
+    if (ctx.json) printJson(ctx.io, { repos: results, requests: api.requests, queued: enqueued.map((o) => entryJson(o.entry)) });
+    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+    const { annotate, appendStepSummary, runsSyncSummary } = await import('../../src/cli/actions-output');
+    const stoppedAt = (r: (typeof results)[number]) =>
+      r.pages ? `stopped after ${r.pages} page${r.pages === 1 ? '' : 's'} (recorded: the next sync continues from there)` : 'stopped';
+    for (const r of results) {
+      if (!r.error) continue;
+      ctx.io.stderr.write(`ops: runs sync: ${r.repo}: ${r.error}; ${stoppedAt(r)}\n`);
+      annotate(ctx.io, 'error', `${r.repo}: ${r.error}; ${stoppedAt(r)}`, { title: 'ops runs sync' }, ctx.json);
+    }
+    appendStepSummary(
+      ctx.io,
+      runsSyncSummary(
+        results.map((r) => ({
+          repo: r.repo,
+          runs: r.runs,
+          new: r.inserted,
+          failed: r.failed,
+          queued: r.queued,
+          note: r.error ? `${r.error}; ${stoppedAt(r)}` : r.not_modified && !r.inserted && !r.updated ? 'unchanged since the last sync' : r.updated ? `${r.updated} updated` : '',
+        })),
+        { since: args.since === undefined ? undefined : String(args.since) },
+      ),
+    );
+    const { afterWrite } = await import('../../src/consumers/after-write');
+    await afterWrite(ctx, db);
+    return results.some((r) => r.error) ? Exit.failed : Exit.ok;
+  },
+});
