@@ -71,7 +71,7 @@ describe('ops runs sync', () => {
     const md = readFileSync(summary, 'utf8');
     expect(md).toMatch(/^### ops runs sync$/m);
     expect(md).toMatch(/^\| acme\/api \| +150 \| +150 \| +1 \| +1 \| *\|$/m);
-    expect(md).toMatch(/^\| acme\/nope \| +0 \| +0 \| +0 \| +0 \| .*stopped/m);
+    expect(md).toMatch(/^\| acme\/nope \| +0 \| +0 \| +0 \| +0 \| .*HTTP 404/m);
     expect(r.stdout).toMatch(/^::error title=ops runs sync::acme\/nope: /m);
   });
 

@@ -120,12 +120,12 @@ export default defineCommand({
     if (ctx.json) printJson(ctx.io, { repos: results, requests: api.requests, queued: enqueued.map((o) => entryJson(o.entry)) });
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     const { annotate, appendStepSummary, runsSyncSummary } = await import('../../src/cli/actions-output');
-    const stoppedAt = (r: (typeof results)[number]) =>
-      r.pages ? `stopped after ${r.pages} page${r.pages === 1 ? '' : 's'} (recorded: the next sync continues from there)` : 'stopped';
+    const repoProblem = (r: (typeof results)[number]) =>
+      r.error + (r.pages ? `; stopped after ${r.pages} page${r.pages === 1 ? '' : 's'} (recorded: the next sync continues from there)` : '');
     for (const r of results) {
       if (!r.error) continue;
-      ctx.io.stderr.write(`ops: runs sync: ${r.repo}: ${r.error}; ${stoppedAt(r)}\n`);
-      annotate(ctx.io, 'error', `${r.repo}: ${r.error}; ${stoppedAt(r)}`, { title: 'ops runs sync' }, ctx.json);
+      ctx.io.stderr.write(`ops: runs sync: ${r.repo}: ${repoProblem(r)}\n`);
+      annotate(ctx.io, 'error', `${r.repo}: ${repoProblem(r)}`, { title: 'ops runs sync' }, ctx.json);
     }
     appendStepSummary(
       ctx.io,
@@ -136,7 +136,7 @@ export default defineCommand({
           new: r.inserted,
           failed: r.failed,
           queued: r.queued,
-          note: r.error ? `${r.error}; ${stoppedAt(r)}` : r.not_modified && !r.inserted && !r.updated ? 'unchanged since the last sync' : r.updated ? `${r.updated} updated` : '',
+          note: r.error ? repoProblem(r) : r.not_modified && !r.inserted && !r.updated ? 'unchanged since the last sync' : r.updated ? `${r.updated} updated` : '',
         })),
         { since: args.since === undefined ? undefined : String(args.since) },
       ),
