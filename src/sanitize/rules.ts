@@ -45,6 +45,13 @@ export interface RuleDef {
   priority?: number;
   /** A match starts where a keyword does: the regex is tried at each keyword, not along the line (speed). */
   anchored?: boolean;
+  /**
+   * Anchored rules: a byte test that must hold at a keyword for the pattern to match there, so
+   * most keyword hits are rejected without running the regex (see `assignmentGate` in scanner.ts).
+   * 'assignment': the pattern is `(?<key>KEY[A-Za-z0-9_.-]{0,n})` then either `\\?["']?[ \t]*`
+   * and `=` or `:`, or (after a `--` flag name) blanks or `=`.
+   */
+  gate?: 'assignment';
   kind: RuleKind;
   /** Provenance: provider documentation and the peer rules (gitleaks/secretlint ids) that describe the format. */
   source: string;
@@ -369,6 +376,7 @@ const context: RuleDef[] = [
     uuidOk: true,
     nameByKey: true,
     anchored: true,
+    gate: 'assignment',
     priority: 4,
     kind: 'context',
     source: `ops context rule (key names as ${GL('generic-api-key')}, with value checks and an entropy floor)`,

@@ -28,6 +28,8 @@ export interface CompiledRule {
   keywords: string[];
   /** Tried at each keyword hit (sticky), not along the window. */
   anchored: boolean;
+  /** Anchored rules: a necessary condition checked on the bytes before the regex runs. */
+  gate: ((text: Uint8Array, p: number) => boolean) | null;
   /** Names of the groups holding the secret, in pattern order. */
   groups: string[];
   priority: number;
@@ -106,6 +108,7 @@ function compile(def: RuleDef): CompiledRule {
     literal: null,
     block: Boolean(def.block),
     anchored: Boolean(def.anchored),
+    gate: def.anchored && def.gate === 'assignment' ? assignmentGate : null,
     valueChecks: Boolean(def.valueChecks),
     keyChecks: Boolean(def.keyChecks),
     uuidOk: Boolean(def.uuidOk),
@@ -174,7 +177,7 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (set.exclusions.some((x) => x.test(latin1))) continue;
     // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
     // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
-    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, anchored: false, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, anchored: false, gate: null, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
     add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
@@ -439,6 +442,7 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   }
   for (const [rule, h] of anchors) {
     const re = rule.re!;
+    const gate = rule.gate;
     let done = -1;
     let wa = -1;
     let wb = -1;
@@ -446,6 +450,10 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
       const p = h[i]!;
       // Hits inside the previous match (a keyword in a value) start nothing new.
       if (p < done) continue;
+      // Nothing can match here (most hits: a keyword in prose or code): no window, no regex.
+      // The window chosen for a later hit does not change what matches there (it has room
+      // before and after the keyword, or ends at the line's ends, either way).
+      if (gate !== null && !gate(text, p)) continue;
       // A window from a little before the keyword (lookbehinds) to well after it, shared by the
       // hits that follow while they leave room for a whole match.
       // Within the line (a short line: the line itself, no bigger string than needed).
@@ -466,6 +474,44 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
     }
   }
   return mergeSpans(spans);
+}
+
+/** Key bytes of an assignment pattern: [A-Za-z0-9_.-] (the same set under the i flag on Latin-1 text). */
+const KEY_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  KEY_BYTE[c] = /[A-Za-z0-9_.-]/.test(ch) ? 1 : 0;
+}
+
+/**
+ * The 'assignment' gate: can `(?<key>KEY[A-Za-z0-9_.-]{0,n})` followed by
+ *   (1) `\\?["']?[ \t]*(?:=|:|=>|:=)…`, or
+ *   (2) `(?<=--[A-Za-z0-9_.-]{1,130})(?:[ \t]+|=)…`
+ * match at byte `p`? Every key byte is in [A-Za-z0-9_.-] and neither continuation starts with
+ * one, so the key must end at q, the first byte from p that is not a key byte (a shorter key
+ * leaves a key byte where the continuation needs another): then (1) optional `\`, optional
+ * quote, blanks, `=` or `:`; or (2) a blank or `=` at q, with `--` and 1 to 130 key bytes
+ * just before q. False only when the regex cannot match at p in any window of the text
+ * (bounds are the whole text's: looser than a window's, so never stricter than the regex).
+ */
+function assignmentGate(text: Uint8Array, p: number): boolean {
+  const len = text.length;
+  let q = p;
+  while (q < len && KEY_BYTE[text[q]!] === 1) q++;
+  if (q >= len) return false;
+  const c = text[q]!;
+  // (2): a blank or = after a --flag name.
+  if (c === 0x20 || c === 0x09 || c === 0x3d) {
+    for (let k = 1; k <= 130 && q - k >= 0 && KEY_BYTE[text[q - k]!] === 1; k++) {
+      if (q - k - 2 >= 0 && text[q - k - 1] === 0x2d && text[q - k - 2] === 0x2d) return true;
+    }
+  }
+  // (1)
+  let i = q;
+  if (text[i] === 0x5c) i++;
+  if (i < len && (text[i] === 0x22 || text[i] === 0x27)) i++;
+  while (i < len && (text[i] === 0x20 || text[i] === 0x09)) i++;
+  return i < len && (text[i] === 0x3d || text[i] === 0x3a);
 }
 
 const HEX = new Int8Array(256).fill(-1);
