@@ -191,11 +191,17 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
   return set;
 }
 
+/** How far the line-bound helpers look byte by byte before a native search (most lines are short). */
+const NEAR = 256;
+
 /** Start of the line holding byte `p`, at most `limit` bytes back. */
 export function lineStart(text: Uint8Array, p: number, limit: number): number {
   const lo = Math.max(0, p - limit);
-  // Native search over the bounded range (a long line is searched once, not byte by byte in JS).
-  const i = Buffer.from(text.buffer, text.byteOffset + lo, p - lo).lastIndexOf(10);
+  const near = Math.max(lo, p - NEAR);
+  for (let i = p - 1; i >= near; i--) if (text[i] === 10) return i + 1;
+  if (near === lo) return lo;
+  // Native search over the rest of the bounded range (a long line is searched once, not byte by byte in JS).
+  const i = Buffer.from(text.buffer, text.byteOffset + lo, near - lo).lastIndexOf(10);
   return i === -1 ? lo : lo + i + 1;
 }
 
@@ -203,8 +209,11 @@ export function lineStart(text: Uint8Array, p: number, limit: number): number {
 export function lineEnd(text: Uint8Array, p: number, limit: number): number {
   const hi = Math.min(text.length, p + limit);
   if (p >= hi) return hi;
-  const i = Buffer.from(text.buffer, text.byteOffset + p, hi - p).indexOf(10);
-  return i === -1 ? hi : p + i;
+  const near = Math.min(hi, p + NEAR);
+  for (let i = p; i < near; i++) if (text[i] === 10) return i;
+  if (near === hi) return hi;
+  const i = Buffer.from(text.buffer, text.byteOffset + near, hi - near).indexOf(10);
+  return i === -1 ? hi : near + i;
 }
 
 /**
@@ -222,6 +231,8 @@ interface KeywordAutomaton {
   out: (number[] | undefined)[];
   keywords: string[];
   rules: CompiledRule[][];
+  /** The longest keyword's length. */
+  maxLen: number;
 }
 
 const automata = new WeakMap<RuleSet, KeywordAutomaton>();
@@ -297,26 +308,103 @@ function automaton(set: RuleSet): KeywordAutomaton {
     }
     if (outs[st]!.length) out[r * width] = outs[st];
   }
-  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
+  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k)!), maxLen: Math.max(1, ...keywords.map((k) => k.length)) };
   automata.set(set, a);
   return a;
 }
 
-/** Where keywords end, as pairs (index of the last byte, keyword id): the hot loop, kept monomorphic. */
+/**
+ * Where keywords end, as pairs (index of the last byte, keyword id), in text order.
+ *
+ * A long text is read as four quarters at once: each byte's step depends on the state the
+ * last one left, so one pass is a chain of dependent loads; four independent chains keep the
+ * CPU busy during each other's load latency. Quarter k > 0 starts `maxLen - 1` bytes before
+ * its own start, from the start state, and reports only the keywords ending in its quarter:
+ * from its start on, its state is the one a single pass would be in (the longest suffix of
+ * what was read that begins a keyword is at most `maxLen` bytes long, and it has read that
+ * many), so it finds exactly the keywords a single pass finds there, in the same order.
+ */
 function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
   const { delta, cls, out } = ac;
-  const hits: number[] = [];
   const len = text.length;
-  let st = 0;
-  for (let i = 0; i < len; i++) {
+  const back = ac.maxLen - 1;
+  const h0: number[] = [];
+  if (len < 1 << 16) {
+    tail(ac, text, 0, 0, len, 0, h0);
+    return h0;
+  }
+  const q = len >>> 2;
+  const b1 = q;
+  const b2 = 2 * q;
+  const b3 = 3 * q;
+  const f1 = b1 - back;
+  const f2 = b2 - back;
+  const f3 = b3 - back;
+  const h1: number[] = [];
+  const h2: number[] = [];
+  const h3: number[] = [];
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let j = 0; j < q; j++) {
+    s0 = delta[s0 + cls[text[j]!]!]!;
+    s1 = delta[s1 + cls[text[f1 + j]!]!]!;
+    s2 = delta[s2 + cls[text[f2 + j]!]!]!;
+    s3 = delta[s3 + cls[text[f3 + j]!]!]!;
+    if ((s0 | s1 | s2 | s3) < 0) {
+      if (s0 < 0) {
+        s0 = -s0;
+        const hit = out[s0]!;
+        for (let k = 0; k < hit.length; k++) h0.push(j, hit[k]!);
+      }
+      if (s1 < 0) {
+        s1 = -s1;
+        const i = f1 + j;
+        if (i >= b1) {
+          const hit = out[s1]!;
+          for (let k = 0; k < hit.length; k++) h1.push(i, hit[k]!);
+        }
+      }
+      if (s2 < 0) {
+        s2 = -s2;
+        const i = f2 + j;
+        if (i >= b2) {
+          const hit = out[s2]!;
+          for (let k = 0; k < hit.length; k++) h2.push(i, hit[k]!);
+        }
+      }
+      if (s3 < 0) {
+        s3 = -s3;
+        const i = f3 + j;
+        if (i >= b3) {
+          const hit = out[s3]!;
+          for (let k = 0; k < hit.length; k++) h3.push(i, hit[k]!);
+        }
+      }
+    }
+  }
+  // Quarters 1-3 are `back` bytes longer than quarter 0's q steps (and the last holds the rest).
+  tail(ac, text, s1, f1 + q, b2, b1, h1);
+  tail(ac, text, s2, f2 + q, b3, b2, h2);
+  tail(ac, text, s3, f3 + q, len, b3, h3);
+  for (const h of [h1, h2, h3]) for (let k = 0; k < h.length; k++) h0.push(h[k]!);
+  return h0;
+}
+
+/** One chain from state `st` over [from, to), reporting the keywords that end at `lo` or later. */
+function tail(ac: KeywordAutomaton, text: Uint8Array, st: number, from: number, to: number, lo: number, hits: number[]): void {
+  const { delta, cls, out } = ac;
+  for (let i = from; i < to; i++) {
     st = delta[st + cls[text[i]!]!]!;
     if (st < 0) {
       st = -st;
-      const hit = out[st]!;
-      for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
+      if (i >= lo) {
+        const hit = out[st]!;
+        for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
+      }
     }
   }
-  return hits;
 }
 
 /**
