@@ -108,7 +108,7 @@ function compile(def: RuleDef): CompiledRule {
     literal: null,
     block: Boolean(def.block),
     anchored: Boolean(def.anchored),
-    gate: def.anchored && def.gate === 'assignment' ? assignmentGate : null,
+    gate: def.anchored && def.gate ? GATES[def.gate] : null,
     valueChecks: Boolean(def.valueChecks),
     keyChecks: Boolean(def.keyChecks),
     uuidOk: Boolean(def.uuidOk),
@@ -601,6 +601,24 @@ function assignmentGate(text: Uint8Array, p: number): boolean {
   while (i < len && (text[i] === 0x20 || text[i] === 0x09)) i++;
   return i < len && (text[i] === 0x3d || text[i] === 0x3a);
 }
+
+/** Bytes a URL's user name may hold: [^\\s:@/?#'"`<>] (JS `\\s` on Latin-1: 9-13, space, 0xA0). */
+const USER_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) USER_BYTE[c] = /[^\s:@/?#'"`<>]/.test(String.fromCharCode(c)) ? 1 : 0;
+
+/**
+ * The 'userinfo' gate: can `://(?<=…)[^\\s:@/?#'"\`<>]{0,n}:…` match at `p` (the `://`)? The
+ * user name's bytes are all USER_BYTEs and `:` is not one, so the first other byte after the
+ * `://` must be that `:`.
+ */
+function userinfoGate(text: Uint8Array, p: number): boolean {
+  const len = text.length;
+  let q = p + 3;
+  while (q < len && USER_BYTE[text[q]!] === 1) q++;
+  return q < len && text[q] === 0x3a;
+}
+
+const GATES = { assignment: assignmentGate, userinfo: userinfoGate } as const;
 
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 16; i++) {
