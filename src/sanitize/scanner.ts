@@ -230,7 +230,10 @@ interface KeywordAutomaton {
   /** Keyword ids ending in a state (pre-multiplied index), or undefined. */
   out: (number[] | undefined)[];
   keywords: string[];
+  /** Case-insensitive rules by keyword id (empty for a keyword only the case-sensitive map has). */
   rules: CompiledRule[][];
+  /** Case-sensitive keywords (`set.cs` keys) by keyword id: the automaton finds them in any case, the scan checks the bytes. */
+  cs: (string[] | undefined)[];
   /** The longest keyword's length. */
   maxLen: number;
 }
@@ -241,6 +244,15 @@ function automaton(set: RuleSet): KeywordAutomaton {
   let a = automata.get(set);
   if (a) return a;
   const keywords = [...set.ci.keys()];
+  // Case-sensitive keywords join the automaton lower-cased (one pass finds them too); a hit is
+  // theirs when its bytes are the keyword's exactly.
+  const csOf: (string[] | undefined)[] = [];
+  for (const kw of set.cs.keys()) {
+    const lower = kw.toLowerCase();
+    let id = keywords.indexOf(lower);
+    if (id === -1) id = keywords.push(lower) - 1;
+    (csOf[id] ??= []).push(kw);
+  }
   const cls = new Uint8Array(256);
   let width = 1;
   for (const kw of keywords) {
@@ -308,7 +320,7 @@ function automaton(set: RuleSet): KeywordAutomaton {
     }
     if (outs[st]!.length) out[r * width] = outs[st];
   }
-  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k)!), maxLen: Math.max(1, ...keywords.map((k) => k.length)) };
+  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k) ?? []), cs: keywords.map((_, id) => csOf[id]), maxLen: Math.max(1, ...keywords.map((k) => k.length)) };
   automata.set(set, a);
   return a;
 }
@@ -318,36 +330,65 @@ function automaton(set: RuleSet): KeywordAutomaton {
  *
  * A long text is read as four quarters at once: each byte's step depends on the state the
  * last one left, so one pass is a chain of dependent loads; four independent chains keep the
- * CPU busy during each other's load latency. Quarter k > 0 starts `maxLen - 1` bytes before
- * its own start, from the start state, and reports only the keywords ending in its quarter:
- * from its start on, its state is the one a single pass would be in (the longest suffix of
- * what was read that begins a keyword is at most `maxLen` bytes long, and it has read that
- * many), so it finds exactly the keywords a single pass finds there, in the same order.
+ * CPU busy during each other's load latency. Chain k reports the keywords ending in quarter k
+ * only. Chain k > 0 starts `maxLen - 1` bytes before its quarter, from the start state: from
+ * its quarter's start on, its state is the one a single pass would be in (the longest suffix
+ * of what was read that begins a keyword is at most `maxLen` bytes long, and it has read that
+ * many), so it finds exactly the keywords a single pass finds there, in the same order. Each
+ * chain runs on past its quarter's end (all take the same number of steps) and drops what it
+ * finds there: the next chain reports those.
  */
 function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
+  if (text.length < 1 << 16) {
+    const hits: number[] = [];
+    chain(ac, text, hits);
+    return hits;
+  }
+  const h0: number[] = [];
+  const h1: number[] = [];
+  const h2: number[] = [];
+  const h3: number[] = [];
+  quarters(ac, text, h0, h1, h2, h3);
+  return h0.concat(h1, h2, h3);
+}
+
+/** One chain over the whole text. */
+function chain(ac: KeywordAutomaton, text: Uint8Array, hits: number[]): void {
+  const { delta, cls, out } = ac;
+  const len = text.length;
+  let st = 0;
+  for (let i = 0; i < len; i++) {
+    st = delta[st + cls[text[i]!]!]!;
+    if (st < 0) {
+      st = -st;
+      const hit = out[st]!;
+      for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
+    }
+  }
+}
+
+/**
+ * The four chains (a text of 64 KiB or more). Nothing follows the loop: code compiled while
+ * the loop runs (on-stack replacement) must not meet code that never ran (it would deoptimize).
+ */
+function quarters(ac: KeywordAutomaton, text: Uint8Array, h0: number[], h1: number[], h2: number[], h3: number[]): void {
   const { delta, cls, out } = ac;
   const len = text.length;
   const back = ac.maxLen - 1;
-  const h0: number[] = [];
-  if (len < 1 << 16) {
-    tail(ac, text, 0, 0, len, 0, h0);
-    return h0;
-  }
   const q = len >>> 2;
+  // Quarter k is [bk, bk+1); chain k starts at fk and takes `steps` steps (the last chain ends at len).
   const b1 = q;
   const b2 = 2 * q;
   const b3 = 3 * q;
   const f1 = b1 - back;
   const f2 = b2 - back;
   const f3 = b3 - back;
-  const h1: number[] = [];
-  const h2: number[] = [];
-  const h3: number[] = [];
+  const steps = len - f3;
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  for (let j = 0; j < q; j++) {
+  for (let j = 0; j < steps; j++) {
     s0 = delta[s0 + cls[text[j]!]!]!;
     s1 = delta[s1 + cls[text[f1 + j]!]!]!;
     s2 = delta[s2 + cls[text[f2 + j]!]!]!;
@@ -355,13 +396,15 @@ function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
     if ((s0 | s1 | s2 | s3) < 0) {
       if (s0 < 0) {
         s0 = -s0;
-        const hit = out[s0]!;
-        for (let k = 0; k < hit.length; k++) h0.push(j, hit[k]!);
+        if (j < b1) {
+          const hit = out[s0]!;
+          for (let k = 0; k < hit.length; k++) h0.push(j, hit[k]!);
+        }
       }
       if (s1 < 0) {
         s1 = -s1;
         const i = f1 + j;
-        if (i >= b1) {
+        if (i >= b1 && i < b2) {
           const hit = out[s1]!;
           for (let k = 0; k < hit.length; k++) h1.push(i, hit[k]!);
         }
@@ -369,7 +412,7 @@ function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
       if (s2 < 0) {
         s2 = -s2;
         const i = f2 + j;
-        if (i >= b2) {
+        if (i >= b2 && i < b3) {
           const hit = out[s2]!;
           for (let k = 0; k < hit.length; k++) h2.push(i, hit[k]!);
         }
@@ -381,27 +424,6 @@ function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
           const hit = out[s3]!;
           for (let k = 0; k < hit.length; k++) h3.push(i, hit[k]!);
         }
-      }
-    }
-  }
-  // Quarters 1-3 are `back` bytes longer than quarter 0's q steps (and the last holds the rest).
-  tail(ac, text, s1, f1 + q, b2, b1, h1);
-  tail(ac, text, s2, f2 + q, b3, b2, h2);
-  tail(ac, text, s3, f3 + q, len, b3, h3);
-  for (const h of [h1, h2, h3]) for (let k = 0; k < h.length; k++) h0.push(h[k]!);
-  return h0;
-}
-
-/** One chain from state `st` over [from, to), reporting the keywords that end at `lo` or later. */
-function tail(ac: KeywordAutomaton, text: Uint8Array, st: number, from: number, to: number, lo: number, hits: number[]): void {
-  const { delta, cls, out } = ac;
-  for (let i = from; i < to; i++) {
-    st = delta[st + cls[text[i]!]!]!;
-    if (st < 0) {
-      st = -st;
-      if (i >= lo) {
-        const hit = out[st]!;
-        for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
       }
     }
   }
@@ -460,21 +482,40 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
       w.push(a, e);
     }
   };
-  if (set.ci.size) {
+  if (set.ci.size || set.cs.size) {
     const ac = automaton(set);
     const hits = findKeywords(ac, text);
+    /** Case-sensitive keyword → where it occurs (byte-exact), in text order. */
+    let csHits: Map<string, number[]> | null = null;
     for (let i = 0; i < hits.length; i += 2) {
       const id = hits[i + 1]!;
       const kwLen = ac.keywords[id]!.length;
-      note(ac.rules[id]!, hits[i]! + 1 - kwLen, kwLen);
+      const p = hits[i]! + 1 - kwLen;
+      const rules = ac.rules[id]!;
+      if (rules.length) note(rules, p, kwLen);
+      const cs = ac.cs[id];
+      if (cs !== undefined) {
+        for (const kw of cs) {
+          const needle = set.csBytes.get(kw)!;
+          if (text.compare(needle, 0, kwLen, p, p + kwLen) !== 0) continue;
+          csHits ??= new Map();
+          const at = csHits.get(kw);
+          if (at) at.push(p);
+          else csHits.set(kw, [p]);
+        }
+      }
     }
-  }
-  for (const [kw, rules] of set.cs) {
-    const needle = set.csBytes.get(kw)!;
-    let p = text.indexOf(needle);
-    while (p !== -1) {
-      note(rules, p, kw.length);
-      p = text.indexOf(needle, p + kw.length);
+    // As `indexOf` from each occurrence's end found them before: keyword by keyword (ci notes
+    // first, then cs in map order), and an occurrence overlapping the last one taken is skipped.
+    for (const [kw, rules] of set.cs) {
+      const at = csHits?.get(kw);
+      if (!at) continue;
+      let from = 0;
+      for (const p of at) {
+        if (p < from) continue;
+        note(rules, p, kw.length);
+        from = p + kw.length;
+      }
     }
   }
   if (set.envValues.length) percentEncoded(set, text, spans, detail);
