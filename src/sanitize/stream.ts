@@ -103,6 +103,28 @@ export class Masker {
     }
   }
 
+  /**
+   * Where the next input bytes can be read straight into (a file read, no copy through
+   * `push`): fill part of it, then call `filled`. Same steps as `push` of those bytes.
+   */
+  room(): Buffer {
+    const cap = this.chunkSize + this.overlap;
+    if (this.work.length < cap) {
+      const grown = Buffer.allocUnsafe(cap);
+      this.work.copy(grown, 0, 0, this.workLen);
+      this.work = grown;
+    }
+    return this.work.subarray(this.workLen, cap);
+  }
+
+  /** `n` bytes were written at the start of `room()`. */
+  filled(n: number): void {
+    if (n <= 0) return;
+    this.bytesIn += n;
+    this.workLen += n;
+    if (this.workLen >= this.chunkSize + this.overlap) this.step(false);
+  }
+
   /** No more input: the rest goes out. */
   end(): void {
     this.step(true);
