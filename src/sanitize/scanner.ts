@@ -322,6 +322,17 @@ function automaton(set: RuleSet): KeywordAutomaton {
   }
   a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k) ?? []), cs: keywords.map((_, id) => csOf[id]), maxLen: Math.max(1, ...keywords.map((k) => k.length)) };
   automata.set(set, a);
+  // The line-bound helpers' native search runs for long lines only, seldom: run it once now,
+  // so that code optimized before a long line comes has seen it (instead of deoptimizing there).
+  const long = Buffer.alloc(2 * NEAR + 4, 0x61);
+  for (const at of [1, -1]) {
+    long.fill(0x61);
+    long[at === 1 ? 1 : long.length - 2] = 10;
+    for (const limit of [long.length, NEAR + 1]) {
+      lineStart(long, long.length - 1, limit);
+      lineEnd(long, 0, limit);
+    }
+  }
   return a;
 }
 
@@ -586,7 +597,8 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
       // A window from a little before the keyword (lookbehinds) to well after it, shared by the
       // hits that follow while they leave room for a whole match.
       // Within the line (a short line: the line itself, no bigger string than needed).
-      const startOk = p >= wa && (p - ANCHOR_BEFORE >= wa || wa === 0 || text[wa - 1] === 10);
+      // (No window yet: wa = wb = -1, and text[-2] is not read: an out-of-bounds read deoptimizes.)
+      const startOk = wa !== -1 && p >= wa && (p - ANCHOR_BEFORE >= wa || wa === 0 || text[wa - 1] === 10);
       const endOk = p < wb && (p + ANCHOR_AFTER <= wb || wb === len || text[wb] === 10);
       if (!startOk || !endOk) {
         wa = lineStart(text, p, ANCHOR_BEFORE);
