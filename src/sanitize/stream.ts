@@ -114,6 +114,8 @@ export class Masker {
       this.work.copy(grown, 0, 0, this.workLen);
       this.work = grown;
     }
+    // Never empty (a read of 0 bytes would look like the end of the file).
+    if (this.workLen >= cap) this.step(false);
     return this.work.subarray(this.workLen, cap);
   }
 
