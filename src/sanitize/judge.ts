@@ -6,6 +6,20 @@
  * `expired`) fall under the entropy floor: reported as weak, not masked.
  */
 
+/** `new Set(s).size <= n` (code points, as the string iterator yields them), without the Set. */
+function fewDistinct(s: string, n: number): boolean {
+  const seen: number[] = [];
+  for (let i = 0; i < s.length; ) {
+    const c = s.codePointAt(i)!;
+    i += c > 0xffff ? 2 : 1;
+    if (!seen.includes(c)) {
+      if (seen.length === n) return false;
+      seen.push(c);
+    }
+  }
+  return true;
+}
+
 /** Shannon entropy of `s`, in bits per character. */
 export function entropy(s: string): number {
   if (!s.length) return 0;
@@ -89,7 +103,7 @@ export function judgeValue(value: string, uuidOk = false): Verdict {
   const segs = lower.split(/[-_. ]+/).filter(Boolean);
   if (segs.length && (PLACEHOLDER_FIRST.has(segs[0]!) && segs.length > 1 || segs.some((s) => PLACEHOLDER_ANY.has(s)))) return { secret: false, why: 'a placeholder' };
   if (/x{5,}|X{5,}|\*{3,}|\.{3,}|0{8,}/.test(v)) return { secret: false, why: 'a placeholder' };
-  if (new Set(v).size <= 2) return { secret: false, why: 'repeated characters' };
+  if (fewDistinct(v, 2)) return { secret: false, why: 'repeated characters' };
   if (URL_VALUE.test(v)) return { secret: false, why: 'a URL (its userinfo is judged by basic-auth-url)' };
   if ((PATH.test(v) && !v.split(/[\\/]/).some(randomLooking)) || FILE_VALUE.test(v)) return { secret: false, why: 'a path or file name' };
   if (EMAIL.test(v)) return { secret: false, why: 'an e-mail address' };
@@ -114,5 +128,5 @@ export function judgeValue(value: string, uuidOk = false): Verdict {
 export function placeholderToken(token: string): boolean {
   if (/x{6,}|X{6,}|0{10,}|\*{4,}|EXAMPLE|example|\.\.\.|[<>{}]/.test(token)) return true;
   const body = token.replace(/^[A-Za-z0-9]{1,12}[_.-]/, '');
-  return body.length >= 8 && new Set(body).size <= 3;
+  return body.length >= 8 && fewDistinct(body, 3);
 }

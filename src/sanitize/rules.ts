@@ -45,6 +45,14 @@ export interface RuleDef {
   priority?: number;
   /** A match starts where a keyword does: the regex is tried at each keyword, not along the line (speed). */
   anchored?: boolean;
+  /**
+   * Anchored rules: a byte test that must hold at a keyword for the pattern to match there, so
+   * most keyword hits are rejected without running the regex (see `assignmentGate` in scanner.ts).
+   * 'assignment': the pattern is `(?<key>KEY[A-Za-z0-9_.-]{0,n})` then either `\\?["']?[ \t]*`
+   * and `=` or `:`, or (after a `--` flag name) blanks or `=`. 'userinfo': the pattern is
+   * `://`, a lookbehind, then `[^\\s:@/?#'"\`<>]{0,n}:`.
+   */
+  gate?: 'assignment' | 'userinfo';
   kind: RuleKind;
   /** Provenance: provider documentation and the peer rules (gitleaks/secretlint ids) that describe the format. */
   source: string;
@@ -330,7 +338,7 @@ const C = (name: string, keywords: string[], pattern: string, source: string, o:
 /** Context rules: a secret recognised by what stands around it. */
 const context: RuleDef[] = [
   // scheme://user:password@host, also with an empty user (redis://:password@host).
-  C('basic-auth-url', ['://'], `://(?<=[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^\\s:@/?#'"\`<>]{0,256}:(?<secret>[^\\s@/?'"\`<>]{1,256})@[A-Za-z0-9[]`, `RFC 3986 userinfo; ${SL('basicauth')}; ${SL('database-connection-string')}`, { anchored: true }),
+  C('basic-auth-url', ['://'], `://(?<=[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^\\s:@/?#'"\`<>]{0,256}:(?<secret>[^\\s@/?'"\`<>]{1,256})@[A-Za-z0-9[]`, `RFC 3986 userinfo; ${SL('basicauth')}; ${SL('database-connection-string')}`, { anchored: true, gate: 'userinfo' }),
   // The token as the user name of a GitHub OAuth URL (https://TOKEN:x-oauth-basic@github.com/).
   C('basic-auth-url', [':x-oauth-basic@'], `://(?<secret>[^\\s:@/?#'"\`<>]{8,256}):x-oauth-basic@`, `GitHub OAuth basic auth; ${SL('npm')} (x-oauth-basic)`, { priority: 2 }),
   C(
@@ -369,6 +377,7 @@ const context: RuleDef[] = [
     uuidOk: true,
     nameByKey: true,
     anchored: true,
+    gate: 'assignment',
     priority: 4,
     kind: 'context',
     source: `ops context rule (key names as ${GL('generic-api-key')}, with value checks and an entropy floor)`,

@@ -146,11 +146,12 @@ function maskText(src: string, rules: RuleSet, opts: SanitizeOptions, emit: (b: 
   const fd = openSync(src, 'r');
   try {
     const size = opts.readSize ?? 1 << 20;
-    const buf = Buffer.allocUnsafe(size);
     for (;;) {
-      const n = readSync(fd, buf, 0, size, null);
+      // Read into the masker's own buffer (no copy).
+      const room = m.room();
+      const n = readSync(fd, room, 0, Math.min(size, room.length), null);
       if (n === 0) break;
-      m.push(buf.subarray(0, n));
+      m.filled(n);
     }
     m.end();
   } finally {

@@ -28,6 +28,8 @@ export interface CompiledRule {
   keywords: string[];
   /** Tried at each keyword hit (sticky), not along the window. */
   anchored: boolean;
+  /** Anchored rules: a necessary condition checked on the bytes before the regex runs. */
+  gate: ((text: Uint8Array, p: number) => boolean) | null;
   /** Names of the groups holding the secret, in pattern order. */
   groups: string[];
   priority: number;
@@ -106,6 +108,7 @@ function compile(def: RuleDef): CompiledRule {
     literal: null,
     block: Boolean(def.block),
     anchored: Boolean(def.anchored),
+    gate: def.anchored && def.gate ? GATES[def.gate] : null,
     valueChecks: Boolean(def.valueChecks),
     keyChecks: Boolean(def.keyChecks),
     uuidOk: Boolean(def.uuidOk),
@@ -174,7 +177,7 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (set.exclusions.some((x) => x.test(latin1))) continue;
     // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
     // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
-    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, anchored: false, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, anchored: false, gate: null, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
     add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
@@ -188,11 +191,17 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
   return set;
 }
 
+/** How far the line-bound helpers look byte by byte before a native search (most lines are short). */
+const NEAR = 256;
+
 /** Start of the line holding byte `p`, at most `limit` bytes back. */
 export function lineStart(text: Uint8Array, p: number, limit: number): number {
   const lo = Math.max(0, p - limit);
-  // Native search over the bounded range (a long line is searched once, not byte by byte in JS).
-  const i = Buffer.from(text.buffer, text.byteOffset + lo, p - lo).lastIndexOf(10);
+  const near = Math.max(lo, p - NEAR);
+  for (let i = p - 1; i >= near; i--) if (text[i] === 10) return i + 1;
+  if (near === lo) return lo;
+  // Native search over the rest of the bounded range (a long line is searched once, not byte by byte in JS).
+  const i = Buffer.from(text.buffer, text.byteOffset + lo, near - lo).lastIndexOf(10);
   return i === -1 ? lo : lo + i + 1;
 }
 
@@ -200,8 +209,11 @@ export function lineStart(text: Uint8Array, p: number, limit: number): number {
 export function lineEnd(text: Uint8Array, p: number, limit: number): number {
   const hi = Math.min(text.length, p + limit);
   if (p >= hi) return hi;
-  const i = Buffer.from(text.buffer, text.byteOffset + p, hi - p).indexOf(10);
-  return i === -1 ? hi : p + i;
+  const near = Math.min(hi, p + NEAR);
+  for (let i = p; i < near; i++) if (text[i] === 10) return i;
+  if (near === hi) return hi;
+  const i = Buffer.from(text.buffer, text.byteOffset + near, hi - near).indexOf(10);
+  return i === -1 ? hi : near + i;
 }
 
 /**
@@ -218,7 +230,12 @@ interface KeywordAutomaton {
   /** Keyword ids ending in a state (pre-multiplied index), or undefined. */
   out: (number[] | undefined)[];
   keywords: string[];
+  /** Case-insensitive rules by keyword id (empty for a keyword only the case-sensitive map has). */
   rules: CompiledRule[][];
+  /** Case-sensitive keywords (`set.cs` keys) by keyword id: the automaton finds them in any case, the scan checks the bytes. */
+  cs: (string[] | undefined)[];
+  /** The longest keyword's length. */
+  maxLen: number;
 }
 
 const automata = new WeakMap<RuleSet, KeywordAutomaton>();
@@ -227,6 +244,15 @@ function automaton(set: RuleSet): KeywordAutomaton {
   let a = automata.get(set);
   if (a) return a;
   const keywords = [...set.ci.keys()];
+  // Case-sensitive keywords join the automaton lower-cased (one pass finds them too); a hit is
+  // theirs when its bytes are the keyword's exactly.
+  const csOf: (string[] | undefined)[] = [];
+  for (const kw of set.cs.keys()) {
+    const lower = kw.toLowerCase();
+    let id = keywords.indexOf(lower);
+    if (id === -1) id = keywords.push(lower) - 1;
+    (csOf[id] ??= []).push(kw);
+  }
   const cls = new Uint8Array(256);
   let width = 1;
   for (const kw of keywords) {
@@ -294,15 +320,52 @@ function automaton(set: RuleSet): KeywordAutomaton {
     }
     if (outs[st]!.length) out[r * width] = outs[st];
   }
-  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k)!) };
+  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k) ?? []), cs: keywords.map((_, id) => csOf[id]), maxLen: Math.max(1, ...keywords.map((k) => k.length)) };
   automata.set(set, a);
+  // The line-bound helpers' native search runs for long lines only, seldom: run it once now,
+  // so that code optimized before a long line comes has seen it (instead of deoptimizing there).
+  const long = Buffer.alloc(2 * NEAR + 4, 0x61);
+  for (const at of [1, -1]) {
+    long.fill(0x61);
+    long[at === 1 ? 1 : long.length - 2] = 10;
+    for (const limit of [long.length, NEAR + 1]) {
+      lineStart(long, long.length - 1, limit);
+      lineEnd(long, 0, limit);
+    }
+  }
   return a;
 }
 
-/** Where keywords end, as pairs (index of the last byte, keyword id): the hot loop, kept monomorphic. */
+/**
+ * Where keywords end, as pairs (index of the last byte, keyword id), in text order.
+ *
+ * A long text is read as four quarters at once: each byte's step depends on the state the
+ * last one left, so one pass is a chain of dependent loads; four independent chains keep the
+ * CPU busy during each other's load latency. Chain k reports the keywords ending in quarter k
+ * only. Chain k > 0 starts `maxLen - 1` bytes before its quarter, from the start state: from
+ * its quarter's start on, its state is the one a single pass would be in (the longest suffix
+ * of what was read that begins a keyword is at most `maxLen` bytes long, and it has read that
+ * many), so it finds exactly the keywords a single pass finds there, in the same order. Each
+ * chain runs on past its quarter's end (all take the same number of steps) and drops what it
+ * finds there: the next chain reports those.
+ */
 function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
+  if (text.length < 1 << 16) {
+    const hits: number[] = [];
+    chain(ac, text, hits);
+    return hits;
+  }
+  const h0: number[] = [];
+  const h1: number[] = [];
+  const h2: number[] = [];
+  const h3: number[] = [];
+  quarters(ac, text, h0, h1, h2, h3);
+  return h0.concat(h1, h2, h3);
+}
+
+/** One chain over the whole text. */
+function chain(ac: KeywordAutomaton, text: Uint8Array, hits: number[]): void {
   const { delta, cls, out } = ac;
-  const hits: number[] = [];
   const len = text.length;
   let st = 0;
   for (let i = 0; i < len; i++) {
@@ -313,7 +376,68 @@ function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
       for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
     }
   }
-  return hits;
+}
+
+/**
+ * The four chains (a text of 64 KiB or more). Nothing follows the loop: code compiled while
+ * the loop runs (on-stack replacement) must not meet code that never ran (it would deoptimize).
+ */
+function quarters(ac: KeywordAutomaton, text: Uint8Array, h0: number[], h1: number[], h2: number[], h3: number[]): void {
+  const { delta, cls, out } = ac;
+  const len = text.length;
+  const back = ac.maxLen - 1;
+  const q = len >>> 2;
+  // Quarter k is [bk, bk+1); chain k starts at fk and takes `steps` steps (the last chain ends at len).
+  const b1 = q;
+  const b2 = 2 * q;
+  const b3 = 3 * q;
+  const f1 = b1 - back;
+  const f2 = b2 - back;
+  const f3 = b3 - back;
+  const steps = len - f3;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let j = 0; j < steps; j++) {
+    s0 = delta[s0 + cls[text[j]!]!]!;
+    s1 = delta[s1 + cls[text[f1 + j]!]!]!;
+    s2 = delta[s2 + cls[text[f2 + j]!]!]!;
+    s3 = delta[s3 + cls[text[f3 + j]!]!]!;
+    if ((s0 | s1 | s2 | s3) < 0) {
+      if (s0 < 0) {
+        s0 = -s0;
+        if (j < b1) {
+          const hit = out[s0]!;
+          for (let k = 0; k < hit.length; k++) h0.push(j, hit[k]!);
+        }
+      }
+      if (s1 < 0) {
+        s1 = -s1;
+        const i = f1 + j;
+        if (i >= b1 && i < b2) {
+          const hit = out[s1]!;
+          for (let k = 0; k < hit.length; k++) h1.push(i, hit[k]!);
+        }
+      }
+      if (s2 < 0) {
+        s2 = -s2;
+        const i = f2 + j;
+        if (i >= b2 && i < b3) {
+          const hit = out[s2]!;
+          for (let k = 0; k < hit.length; k++) h2.push(i, hit[k]!);
+        }
+      }
+      if (s3 < 0) {
+        s3 = -s3;
+        const i = f3 + j;
+        if (i >= b3) {
+          const hit = out[s3]!;
+          for (let k = 0; k < hit.length; k++) h3.push(i, hit[k]!);
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -369,21 +493,40 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
       w.push(a, e);
     }
   };
-  if (set.ci.size) {
+  if (set.ci.size || set.cs.size) {
     const ac = automaton(set);
     const hits = findKeywords(ac, text);
+    /** Case-sensitive keyword → where it occurs (byte-exact), in text order. */
+    let csHits: Map<string, number[]> | null = null;
     for (let i = 0; i < hits.length; i += 2) {
       const id = hits[i + 1]!;
       const kwLen = ac.keywords[id]!.length;
-      note(ac.rules[id]!, hits[i]! + 1 - kwLen, kwLen);
+      const p = hits[i]! + 1 - kwLen;
+      const rules = ac.rules[id]!;
+      if (rules.length) note(rules, p, kwLen);
+      const cs = ac.cs[id];
+      if (cs !== undefined) {
+        for (const kw of cs) {
+          const needle = set.csBytes.get(kw)!;
+          if (text.compare(needle, 0, kwLen, p, p + kwLen) !== 0) continue;
+          csHits ??= new Map();
+          const at = csHits.get(kw);
+          if (at) at.push(p);
+          else csHits.set(kw, [p]);
+        }
+      }
     }
-  }
-  for (const [kw, rules] of set.cs) {
-    const needle = set.csBytes.get(kw)!;
-    let p = text.indexOf(needle);
-    while (p !== -1) {
-      note(rules, p, kw.length);
-      p = text.indexOf(needle, p + kw.length);
+    // As `indexOf` from each occurrence's end found them before: keyword by keyword (ci notes
+    // first, then cs in map order), and an occurrence overlapping the last one taken is skipped.
+    for (const [kw, rules] of set.cs) {
+      const at = csHits?.get(kw);
+      if (!at) continue;
+      let from = 0;
+      for (const p of at) {
+        if (p < from) continue;
+        note(rules, p, kw.length);
+        from = p + kw.length;
+      }
     }
   }
   if (set.envValues.length) percentEncoded(set, text, spans, detail);
@@ -439,6 +582,7 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   }
   for (const [rule, h] of anchors) {
     const re = rule.re!;
+    const gate = rule.gate;
     let done = -1;
     let wa = -1;
     let wb = -1;
@@ -446,10 +590,15 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
       const p = h[i]!;
       // Hits inside the previous match (a keyword in a value) start nothing new.
       if (p < done) continue;
+      // Nothing can match here (most hits: a keyword in prose or code): no window, no regex.
+      // The window chosen for a later hit does not change what matches there (it has room
+      // before and after the keyword, or ends at the line's ends, either way).
+      if (gate !== null && !gate(text, p)) continue;
       // A window from a little before the keyword (lookbehinds) to well after it, shared by the
       // hits that follow while they leave room for a whole match.
       // Within the line (a short line: the line itself, no bigger string than needed).
-      const startOk = p >= wa && (p - ANCHOR_BEFORE >= wa || wa === 0 || text[wa - 1] === 10);
+      // (No window yet: wa = wb = -1, and text[-2] is not read: an out-of-bounds read deoptimizes.)
+      const startOk = wa !== -1 && p >= wa && (p - ANCHOR_BEFORE >= wa || wa === 0 || text[wa - 1] === 10);
       const endOk = p < wb && (p + ANCHOR_AFTER <= wb || wb === len || text[wb] === 10);
       if (!startOk || !endOk) {
         wa = lineStart(text, p, ANCHOR_BEFORE);
@@ -467,6 +616,62 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
   }
   return mergeSpans(spans);
 }
+
+/** Key bytes of an assignment pattern: [A-Za-z0-9_.-] (the same set under the i flag on Latin-1 text). */
+const KEY_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  KEY_BYTE[c] = /[A-Za-z0-9_.-]/.test(ch) ? 1 : 0;
+}
+
+/**
+ * The 'assignment' gate: can `(?<key>KEY[A-Za-z0-9_.-]{0,n})` followed by
+ *   (1) `\\?["']?[ \t]*(?:=|:|=>|:=)…`, or
+ *   (2) `(?<=--[A-Za-z0-9_.-]{1,130})(?:[ \t]+|=)…`
+ * match at byte `p`? Every key byte is in [A-Za-z0-9_.-] and neither continuation starts with
+ * one, so the key must end at q, the first byte from p that is not a key byte (a shorter key
+ * leaves a key byte where the continuation needs another): then (1) optional `\`, optional
+ * quote, blanks, `=` or `:`; or (2) a blank or `=` at q, with `--` and 1 to 130 key bytes
+ * just before q. False only when the regex cannot match at p in any window of the text
+ * (bounds are the whole text's: looser than a window's, so never stricter than the regex).
+ */
+function assignmentGate(text: Uint8Array, p: number): boolean {
+  const len = text.length;
+  let q = p;
+  while (q < len && KEY_BYTE[text[q]!] === 1) q++;
+  if (q >= len) return false;
+  const c = text[q]!;
+  // (2): a blank or = after a --flag name.
+  if (c === 0x20 || c === 0x09 || c === 0x3d) {
+    for (let k = 1; k <= 130 && q - k >= 0 && KEY_BYTE[text[q - k]!] === 1; k++) {
+      if (q - k - 2 >= 0 && text[q - k - 1] === 0x2d && text[q - k - 2] === 0x2d) return true;
+    }
+  }
+  // (1)
+  let i = q;
+  if (text[i] === 0x5c) i++;
+  if (i < len && (text[i] === 0x22 || text[i] === 0x27)) i++;
+  while (i < len && (text[i] === 0x20 || text[i] === 0x09)) i++;
+  return i < len && (text[i] === 0x3d || text[i] === 0x3a);
+}
+
+/** Bytes a URL's user name may hold: [^\\s:@/?#'"`<>] (JS `\\s` on Latin-1: 9-13, space, 0xA0). */
+const USER_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) USER_BYTE[c] = /[^\s:@/?#'"`<>]/.test(String.fromCharCode(c)) ? 1 : 0;
+
+/**
+ * The 'userinfo' gate: can `://(?<=…)[^\\s:@/?#'"\`<>]{0,n}:…` match at `p` (the `://`)? The
+ * user name's bytes are all USER_BYTEs and `:` is not one, so the first other byte after the
+ * `://` must be that `:`.
+ */
+function userinfoGate(text: Uint8Array, p: number): boolean {
+  const len = text.length;
+  let q = p + 3;
+  while (q < len && USER_BYTE[text[q]!] === 1) q++;
+  return q < len && text[q] === 0x3a;
+}
+
+const GATES = { assignment: assignmentGate, userinfo: userinfoGate } as const;
 
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 16; i++) {

@@ -60,6 +60,8 @@ export class Masker {
   private readonly overlap: number;
   private readonly maxFindings: number;
   private readonly masks = new Map<string, Buffer>();
+  /** Masked output of a step (reused). */
+  private out: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly rules: RuleSet,
@@ -99,6 +101,30 @@ export class Masker {
       off += n;
       if (this.workLen >= this.chunkSize + this.overlap) this.step(false);
     }
+  }
+
+  /**
+   * Where the next input bytes can be read straight into (a file read, no copy through
+   * `push`): fill part of it, then call `filled`. Same steps as `push` of those bytes.
+   */
+  room(): Buffer {
+    const cap = this.chunkSize + this.overlap;
+    if (this.work.length < cap) {
+      const grown = Buffer.allocUnsafe(cap);
+      this.work.copy(grown, 0, 0, this.workLen);
+      this.work = grown;
+    }
+    // Never empty (a read of 0 bytes would look like the end of the file).
+    if (this.workLen >= cap) this.step(false);
+    return this.work.subarray(this.workLen, cap);
+  }
+
+  /** `n` bytes were written at the start of `room()`. */
+  filled(n: number): void {
+    if (n <= 0) return;
+    this.bytesIn += n;
+    this.workLen += n;
+    if (this.workLen >= this.chunkSize + this.overlap) this.step(false);
   }
 
   /** No more input: the rest goes out. */
@@ -158,21 +184,25 @@ export class Masker {
     } else if (used === 0) {
       this.emit(text.subarray(0, commit));
     } else {
-      const parts: Buffer[] = [];
+      // Into the reused output buffer (the sink gets it for the call only): no new 1 MiB buffer
+      // per step, and the external memory that would make the GC run with it.
+      let size = commit;
+      for (let i = 0; i < used; i++) size += this.mask(spans[i]!.rule).length - (spans[i]!.end - spans[i]!.start);
+      if (this.out.length < size) this.out = Buffer.allocUnsafe(Math.max(size, this.chunkSize + this.overlap + (this.chunkSize >> 4)));
+      const out = this.out;
       const outSpans: number[] = [];
       let at = 0;
       let outLen = 0;
       for (let i = 0; i < used; i++) {
         const s = spans[i]!;
         const mask = this.mask(s.rule);
-        parts.push(text.subarray(at, s.start), mask);
-        outLen += s.start - at;
+        outLen += text.copy(out, outLen, at, s.start);
         outSpans.push(outLen, outLen + mask.length);
-        outLen += mask.length;
+        outLen += mask.copy(out, outLen);
         at = s.end;
       }
-      parts.push(text.subarray(at, commit));
-      const result = Buffer.concat(parts, outLen + (commit - at));
+      outLen += text.copy(out, outLen, at, commit);
+      const result = out.subarray(0, outLen);
       this.verify(result, outSpans);
       this.emit(result);
     }
