@@ -16,6 +16,8 @@ export interface ApiResponse {
 export interface ApiClient {
   /** `path` relative to the API root (`/repos/o/r/actions/runs?per_page=100`). */
   get(path: string, opts?: { etag?: string | null }): Promise<ApiResponse>;
+  /** Any method without a body (POST …/cancel, PUT …/disable): rate limits honoured as for get. */
+  request(method: 'POST' | 'PUT' | 'DELETE' | 'GET', path: string): Promise<ApiResponse>;
   /** Requests made (for the report). */
   readonly requests: number;
 }
@@ -96,10 +98,17 @@ export function ghApi(opts: ApiOptions): ApiClient {
     get requests() {
       return requests;
     },
-    async get(path, { etag } = {}) {
+    get(path, { etag } = {}) {
+      return call('GET', path, etag);
+    },
+    request(method, path) {
+      return call(method, path, null);
+    },
+  };
+  async function call(method: string, path: string, etag: string | null | undefined): Promise<ApiResponse> {
       for (let attempt = 1; ; attempt++) {
         if (pausedUntil > clock()) await wait(pausedUntil - clock(), 'rate limit exhausted (x-ratelimit-remaining: 0)', path);
-        const args = ['api', '-i', '--method', 'GET', '-H', 'Accept: application/vnd.github+json'];
+        const args = ['api', '-i', '--method', method, '-H', 'Accept: application/vnd.github+json'];
         if (etag) args.push('-H', `If-None-Match: ${etag}`);
         args.push(path);
         requests++;
@@ -134,7 +143,6 @@ export function ghApi(opts: ApiOptions): ApiClient {
           await wait(limited ? 60_000 : 1000 * 2 ** (attempt - 1), limited ? `secondary rate limit (HTTP ${res.status})` : `HTTP ${res.status}`, path);
         }
       }
-    },
-  };
+  }
   return client;
 }
