@@ -262,3 +262,19 @@ describe('ops killswitch reaches GitHub', () => {
 function tempDirOf(env: NodeJS.ProcessEnv): string {
   return join(env.FAKE_GH_STATE!, '..');
 }
+
+describe('an engagement that expires', () => {
+  it('its schedules are re-enabled and the variable cleared by the next killswitch call (or --resume) after it lapses', () => {
+    const t = setup({ repos: ['acme/api'], killswitch: { github: { cancelRuns: false } } });
+    expect(t.run(['killswitch', '--reason', 'for an hour', '--expires', '1h']).code).toBe(0);
+    expect(JSON.parse(t.variable('acme/api')!)).toMatchObject({ engaged: true, expires_at: '2025-11-14T01:00:00Z' });
+    expect(t.read().workflows).toEqual({ 'acme/api#12': 'disabled_manually', 'acme/api#14': 'disabled_manually' });
+    const later = { OPS_NOW: '2025-11-14T01:00:01Z' };
+    const resume = t.run(['killswitch', '--resume'], later);
+    expect(resume.code).toBe(0);
+    expect(resume.stderr).toContain('ops: killswitch: GitHub acme/api: 2 scheduled workflows re-enabled (Nightly, Deploy)\n');
+    expect(t.read().workflows).toEqual({ 'acme/api#12': 'active', 'acme/api#14': 'active' });
+    expect(JSON.parse(t.variable('acme/api')!).engaged).toBe(false);
+    expect(t.run(['killswitch', '--resume'], later).stdout).toBe('nothing to resume: the GitHub side of the killswitch is complete\n');
+  });
+});

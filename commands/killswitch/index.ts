@@ -93,13 +93,8 @@ export const killswitch: CommandGroup = {
     const gh = await githubReach(ctx);
     let github: Awaited<ReturnType<typeof runGithub>> | null = null;
     if (gh) {
-      const { planEngagements, planRelease } = await import('../../src/actions/killswitch-github');
-      const sagas =
-        outcome.action === 'released' && !outcome.replayed
-          ? [planRelease(db, gh, outcome.engagement!.id, reason, ctx.nowIso)].filter((x): x is number => x !== null)
-          : outcome.action === 'engaged' || outcome.action === 'already_engaged'
-            ? planEngagements(db, gh, ctx.nowIso)
-            : [];
+      const { planAll } = await import('../../src/actions/killswitch-github');
+      const sagas = planAll(db, gh, ctx.nowIso);
       github = await runGithub(ctx, db, gh, sagas);
     }
     if (ctx.json) printJson(ctx.io, github ? { ...outcome, github: { summary: github.summary, sagas: github.sagas } } : outcome);
@@ -174,13 +169,13 @@ async function runGithub(ctx: Ctx, db: import('../../src/ledger/open').Ledger, g
 async function resumeGithub(ctx: Ctx) {
   const db = await ctx.ledger({ create: true });
   const gh = await githubReach(ctx);
-  const { planEngagements, unfinished } = await import('../../src/actions/killswitch-github');
+  const { planAll, unfinished } = await import('../../src/actions/killswitch-github');
   if (!gh) {
     if (!ctx.configProblems.length) ctx.io.stderr.write('ops: killswitch: --resume: no repos configured (config.json repos): nothing on GitHub to finish\n');
     if (ctx.json) printJson(ctx.io, { resumed: 0, github: null });
     return;
   }
-  planEngagements(db, gh, ctx.nowIso);
+  planAll(db, gh, ctx.nowIso);
   const open = unfinished(db);
   if (!open.length && !ctx.json) ctx.io.stdout.write('nothing to resume: the GitHub side of the killswitch is complete\n');
   const github = await runGithub(ctx, db, gh, open);

@@ -63,13 +63,35 @@ export function planEngagements(db: Ledger, r: GithubReach, nowIso: string): num
 }
 
 /**
+ * Everything the GitHub side owes the ledger now: an engage saga for each engagement in
+ * force without one, and a release saga for each engagement released or expired since its
+ * engage saga ran (an expired engagement's schedules are re-enabled by the next killswitch
+ * call or --resume). Returns the new sagas, releases first.
+ */
+export function planAll(db: Ledger, r: GithubReach, nowIso: string): number[] {
+  const made: number[] = [];
+  const engaged = prepared(
+    db,
+    `SELECT e.id, e.released_at, e.expires_at, COALESCE(e.release_reason, 'expired') AS reason FROM killswitch_github g JOIN killswitch_engagements e ON e.id = g.engagement_id
+     WHERE g.direction = 'engage' AND NOT EXISTS (SELECT 1 FROM killswitch_github x WHERE x.engagement_id = e.id AND x.direction = 'release') ORDER BY e.id`,
+  ).all() as { id: number; released_at: string | null; expires_at: string | null; reason: string }[];
+  for (const e of engaged) {
+    const over = e.released_at !== null || (e.expires_at !== null && Date.parse(e.expires_at) <= Date.parse(nowIso));
+    if (!over) continue;
+    const id = planRelease(db, r, e.id, e.released_at === null ? 'expired' : e.reason, nowIso);
+    if (id !== null) made.push(id);
+  }
+  return [...made, ...planEngagements(db, r, nowIso)];
+}
+
+/**
  * The release saga of a released engagement: the variable where engage set it (to what is
  * still engaged, or not engaged), and the workflows engage disabled re-enabled. Steps of the
  * engage saga that never ran are dropped: nothing is stopped after its release.
  */
 export function planRelease(db: Ledger, r: GithubReach, engagementId: number, reason: string, nowIso: string): number | null {
   const engageId = sagaOf(db, engagementId, 'engage');
-  if (engageId === undefined || sagaOf(db, engagementId, 'release') !== undefined) return null;
+  if (engageId === undefined) return null;
   const engaged = getSaga(db, engageId)!;
   const steps: PlannedStep[] = [];
   for (const s of engaged.steps) if (s.name === 'variable' && (s.state === 'done' || s.state === 'failed' || s.state === 'running')) steps.push({ name: 'variable', params: s.params as PlannedStep['params'] });
@@ -79,14 +101,17 @@ export function planRelease(db: Ledger, r: GithubReach, engagementId: number, re
   }
   return db
     .transaction(() => {
+      if (sagaOf(db, engagementId, 'release') !== undefined) return null;
+      // Recorded even with nothing to undo, so it is planned once.
       if (engaged.state === 'running' || engaged.state === 'failed') {
         prepared(db, `UPDATE saga_steps SET state = 'skipped', error = COALESCE(error, 'released before it ran') WHERE saga_id = ? AND state IN ('pending', 'failed', 'running')`).run(engageId);
         prepared(db, `UPDATE sagas SET state = 'completed', error = COALESCE(error, 'released before every step ran'), finished_at = ? WHERE id = ?`).run(nowIso, engageId);
       }
-      if (!steps.length) return null;
       const id = createSaga(db, { kind: KIND, reason, subject: `release #${engagementId}`, steps, now: nowIso, actor: r.actor });
       link(db, id, engagementId, 'release');
-      return id;
+      if (steps.length) return id;
+      prepared(db, `UPDATE sagas SET state = 'completed', finished_at = ? WHERE id = ?`).run(nowIso, id);
+      return null;
     })
     .immediate();
 }
