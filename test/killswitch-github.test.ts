@@ -278,3 +278,34 @@ describe('an engagement that expires', () => {
     expect(t.run(['killswitch', '--resume'], later).stdout).toBe('nothing to resume: the GitHub side of the killswitch is complete\n');
   });
 });
+
+describe('overlapping engagements and a process killed mid-way', () => {
+  it('a schedule still covered by another engagement stays disabled at release and is re-enabled by the last one', () => {
+    const t = setup({ repos: ['acme/api'], killswitch: { github: { cancelRuns: false } } });
+    expect(t.run(['killswitch', '--scope', 'Nightly', '--force', '--reason', 'cron storm']).code).toBe(0);
+    expect(t.read().workflows).toEqual({ 'acme/api#12': 'disabled_manually' });
+    const all = t.run(['killswitch', '--reason', 'everything']);
+    expect(all.code).toBe(0);
+    expect(all.stderr).toContain('ops: killswitch: GitHub acme/api: 1 scheduled workflow disabled (Deploy); already disabled, left alone: Nightly, Weekly\n');
+    // Releasing Nightly's engagement: the global one still covers Nightly, so it stays disabled.
+    const nightly = t.run(['killswitch', '--release', '--scope', 'Nightly', '--reason', 'cron fixed']);
+    expect(nightly.code).toBe(0);
+    expect(t.read().workflows).toEqual({ 'acme/api#12': 'disabled_manually', 'acme/api#14': 'disabled_manually' });
+    expect(t.ghLog().some((l) => l.includes('/enable'))).toBe(false);
+    expect(t.run(['killswitch', '--release', '--reason', 'all good']).code).toBe(0);
+    expect(t.read().workflows).toEqual({ 'acme/api#12': 'active', 'acme/api#14': 'active' });
+    expect(t.ghLog().some((l) => l.includes('workflows/13/'))).toBe(false);
+  });
+
+  it('killed after the first run was cancelled: the engagement holds, status names the unfinished steps, --resume finishes without cancelling twice', () => {
+    const t = setup();
+    const killed = t.run(['killswitch', '--reason', 'power cut'], { OPS_FAILPOINT: 'killswitch.github.memo@1' });
+    expect(killed.code).toBe(-1);
+    const status = t.run(['killswitch', 'status']);
+    expect(status.stdout).toMatch(/^ENGAGED: killswitch engaged for all workflows by alice .*\nGitHub: variable set in 2\/2 repos, 1 run cancelled, 0 schedules disabled; 4 steps not finished \(running now, or cut short: ops killswitch --resume\)\n$/);
+    const resume = t.run(['killswitch', '--resume']);
+    expect(resume.code).toBe(0);
+    expect(resume.stdout).toBe('GitHub: variable set in 2/2 repos, 5 runs cancelled (1 force-cancelled), 3 schedules disabled (1 already disabled, left alone)\n');
+    expect(t.ghLog().filter((l) => /runs\/101\/cancel/.test(l))).toHaveLength(1);
+  });
+});

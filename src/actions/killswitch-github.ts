@@ -4,6 +4,8 @@ import { prepared } from '../ledger/statements';
 import { createSaga, getSaga, type SagaRecord, type StepRecord } from '../saga/runner';
 import { engageSteps, githubSteps, stepLabel, variableValue, waiting, type CancelMemo, type DisableMemo, type GithubSettings, type PlannedStep } from '../killswitch/github';
 import { activeEngagements } from '../killswitch/store';
+import { GLOBAL, sameWorkflow } from '../killswitch/state';
+import { failpoint } from '../testing/failpoint';
 import { toIso } from '../time/clock';
 
 /**
@@ -95,13 +97,15 @@ export function planRelease(db: Ledger, r: GithubReach, engagementId: number, re
   const engaged = getSaga(db, engageId)!;
   const steps: PlannedStep[] = [];
   for (const s of engaged.steps) if (s.name === 'variable' && (s.state === 'done' || s.state === 'failed' || s.state === 'running')) steps.push({ name: 'variable', params: s.params as PlannedStep['params'] });
-  for (const s of engaged.steps) {
-    const disabled = s.name === 'disable-schedules' ? ((s.memo as DisableMemo | null)?.disabled ?? []) : [];
-    if (disabled.length) steps.push({ name: 'enable-schedules', params: { repo: (s.params as { repo: string }).repo, workflows: disabled } });
-  }
   return db
     .transaction(() => {
       if (sagaOf(db, engagementId, 'release') !== undefined) return null;
+      for (const s of engaged.steps) {
+        if (s.name !== 'disable-schedules') continue;
+        const repo = (s.params as { repo: string }).repo;
+        const enable = ((s.memo as DisableMemo | null)?.disabled ?? []).filter((w) => !handOver(db, engagementId, repo, w, nowIso));
+        if (enable.length) steps.push({ name: 'enable-schedules', params: { repo, workflows: enable } });
+      }
       // Recorded even with nothing to undo, so it is planned once.
       if (engaged.state === 'running' || engaged.state === 'failed') {
         prepared(db, `UPDATE saga_steps SET state = 'skipped', error = COALESCE(error, 'released before it ran') WHERE saga_id = ? AND state IN ('pending', 'failed', 'running')`).run(engageId);
@@ -114,6 +118,27 @@ export function planRelease(db: Ledger, r: GithubReach, engagementId: number, re
       return null;
     })
     .immediate();
+}
+
+/**
+ * A workflow this engagement disabled that another engagement in force still covers (the
+ * global one, or its own scope) stays disabled: it is handed to that engagement's memo, so
+ * that engagement's release re-enables it. True when handed over.
+ */
+function handOver(db: Ledger, releasing: number, repo: string, w: { id: number; name: string }, nowIso: string): boolean {
+  for (const e of activeEngagements(db, nowIso)) {
+    if (e.id === releasing || !(e.scope === GLOBAL || sameWorkflow(e.scope, w.name))) continue;
+    const sagaId = sagaOf(db, e.id, 'engage');
+    if (sagaId === undefined) continue;
+    const step = getSaga(db, sagaId)!.steps.find((x) => x.name === 'disable-schedules' && (x.params as { repo: string }).repo === repo);
+    if (!step) continue;
+    const memo: DisableMemo = (step.memo as DisableMemo | null) ?? { planned: [], disabled: [], already: [] };
+    if (!memo.disabled.some((x) => x.id === w.id)) memo.disabled.push(w);
+    memo.already = memo.already.filter((n) => n !== w.name);
+    prepared(db, `UPDATE saga_steps SET memo = ? WHERE saga_id = ? AND idx = ?`).run(JSON.stringify(memo), sagaId, step.idx);
+    return true;
+  }
+  return false;
 }
 
 /** Runs the steps of a saga that are not done, each committed before and after; a failed step is recorded and the next one runs. */
@@ -151,6 +176,7 @@ export async function runGithubSaga(db: Ledger, r: GithubReach, id: number): Pro
       await act(step.name, step.params, (m) => {
         memo = m;
         db.transaction(() => setStep(step.idx, { memo: JSON.stringify(m) })).immediate();
+        failpoint('killswitch.github.memo');
       }, step.memo);
       db.transaction(() => {
         setStep(step.idx, { state: 'done', finished_at: now() });
@@ -184,6 +210,8 @@ export interface GithubSummary {
   disabled: number;
   alreadyDisabled: number;
   failed: { saga: number; step: string; error: string }[];
+  /** Steps of sagas not finished that are neither done nor failed: running now, or cut short. */
+  unfinished: number;
 }
 
 /** The GitHub side of the engagements in force, and every step still failed (engage or release). */
@@ -192,7 +220,7 @@ export function githubSummary(db: Ledger, nowIso: string): GithubSummary | null 
   const sagas = active.map((e) => sagaOf(db, e.id, 'engage')).filter((x): x is number => x !== undefined);
   const open = unfinished(db);
   if (!sagas.length && !open.length) return null;
-  const sum: GithubSummary = { variable: { set: 0, of: 0, level: 'repo' }, cancelled: 0, forceCancelled: 0, disabled: 0, alreadyDisabled: 0, failed: [] };
+  const sum: GithubSummary = { variable: { set: 0, of: 0, level: 'repo' }, cancelled: 0, forceCancelled: 0, disabled: 0, alreadyDisabled: 0, failed: [], unfinished: 0 };
   const variables = new Map<string, boolean>();
   for (const id of sagas) {
     for (const s of getSaga(db, id)!.steps) {
@@ -213,7 +241,11 @@ export function githubSummary(db: Ledger, nowIso: string): GithubSummary | null 
   }
   sum.variable.of = variables.size;
   sum.variable.set = [...variables.values()].filter(Boolean).length;
-  for (const id of open) for (const s of getSaga(db, id)!.steps.filter((x: StepRecord) => x.state === 'failed')) sum.failed.push({ saga: id, step: stepLabel(s.name, s.params), error: s.error ?? '' });
+  for (const id of open) {
+    const steps = getSaga(db, id)!.steps;
+    for (const s of steps.filter((x: StepRecord) => x.state === 'failed')) sum.failed.push({ saga: id, step: stepLabel(s.name, s.params), error: s.error ?? '' });
+    sum.unfinished += steps.filter((x) => x.state === 'pending' || x.state === 'running').length;
+  }
   return sum;
 }
 
@@ -224,6 +256,7 @@ export function describeGithub(s: GithubSummary): string {
   parts.push(`${s.cancelled} run${s.cancelled === 1 ? '' : 's'} cancelled${s.forceCancelled ? ` (${s.forceCancelled} force-cancelled)` : ''}`);
   parts.push(`${s.disabled} schedule${s.disabled === 1 ? '' : 's'} disabled${s.alreadyDisabled ? ` (${s.alreadyDisabled} already disabled, left alone)` : ''}`);
   let line = `GitHub: ${parts.join(', ')}`;
+  if (s.unfinished) line += `; ${s.unfinished} step${s.unfinished === 1 ? '' : 's'} not finished (running now, or cut short: ops killswitch --resume)`;
   if (s.failed.length) line += `; ${s.failed.length} step${s.failed.length === 1 ? '' : 's'} failed: ${s.failed.map((f) => `${f.step}: ${f.error}`).join('; ')} (ops killswitch --resume)`;
   return line;
 }
