@@ -154,3 +154,22 @@ describe('ops guard with a ledger and OPS_KILLSWITCH', () => {
     expect(calls.filter((l) => l.startsWith('variable'))).toEqual([]);
   });
 });
+
+describe('OPS_KILLSWITCH as an array (several engagements, as ops killswitch writes them)', () => {
+  it('any element covering the workflow blocks; an unreadable element blocks; an empty array proceeds', () => {
+    const dir = tempDir('ops-runner-');
+    const guard = (value: string, workflow: string) =>
+      opsProcess(['guard', '--json'], { cwd: dir, env: { GITHUB_ACTIONS: 'true', OPS_GH: join(dir, 'no-gh'), OPS_KILLSWITCH: value, GITHUB_WORKFLOW: workflow } });
+    const nightly = { ...JSON.parse(engagedDeploy), scope: 'Nightly', reason: 'cron storm' };
+    const both = JSON.stringify([JSON.parse(engagedDeploy), nightly]);
+    expect(guard(both, 'deploy').code).toBe(3);
+    const r = guard(both, 'NIGHTLY');
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).reasons).toEqual(['killswitch engaged for workflow "Nightly" by alice since 2025-11-13T22:00:00Z: cron storm (OPS_KILLSWITCH[1])']);
+    expect(guard(both, 'CI').code).toBe(0);
+    expect(guard('[]', 'CI').code).toBe(0);
+    const bad = guard(JSON.stringify([JSON.parse(engagedDeploy), { engaged: 'yes' }]), 'CI');
+    expect(bad.code).toBe(3);
+    expect(JSON.parse(bad.stdout).reasons[0]).toMatch(/^OPS_KILLSWITCH\[1\]: engaged: expected true or false, got "yes"/);
+  });
+});

@@ -19,14 +19,20 @@ export const killswitch: CommandGroup = {
         expires: { type: 'string', describe: 'Engage until this long from now (30m, 4h, 1d); then it counts as released' },
         'idempotency-key': { type: 'string', describe: 'A repeated key (e.g. a CI run id) reports the first call instead of acting again' },
         force: { type: 'boolean', describe: 'Accept a --scope the ledger has never seen a run of (a workflow that has not run yet)' },
+        resume: { type: 'boolean', describe: "Retry the GitHub steps (variable, cancel runs, schedules) that failed or were cut short" },
       })
       .example('$0 killswitch --reason "deploys corrupting prod DB" --expires 4h', '')
       .example('$0 killswitch --scope Deploy --reason "bad release 2025.11"', '')
-      .example('$0 killswitch --release --reason "fixed in #812"', ''),
+      .example('$0 killswitch --release --reason "fixed in #812"', '')
+      .example('$0 killswitch --resume', ''),
   async run(args, ctx) {
     // The emergency stop works on a workspace whose config is broken: whatever it reads from
     // .ops/*.json falls back to the built-in defaults, and each problem is a warning.
     ctx.degradeConfig();
+    if (args.resume) {
+      for (const flag of ['reason', 'release', 'scope', 'expires', 'idempotency-key'] as const) if (args[flag] !== undefined) throw usageError('--resume', `takes no --${flag}: it finishes what was started`);
+      return resumeGithub(ctx);
+    }
     const reason = await maskedReason(requireReason(args.reason), ctx.io.env);
     if (args.release && args.expires !== undefined) throw usageError('--expires', 'only applies when engaging, not with --release');
     const scopeArg = args.scope as string | undefined;
@@ -73,8 +79,7 @@ export const killswitch: CommandGroup = {
     await ctx.config('mask-rules.json');
     const unsendable = ctx.configProblems.some((p) => p.file === '.ops/config.json' || p.file === '.ops/mask-rules.json');
 
-    if (ctx.json) printJson(ctx.io, outcome);
-    else {
+    if (!ctx.json) {
       const { describeOutcome } = await import('../../src/killswitch/report');
       ctx.io.stdout.write(describeOutcome(outcome, ctx.io.color) + '\n');
     }
@@ -82,13 +87,98 @@ export const killswitch: CommandGroup = {
     const { problemText } = await import('../../src/config/problem');
     for (const p of ctx.configProblems) warn(ctx.io, `${problemText(p)} (built-in default used; the killswitch change is recorded)`, { json: ctx.json });
     for (const p of consumerProblems) warn(ctx.io, p, { json: ctx.json });
+
+    // GitHub after the local change is committed and said: the variable, runs, schedules.
+    // A failure there never undoes the local change; it ends the command with exit 1.
+    const gh = await githubReach(ctx);
+    let github: Awaited<ReturnType<typeof runGithub>> | null = null;
+    if (gh) {
+      const { planAll } = await import('../../src/actions/killswitch-github');
+      const sagas = planAll(db, gh, ctx.nowIso);
+      github = await runGithub(ctx, db, gh, sagas);
+    }
+    if (ctx.json) printJson(ctx.io, github ? { ...outcome, github: { summary: github.summary, sagas: github.sagas } } : outcome);
+
     if (unsendable) {
       warn(ctx.io, 'notifications: not sent now, the config is invalid; they wait in the outbox (ops notify deliver sends them once it is fixed)', { json: ctx.json });
-      return;
+    } else {
+      // After the outcome is printed: a slow endpoint never delays the word that the stop is in.
+      const { deliverOpportunistically } = await import('../../src/notify/with-context');
+      const notifyProblem = await deliverOpportunistically(ctx, db);
+      if (notifyProblem) warn(ctx.io, notifyProblem, { json: ctx.json });
     }
-    // After the outcome is printed: a slow endpoint never delays the word that the stop is in.
-    const { deliverOpportunistically } = await import('../../src/notify/with-context');
-    const notifyProblem = await deliverOpportunistically(ctx, db);
-    if (notifyProblem) warn(ctx.io, notifyProblem, { json: ctx.json });
+    if (github?.failure) throw github.failure;
   },
 };
+
+type Ctx = import('../../src/cli/context').Context;
+
+/**
+ * What the GitHub side needs, or null: no repos configured, or a broken config.json (the
+ * emergency path is never blocked: GitHub is skipped with a warning, --resume reaches it
+ * once the config is fixed).
+ */
+async function githubReach(ctx: Ctx) {
+  const config = await ctx.config('config.json');
+  if (ctx.configProblems.some((p) => p.file === '.ops/config.json')) {
+    const { warn } = await import('../../src/cli/warn');
+    warn(ctx.io, 'killswitch: GitHub not reached: .ops/config.json is invalid (its repos and killswitch.github cannot be trusted); fix it, then ops killswitch --resume', { json: ctx.json });
+    return null;
+  }
+  if (!config.repos.length) return null;
+  return {
+    repos: config.repos,
+    settings: config.killswitch.github,
+    gh: ctx.io.env.OPS_GH || config.gh,
+    env: ctx.io.env,
+    timeoutMs: config.ghTimeoutSeconds * 1000,
+    pinnedNow: ctx.io.env.OPS_NOW ? ctx.nowIso : null,
+    actor: { name: ctx.actor, role: ctx.role },
+    progress: (line: string) => ctx.io.stderr.write(`ops: killswitch: ${line}\n`),
+  };
+}
+
+/** Runs sagas; the summary, and the error to end with when a step is still failed. */
+async function runGithub(ctx: Ctx, db: import('../../src/ledger/open').Ledger, gh: NonNullable<Awaited<ReturnType<typeof githubReach>>>, sagas: number[]) {
+  const { runGithubSaga, githubSummary } = await import('../../src/actions/killswitch-github');
+  const { OpsError, Exit } = await import('../../src/cli/errors');
+  // No workspace lock: an emergency stop does not queue behind a long collect. Each saga is
+  // created once (in an IMMEDIATE transaction) and its steps are repeatable.
+  const results = [];
+  for (const id of sagas) results.push(await runGithubSaga(db, gh, id));
+  const summary = githubSummary(db, ctx.nowIso);
+  if (!ctx.json && summary) {
+    const { describeGithub } = await import('../../src/actions/killswitch-github');
+    ctx.io.stdout.write(describeGithub(summary) + '\n');
+  }
+  const failed = results.flatMap((s) => s.steps.filter((x) => x.state === 'failed').map((x) => ({ saga: s, step: x })));
+  const sagasJson = results.map((x) => ({ id: x.id, subject: x.subject, state: x.state, steps: x.steps.map((t) => ({ name: t.name, params: t.params, state: t.state, memo: t.memo, error: t.error })) }));
+  if (!failed.length) return { summary, sagas: sagasJson, failure: null };
+  const { stepLabel } = await import('../../src/killswitch/github');
+  const first = failed[0]!;
+  const local = results.some((s) => s.subject?.startsWith('release')) ? 'the release is recorded locally' : 'the killswitch is engaged locally';
+  const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
+  return {
+    summary,
+    sagas: sagasJson,
+    failure: new OpsError(Exit.failed, 'killswitch', `GitHub: step ${first.step.idx + 1} (${stepLabel(first.step.name, first.step.params)}) failed: ${first.step.error}${more}; ${local}; ops killswitch --resume retries it`),
+  };
+}
+
+/** `ops killswitch --resume`: engagements without their GitHub side get it, and every saga with steps not done runs them. */
+async function resumeGithub(ctx: Ctx) {
+  const db = await ctx.ledger({ create: true });
+  const gh = await githubReach(ctx);
+  const { planAll, unfinished } = await import('../../src/actions/killswitch-github');
+  if (!gh) {
+    if (!ctx.configProblems.length) ctx.io.stderr.write('ops: killswitch: --resume: no repos configured (config.json repos): nothing on GitHub to finish\n');
+    if (ctx.json) printJson(ctx.io, { resumed: 0, github: null });
+    return;
+  }
+  planAll(db, gh, ctx.nowIso);
+  const open = unfinished(db);
+  if (!open.length && !ctx.json) ctx.io.stdout.write('nothing to resume: the GitHub side of the killswitch is complete\n');
+  const github = await runGithub(ctx, db, gh, open);
+  if (ctx.json) printJson(ctx.io, { resumed: open.length, github: { summary: github.summary, sagas: github.sagas } });
+  if (github.failure) throw github.failure;
+}

@@ -13,7 +13,22 @@ export default defineCommand({
     const db = await observedLedger(ctx);
     const engagements = db ? activeEngagements(db, ctx.nowIso) : [];
     const current = covering(engagements, scope === GLOBAL ? undefined : scope, ctx.nowIso);
-    if (ctx.json) return printJson(ctx.io, { ...statusJson(current, scope), active: engagements.map((e) => statusJson(e, e.scope)) });
+    // The GitHub side (issue 21): what the engagements' sagas did, and any step still failed.
+    let github: import('../../src/actions/killswitch-github').GithubSummary | null = null;
+    if (db) {
+      const { githubSummary } = await import('../../src/actions/killswitch-github');
+      try {
+        github = githubSummary(db, ctx.nowIso);
+      } catch {
+        github = null; // a ledger from before migration 14, opened read-only: nothing on GitHub yet
+      }
+    }
+    if (ctx.json) return printJson(ctx.io, { ...statusJson(current, scope), active: engagements.map((e) => statusJson(e, e.scope)), ...(github ? { github } : {}) });
+    const githubLine = async () => {
+      if (!github) return;
+      const { describeGithub } = await import('../../src/actions/killswitch-github');
+      ctx.io.stdout.write(describeGithub(github) + '\n');
+    };
     const { style } = await import('../../src/cli/style');
     const s = style(ctx.io.color);
     const engagedLine = (e: (typeof engagements)[number]) => s.red(s.bold('ENGAGED: ')) + describeEngagement(e) + '\n';
@@ -23,9 +38,10 @@ export default defineCommand({
       // the wrong way. Each scoped engagement, and what is not stopped.
       for (const e of engagements) ctx.io.stdout.write(engagedLine(e));
       ctx.io.stdout.write(`other workflows are not stopped (no engagement for all workflows)\n`);
-      return;
+      return githubLine();
     } else ctx.io.stdout.write(s.green(`not engaged${scope === GLOBAL ? '' : ` for workflow ${JSON.stringify(scope)}`}`) + '\n');
     const others = engagements.filter((e) => e !== current);
     for (const e of others) ctx.io.stdout.write(`also: ${describeEngagement(e)}\n`);
+    await githubLine();
   },
 });

@@ -47,6 +47,25 @@ const mainConfig = z.strictObject({
       maxWaitSeconds: positiveInt.default(3600),
     })
     .prefault({}),
+  /**
+   * What `ops killswitch` does on GitHub, in every repository of `repos` (issue 21): set the
+   * Actions variable OPS_KILLSWITCH (at repository or organisation level), cancel the runs
+   * in progress and queued in scope (force-cancel after forceCancelAfterSeconds), disable
+   * the scheduled workflows in scope. Release undoes exactly that.
+   */
+  killswitch: z
+    .strictObject({
+      github: z
+        .strictObject({
+          variable: z.boolean().default(true),
+          cancelRuns: z.boolean().default(true),
+          disableSchedules: z.boolean().default(true),
+          variableLevel: z.enum(['repo', 'org']).default('repo'),
+          forceCancelAfterSeconds: positiveInt.default(60),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   rollback: z
     .strictObject({
       trackedPaths: z.array(z.string().min(1)).default(['.github/workflows/*.yml']),

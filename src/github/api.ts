@@ -16,6 +16,8 @@ export interface ApiResponse {
 export interface ApiClient {
   /** `path` relative to the API root (`/repos/o/r/actions/runs?per_page=100`). */
   get(path: string, opts?: { etag?: string | null }): Promise<ApiResponse>;
+  /** Any method without a body (POST …/cancel, PUT …/disable): rate limits honoured as for get. */
+  request(method: 'POST' | 'PUT' | 'DELETE' | 'GET', path: string): Promise<ApiResponse>;
   /** Requests made (for the report). */
   readonly requests: number;
 }
@@ -96,45 +98,51 @@ export function ghApi(opts: ApiOptions): ApiClient {
     get requests() {
       return requests;
     },
-    async get(path, { etag } = {}) {
-      for (let attempt = 1; ; attempt++) {
-        if (pausedUntil > clock()) await wait(pausedUntil - clock(), 'rate limit exhausted (x-ratelimit-remaining: 0)', path);
-        const args = ['api', '-i', '--method', 'GET', '-H', 'Accept: application/vnd.github+json'];
-        if (etag) args.push('-H', `If-None-Match: ${etag}`);
-        args.push(path);
-        requests++;
-        const r = await execa(opts.gh, args, {
-          env: { ...opts.env, GH_PROMPT_DISABLED: '1', NO_COLOR: '1', CLICOLOR: '0' },
-          extendEnv: false,
-          timeout: opts.timeoutMs,
-          reject: false,
-          encoding: 'buffer',
-          maxBuffer: 512 * 1024 * 1024,
-          stdin: 'ignore',
-        });
-        const stderr = Buffer.from(r.stderr ?? []).toString('utf8').trim();
-        if (r.failed && (r as { code?: string }).code === 'ENOENT') throw new ApiError(path, `cannot run ${JSON.stringify(opts.gh)}: not found (set OPS_GH or config.json gh)`, null);
-        if (r.timedOut) throw new ApiError(path, `gh api gave no answer within ${Math.round(opts.timeoutMs / 1000)} s (config.json ghTimeoutSeconds)`, null);
-        const res = parseIncluded(Buffer.from(r.stdout ?? []));
-        if (!res) throw new ApiError(path, `gh api failed (exit ${r.exitCode ?? '?'}): ${stderr.split('\n')[0] || 'no response'}`, null);
-        const remaining = res.headers['x-ratelimit-remaining'];
-        const reset = Number(res.headers['x-ratelimit-reset']);
-        if (remaining === '0' && Number.isFinite(reset)) pausedUntil = reset * 1000;
-        const limited = res.status === 429 || (res.status === 403 && (remaining === '0' || 'retry-after' in res.headers || /rate limit/i.test(res.body.toString('utf8', 0, 2000))));
-        const retryable = limited || res.status >= 500;
-        if (!retryable) return res;
-        if (attempt >= maxTries) return res;
-        const retryAfter = Number(res.headers['retry-after']);
-        if (Number.isFinite(retryAfter) && retryAfter >= 0) {
-          await wait(retryAfter * 1000, `${limited ? 'secondary rate limit' : `HTTP ${res.status}`} (HTTP ${res.status}, retry-after ${retryAfter})`, path);
-        } else if (limited && remaining === '0' && Number.isFinite(reset)) {
-          await wait(reset * 1000 - clock(), `rate limit exhausted (HTTP ${res.status})`, path);
-        } else {
-          // No hint: back off 1, 2, 4 … s (GitHub asks for at least a minute on a secondary limit without Retry-After).
-          await wait(limited ? 60_000 : 1000 * 2 ** (attempt - 1), limited ? `secondary rate limit (HTTP ${res.status})` : `HTTP ${res.status}`, path);
-        }
-      }
+    get(path, { etag } = {}) {
+      return call('GET', path, etag);
+    },
+    request(method, path) {
+      return call(method, path, null);
     },
   };
+  async function call(method: string, path: string, etag: string | null | undefined): Promise<ApiResponse> {
+    for (let attempt = 1; ; attempt++) {
+      if (pausedUntil > clock()) await wait(pausedUntil - clock(), 'rate limit exhausted (x-ratelimit-remaining: 0)', path);
+      const args = ['api', '-i', '--method', method, '-H', 'Accept: application/vnd.github+json'];
+      if (etag) args.push('-H', `If-None-Match: ${etag}`);
+      args.push(path);
+      requests++;
+      const r = await execa(opts.gh, args, {
+        env: { ...opts.env, GH_PROMPT_DISABLED: '1', NO_COLOR: '1', CLICOLOR: '0' },
+        extendEnv: false,
+        timeout: opts.timeoutMs,
+        reject: false,
+        encoding: 'buffer',
+        maxBuffer: 512 * 1024 * 1024,
+        stdin: 'ignore',
+      });
+      const stderr = Buffer.from(r.stderr ?? []).toString('utf8').trim();
+      if (r.failed && (r as { code?: string }).code === 'ENOENT') throw new ApiError(path, `cannot run ${JSON.stringify(opts.gh)}: not found (set OPS_GH or config.json gh)`, null);
+      if (r.timedOut) throw new ApiError(path, `gh api gave no answer within ${Math.round(opts.timeoutMs / 1000)} s (config.json ghTimeoutSeconds)`, null);
+      const res = parseIncluded(Buffer.from(r.stdout ?? []));
+      if (!res) throw new ApiError(path, `gh api failed (exit ${r.exitCode ?? '?'}): ${stderr.split('\n')[0] || 'no response'}`, null);
+      const remaining = res.headers['x-ratelimit-remaining'];
+      const reset = Number(res.headers['x-ratelimit-reset']);
+      if (remaining === '0' && Number.isFinite(reset)) pausedUntil = reset * 1000;
+      const limited = res.status === 429 || (res.status === 403 && (remaining === '0' || 'retry-after' in res.headers || /rate limit/i.test(res.body.toString('utf8', 0, 2000))));
+      const retryable = limited || res.status >= 500;
+      if (!retryable) return res;
+      if (attempt >= maxTries) return res;
+      const retryAfter = Number(res.headers['retry-after']);
+      if (Number.isFinite(retryAfter) && retryAfter >= 0) {
+        await wait(retryAfter * 1000, `${limited ? 'secondary rate limit' : `HTTP ${res.status}`} (HTTP ${res.status}, retry-after ${retryAfter})`, path);
+      } else if (limited && remaining === '0' && Number.isFinite(reset)) {
+        await wait(reset * 1000 - clock(), `rate limit exhausted (HTTP ${res.status})`, path);
+      } else {
+        // No hint: back off 1, 2, 4 … s (GitHub asks for at least a minute on a secondary limit without Retry-After).
+        await wait(limited ? 60_000 : 1000 * 2 ** (attempt - 1), limited ? `secondary rate limit (HTTP ${res.status})` : `HTTP ${res.status}`, path);
+      }
+    }
+  }
   return client;
 }

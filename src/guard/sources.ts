@@ -11,6 +11,9 @@ import { parseIsoTime } from '../time/clock';
  *
  *   {"engaged":true,"scope":"*"|"<workflow>","reason":"…","by":"…","since":"<ISO>","expires_at":null|"<ISO>"}
  *
+ * or, when several engagements are in force (ops killswitch writes that), a JSON array of
+ * such objects; `{"engaged":false,…}` once released.
+ *
  * read from the environment (a workflow passes `${{ vars.OPS_KILLSWITCH }}`), else with
  * `gh variable get OPS_KILLSWITCH`. No zod here: guard runs before every job and must cost
  * little more than starting node.
@@ -45,7 +48,26 @@ export function readVariable(raw: string, where: string, workflow: string | unde
   } catch (err) {
     return unreadable(`not valid JSON (${(err as Error).message})`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return unreadable('expected a JSON object {"engaged":…,"scope":…}');
+  if (Array.isArray(value)) {
+    // Several engagements (ops killswitch writes an array when more than one is in force):
+    // any unreadable element blocks, else the first that covers the workflow decides.
+    let engaged: VariableVerdict | undefined;
+    for (const [i, item] of value.entries()) {
+      const verdict = readOne(item, `${where}[${i}]`, workflow, nowIso);
+      if (verdict.state === 'unreadable') return verdict;
+      if (verdict.state === 'engaged') engaged ??= verdict;
+    }
+    return engaged ?? { state: 'not-engaged' };
+  }
+  return readOne(value, where, workflow, nowIso);
+}
+
+function readOne(value: unknown, where: string, workflow: string | undefined, nowIso: string): VariableVerdict {
+  const unreadable = (what: string): VariableVerdict => ({
+    state: 'unreadable',
+    reason: `${where}: ${what}; a killswitch that cannot be read blocks every workflow: fix the variable or clear it`,
+  });
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return unreadable('expected a JSON object {"engaged":…,"scope":…} or an array of them');
   const v = value as Record<string, unknown>;
   if (typeof v.engaged !== 'boolean') return unreadable(`engaged: expected true or false, got ${JSON.stringify(v.engaged) ?? 'nothing'}`);
   if (!v.engaged) return { state: 'not-engaged' };

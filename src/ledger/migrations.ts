@@ -451,4 +451,21 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 14,
+    name: 'killswitch on GitHub',
+    // The killswitch reaches GitHub (issue 21): each engagement's GitHub side is a saga
+    // (sagas/saga_steps, kind 'killswitch.github': set the variable, cancel runs, disable
+    // schedules; each step's memo keeps what it did, e.g. the workflows it disabled), and its
+    // release another one that undoes exactly that. This table ties the sagas to the
+    // engagement: the release finds what its engage did here.
+    sql: `
+      CREATE TABLE killswitch_github (
+        saga_id       INTEGER PRIMARY KEY REFERENCES sagas (id),
+        engagement_id INTEGER NOT NULL REFERENCES killswitch_engagements (id),
+        direction     TEXT NOT NULL CHECK (direction IN ('engage', 'release'))
+      );
+      CREATE INDEX killswitch_github_by_engagement ON killswitch_github (engagement_id, direction);
+    `,
+  },
 ];
