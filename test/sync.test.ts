@@ -245,6 +245,6 @@ describe('ops runs sync', () => {
     const r = s.sync();
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('acme/gone: 0 runs (0 new, 0 failed, 0 queued for retry)\nacme/api: 5 runs (5 new, 1 failed, 1 queued for retry)\n');
-    expect(r.stderr).toBe('ops: runs sync: acme/gone: /repos/acme/gone/actions/runs?per_page=100: HTTP 404: Not Found; stopped\n');
+    expect(r.stderr).toBe('ops: runs sync: acme/gone: /repos/acme/gone/actions/runs?per_page=100: HTTP 404: Not Found\n');
   });
 });
