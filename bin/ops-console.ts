@@ -124,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
       },
       written: delivery.kick,
       ticket: (auditSeq) => void writeTicket(db, workspace, env, auditSeq).then((problem) => problem && notices.say(problem)),
+      github: () => reachGithub(workspace, env, (text) => notices.say(text)),
     });
     const configWatch = watchConfig(workspace);
     const notices = noticeBoard(delivery);
@@ -301,4 +302,25 @@ function noticeBoard(delivery: { subscribe(listener: (text: string) => void): ()
     },
     say: (text: string) => listeners.forEach((l) => l(text)),
   };
+}
+
+/**
+ * The GitHub side of a killswitch change made in the console (the Actions variable, runs in
+ * scope cancelled, schedules disabled or re-enabled): `ops killswitch --resume` in a child
+ * process, so the screen never waits on GitHub and the steps are the CLI's own saga (recorded,
+ * resumable). Says the outcome in the status line; nothing when no repository is configured.
+ */
+function reachGithub(workspace: string, env: NodeJS.ProcessEnv, say: (text: string) => void): void {
+  void import('node:child_process').then(({ execFile }) => {
+    const ops = new URL('../../bin/ops', import.meta.url).pathname;
+    execFile(process.execPath, [ops, 'killswitch', '--resume', '--workspace', workspace], { env: { ...env, NO_COLOR: '1' }, timeout: 10 * 60_000 }, (err, stdout, stderr) => {
+      const summary = stdout.split('\n').filter((l) => l.startsWith('GitHub: ')).at(-1);
+      const lines = stderr.split('\n').filter((l) => l.startsWith('ops: '));
+      const problem = lines.filter((l) => !l.startsWith('ops: warning') && !l.startsWith('ops: killswitch: GitHub ')).at(-1);
+      const progress = lines.filter((l) => l.startsWith('ops: killswitch: GitHub ')).at(-1);
+      if (err) say(problem ? `GitHub: ${problem.slice(5)}` : `GitHub not reached: ${errorText(err)} (ops killswitch --resume)`);
+      else if (summary) say(summary);
+      else if (progress) say(`GitHub: ${progress.slice('ops: killswitch: GitHub '.length)}`);
+    });
+  });
 }

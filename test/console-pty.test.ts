@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NOW, OPS_BIN, ROOT, ops, opsProcess, tempDir } from './helpers';
+import { FAKE_GH, NOW, OPS_BIN, ROOT, ops, opsProcess, tempDir } from './helpers';
 
 /**
  * The real ops-console binary in a real terminal (tmux): first frame, a killswitch engaged
@@ -221,6 +221,40 @@ describe('ops-console in a terminal', () => {
     tmux('send-keys', '-t', session, 'q');
     await vi.waitFor(() => expect(() => tmux('has-session', '-t', session)).toThrow(), { timeout: 3000, interval: 50 });
   }, 30_000);
+
+  it('K and X reach GitHub as ops killswitch does: the variable set in every configured repository, runs cancelled, schedules disabled, then restored; the outcome in the status line', async () => {
+    const ws = tempDir();
+    expect((await ops(['demo', ws, '--runs', '300'])).code).toBe(0);
+    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ repos: ['acme/api', 'acme/web'] }));
+    const fake = tempDir('ops-fake-gh-');
+    const api = join(fake, 'api.json');
+    const state = join(fake, 'state.json');
+    writeFileSync(state, '{}');
+    writeFileSync(
+      api,
+      JSON.stringify({
+        repos: {
+          'acme/api': { active: [{ id: 101, name: 'CI', status: 'in_progress' }], workflows: [{ id: 12, name: 'Nightly', path: '.github/workflows/nightly.yml', schedule: true }] },
+          'acme/web': { active: [{ id: 201, name: 'CI', status: 'queued' }], workflows: [] },
+        },
+      }),
+    );
+    const read = () => JSON.parse(readFileSync(state, 'utf8')) as { variables?: Record<string, { OPS_KILLSWITCH?: { value: string } }>; runs?: Record<string, { conclusion?: string }>; workflows?: Record<string, string> };
+    const variable = (repo: string) => JSON.parse(read().variables?.[`repo:${repo}`]?.OPS_KILLSWITCH?.value ?? 'null') as { engaged: boolean } | null;
+    tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '30', 'env', '-u', 'CI', `OPS_NOW=${NOW}`, 'OPS_ACTOR=bob', 'NO_COLOR=1', `OPS_GH=${FAKE_GH}`, `FAKE_GH_API=${api}`, `FAKE_GH_STATE=${state}`, process.execPath, CONSOLE_BIN, '--workspace', ws);
+    await waitScreen(/^ops +\S+ .*24h: \d+ runs/m, 5000);
+    await killswitchKey('K', 'bad deploy', 'ENGAGE');
+    await vi.waitFor(() => expect(lastLine()).toMatch(/^GitHub: variable set in 2\/2 repos, 2 runs cancelled, 1 schedule disabled/), { timeout: 15_000, interval: 50 });
+    expect(variable('acme/api')).toMatchObject({ engaged: true, scope: '*', reason: 'bad deploy', by: 'bob' });
+    expect(variable('acme/web')).toMatchObject({ engaged: true });
+    expect(read().runs).toMatchObject({ 'acme/api#101': { conclusion: 'cancelled' }, 'acme/web#201': { conclusion: 'cancelled' } });
+    expect(Object.values(read().workflows ?? {})).toEqual(['disabled_manually']);
+
+    await killswitchKey('X', 'fixed', 'RELEASE');
+    await vi.waitFor(() => expect([variable('acme/api'), variable('acme/web')]).toMatchObject([{ engaged: false }, { engaged: false }]), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(() => expect(Object.values(read().workflows ?? {})).toEqual(['active']), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(() => expect(lastLine()).toMatch(/^GitHub: /), { timeout: 15_000, interval: 50 });
+  }, 60_000);
 
   it('refuses a folder that is not an ops workspace (exit 2), as ops does, and creates nothing', async () => {
     const dir = tempDir();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -68,12 +69,15 @@ function setup(config: object = { repos: ['acme/api', 'acme/web'] }, scenario?: 
   return { dir, env, run, read, variable, ghLog };
 }
 
+/** A GitHub-token-shaped secret, made at run time. */
+const TOKEN = 'ghp_' + [...randomBytes(36)].map((b) => 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'[b % 62]).join('');
+
 const wfState = (s: FakeState, key: string, initial = 'active') => s.workflows?.[key] ?? initial;
 
 describe('ops killswitch reaches GitHub', () => {
   it('engage: variable in both repos, 5 runs cancelled (one force-cancelled), 3 schedules disabled, one already disabled left; release restores exactly the prior state', () => {
     const t = setup();
-    const engage = t.run(['killswitch', '--reason', 'bad deploy, token ghp_abcdefghijklmnopqrstuvwxyz0123456789']);
+    const engage = t.run(['killswitch', '--reason', `bad deploy, token ${TOKEN}`]);
     expect(engage.stderr).toContain('ops: killswitch: GitHub acme/api: variable OPS_KILLSWITCH set (engaged), read back\n');
     expect(engage.stderr).toContain('ops: killswitch: GitHub acme/api: 1 run still running after 60 s: force-cancelled\n');
     expect(engage.stderr).toContain('ops: killswitch: GitHub acme/api: 2 scheduled workflows disabled (Nightly, Deploy); already disabled, left alone: Weekly\n');
@@ -116,8 +120,8 @@ describe('ops killswitch reaches GitHub', () => {
     expect(events).toEqual(['killswitch.github.start', ...Array(6).fill('killswitch.github.step'), 'killswitch.github.complete']);
     const dump = JSON.stringify(db.prepare('SELECT * FROM audit_events').all()) + JSON.stringify(db.prepare('SELECT * FROM saga_steps').all());
     db.close();
-    expect(dump).not.toContain('ghp_abcdef');
-    expect(readFileSync(join(tempDirOf(t.env), 'state.json'), 'utf8')).not.toContain('ghp_abcdef');
+    expect(dump).not.toContain(TOKEN);
+    expect(readFileSync(join(tempDirOf(t.env), 'state.json'), 'utf8')).not.toContain(TOKEN);
 
     const release = t.run(['killswitch', '--release', '--reason', 'fixed in #812']);
     expect(release.code).toBe(0);

@@ -44,6 +44,8 @@ export interface ActionOptions {
   written?: () => void;
   /** An engagement is an incident: writes its audit ticket now, as `ops killswitch` does. */
   ticket?: (auditSeq: number) => void;
+  /** The killswitch changed: take the change to GitHub (variable, runs, schedules), as `ops killswitch` does. */
+  github?: () => void;
 }
 
 /**
@@ -93,6 +95,13 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
       o.written?.();
     } catch {
       // delivery reports its own problems in the status line
+    }
+    if ((outcome.action === 'engaged' || outcome.action === 'released') && !outcome.replayed) {
+      try {
+        o.github?.();
+      } catch {
+        // the GitHub side reports its own problems in the status line
+      }
     }
     return line;
   };
