@@ -122,10 +122,12 @@ export default defineCommand({
     const { annotate, appendStepSummary, runsSyncSummary } = await import('../../src/cli/actions-output');
     const stoppedAt = (r: (typeof results)[number]) =>
       r.pages ? `stopped after ${r.pages} page${r.pages === 1 ? '' : 's'} (recorded: the next sync continues from there)` : 'stopped';
+    // On stderr and in the annotation, a repository that answered nothing gets the error alone.
+    const told = (r: (typeof results)[number]) => `${r.repo}: ${r.error}${r.pages ? `; ${stoppedAt(r)}` : ''}`;
     for (const r of results) {
       if (!r.error) continue;
-      ctx.io.stderr.write(`ops: runs sync: ${r.repo}: ${r.error}; ${stoppedAt(r)}\n`);
-      annotate(ctx.io, 'error', `${r.repo}: ${r.error}; ${stoppedAt(r)}`, { title: 'ops runs sync' }, ctx.json);
+      ctx.io.stderr.write(`ops: runs sync: ${told(r)}\n`);
+      annotate(ctx.io, 'error', told(r), { title: 'ops runs sync' }, ctx.json);
     }
     appendStepSummary(
       ctx.io,
