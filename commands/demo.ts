@@ -80,7 +80,12 @@ async function detectIn(ctx: Context, dir: string) {
   const demo = createContext({ workspace: dir, actor: ctx.actor }, { ...ctx.io, env });
   try {
     const { detect } = await import('../src/detect/detect');
-    return (await detect(demo, await demo.ledger())).opened;
+    const db = await demo.ledger();
+    const { opened } = await detect(demo, db);
+    // Its detection log lines and tickets: the consumers of its events.
+    const { runConsumersFor } = await import('../src/consumers');
+    await runConsumersFor(demo, db);
+    return opened;
   } finally {
     demo.close();
   }

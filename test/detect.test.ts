@@ -130,6 +130,14 @@ describe('ops detect', () => {
     expect(r.stderr).toMatch(/^ops: alert: misfire: 1 run of Deploy on an unexpected branch or event \(e\.g\. run 3: push on feature\/x; rule deploy-from-main-only\) → engaged killswitch #1 for Deploy\n$/);
     expect((await ops(['guard', '--workflow', 'Deploy'], { env: w.env })).code).toBe(3);
     expect((await ops(['guard', '--workflow', 'CI'], { env: w.env })).code).toBe(0);
+    // The detection log (its consumer, from alert.open and alert.action): the alert, then what was done.
+    const log = readFileSync(join(w.ws, 'docs', 'reports', '2025-11-14', 'logs', 'detection_log_20251114.log'), 'utf8').split('\n').filter(Boolean);
+    expect(log).toEqual([
+      expect.stringMatching(/^2025-11-14T00:00:00Z OPEN alert=1 rule=deploy-from-main-only subject="Deploy" severity=critical action=killswitch misfire: 1 run of Deploy on an unexpected branch/),
+      '2025-11-14T00:00:00Z ACTION alert=1 rule=deploy-from-main-only engaged killswitch #1 for Deploy',
+    ]);
+    const events = (await w.json('audit', 'log')).map((e: { event: string; payload: unknown }) => [e.event, e.payload]);
+    expect(events).toContainEqual(['alert.action', { id: 1, rule: 'deploy-from-main-only', subject: 'Deploy', result: 'engaged killswitch #1 for Deploy' }]);
   });
 
   it('bad rules are exit 2 naming the file and field; stale runs alert and clear', async () => {

@@ -11,7 +11,7 @@ const T0 = Date.parse('2025-11-14T00:00:00Z');
 const at = (i: number) => new Date(T0 + i * 60_000).toISOString().replace(/\.000Z$/, 'Z');
 
 /** Every step between an event's commit and each consumer's work. */
-const POINTS = ['event.committed', ...['notifications', 'killswitch-log', 'tickets'].flatMap((c) => ['before', 'after-work', 'after-commit'].map((p) => `consumer.${c}.${p}`))];
+const POINTS = ['event.committed', ...['notifications', 'killswitch-log', 'tickets', 'summaries'].flatMap((c) => ['before', 'after-work', 'after-commit'].map((p) => `consumer.${c}.${p}`))];
 
 /** A small seeded PRNG (mulberry32): a failing run can be repeated with its seed. */
 function rng(seed: number) {
@@ -56,8 +56,10 @@ describe('event consumers', () => {
 
     const consumers = JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout);
     expect(consumers.map((c: { name: string; cursor: number; lag: number; last_error: string | null }) => [c.name, c.cursor, c.lag, c.last_error])).toEqual([
+      ['detection-log', 100, 0, null],
       ['killswitch-log', 100, 0, null],
       ['notifications', 100, 0, null],
+      ['summaries', 100, 0, null],
       ['tickets', 100, 0, null],
     ]);
     const db = new Database(join(ws, '.ops', 'ledger.db'), { readonly: true });
@@ -86,8 +88,50 @@ describe('event consumers', () => {
     const tickets = files(reports, /^audit_ticket_.*\.json$/);
     expect(tickets, `seed ${seed}`).toHaveLength(50);
     expect(new Set(tickets.map((t) => JSON.parse(readFileSync(t, 'utf8')).audit_seq)).size).toBe(50);
+    // The date's evidence index (the summaries consumer) lists every ticket, once.
+    const index = join(reports, '2025-11-14', '_evidence_index.md');
+    const indexed = readFileSync(index, 'utf8');
+    for (const t of tickets) expect(indexed.split(`audit_tickets/${t.split('/').pop()}`), `seed ${seed}`).toHaveLength(3); // [name](name)
     expect(opsProcess(['audit', 'verify'], { env }).code).toBe(0);
   }, 180_000);
+
+  it('kill -9 between the alert events of detection and the detection log, 40 times: one detection log line per alert event', () => {
+    const seed = Number(process.env.OPS_TEST_SEED ?? Date.now() % 100_000);
+    const random = rng(seed);
+    const ws = workspaceDir();
+    const env = { OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
+    expect(opsProcess(['init'], { env: { ...env, OPS_NOW: at(0) } }).code).toBe(0);
+    // The alert's commit (the import's own event is the first), and each step of the detection log.
+    const points = ['event.committed@2', ...['before', 'after-work', 'after-commit'].map((p) => `consumer.detection-log.${p}@1`)];
+    let killed = 0;
+    for (let i = 0; i < 40; i++) {
+      // Three failures of Deploy open an alert (consecutive_failures), a success resolves it.
+      const run = { run_id: String(100 + i), attempt: 1, repository: 'acme/api', workflow: 'Deploy', event: 'push', branch: 'main', status: 'completed', conclusion: i % 4 === 3 ? 'success' : 'failure', created_at: at(i), started_at: at(i), completed_at: at(i) };
+      const file = join(ws, `runs-${i}.json`);
+      writeFileSync(file, JSON.stringify([run]));
+      const point = random() < 0.1 ? '' : points[Math.floor(random() * points.length)];
+      const r = opsProcess(['runs', 'import', file], { env: { ...env, OPS_NOW: at(i + 1), OPS_FAILPOINT: point } });
+      if (r.code === -1) killed++;
+      else expect(r, `seed ${seed}, run ${i}, ${point}`).toMatchObject({ code: 0 });
+    }
+    expect(killed, `seed ${seed}`).toBeGreaterThan(5);
+    // What a killed import did not evaluate, ops detect does; any process catches up on the log.
+    expect(opsProcess(['detect'], { env: { ...env, OPS_NOW: at(41) } }).code).toBe(0);
+    const consumers = JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout) as { name: string; lag: number; last_error: string | null }[];
+    expect(consumers.map((c) => [c.name, c.lag, c.last_error])).toEqual(['detection-log', 'killswitch-log', 'notifications', 'summaries', 'tickets'].map((n) => [n, 0, null]));
+    const db = new Database(join(ws, '.ops', 'ledger.db'), { readonly: true });
+    let alertEvents: { seq: number; event: string }[];
+    try {
+      alertEvents = db.prepare(`SELECT seq, event FROM audit_events WHERE event LIKE 'alert.%' ORDER BY seq`).all() as { seq: number; event: string }[];
+      expect(db.prepare(`SELECT audit_seq FROM evidence_log_lines WHERE kind = 'detection' ORDER BY audit_seq`).pluck().all(), `seed ${seed}`).toEqual(alertEvents.map((e) => e.seq));
+    } finally {
+      db.close();
+    }
+    expect(alertEvents.filter((e) => e.event === 'alert.open').length, `seed ${seed}`).toBeGreaterThanOrEqual(5);
+    const logged = lines(files(join(ws, 'docs', 'reports'), /^detection_log_/));
+    expect(logged, `seed ${seed}`).toHaveLength(alertEvents.length);
+    expect(logged.map((l) => l.split(' ')[1])).toEqual(alertEvents.map((e) => (e.event === 'alert.open' ? 'OPEN' : 'RESOLVE')));
+  }, 120_000);
 
   it('a consumer that fails (its file cannot be written) does not block the others, says why, and is retried until it succeeds', () => {
     const ws = workspaceDir();
@@ -103,21 +147,50 @@ describe('event consumers', () => {
     expect(opsProcess(['killswitch', '--release', '--reason', 'second'], { env: { ...env, OPS_NOW: at(1) } }).code).toBe(0);
     const consumers = JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout);
     expect(consumers).toEqual([
+      expect.objectContaining({ name: 'detection-log', cursor: 2, lag: 0, last_error: null }),
       expect.objectContaining({ name: 'killswitch-log', cursor: 0, lag: 2, failures: expect.any(Number), last_error: expect.stringMatching(/EISDIR/) }),
       expect.objectContaining({ name: 'notifications', cursor: 2, lag: 0, last_error: null }),
+      expect.objectContaining({ name: 'summaries', cursor: 2, lag: 0, last_error: null }),
       expect.objectContaining({ name: 'tickets', cursor: 2, lag: 0, last_error: null }),
     ]);
-    expect(consumers[0].failures).toBeGreaterThanOrEqual(2);
+    expect(consumers[1].failures).toBeGreaterThanOrEqual(2);
     expect(opsProcess(['events', 'consumers'], { env }).stdout).toMatch(/^killswitch-log +0 +2 +\d+ +2025-11-14T00:0\dZ? ?.*EISDIR/m);
     // The tickets consumer was not held up by it.
     expect(existsSync(join(ws, 'docs', 'reports', '2025-11-14', 'audit_tickets', 'audit_ticket_20251114_090000.json'))).toBe(true);
     // Fixed: the next ops process, whatever it is, does the pending work, once.
     rmSync(log, { recursive: true });
     expect(opsProcess(['killswitch', 'status'], { env }).code).toBe(0);
-    expect(JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout)[0]).toMatchObject({ name: 'killswitch-log', cursor: 2, lag: 0, failures: 0, last_error: null });
+    expect(JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout)[1]).toMatchObject({ name: 'killswitch-log', cursor: 2, lag: 0, failures: 0, last_error: null });
     expect(opsProcess(['killswitch', 'status'], { env }).code).toBe(0);
     const file = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     expect(file.map((l) => l.split(' ')[1])).toEqual(['ENGAGE', 'RELEASE']);
+  });
+
+  it('the summaries consumer: a failure (its index cannot be written) holds up no other consumer, and the next process regenerates the date', () => {
+    const ws = workspaceDir();
+    const env = { OPS_WORKSPACE: ws, OPS_ACTOR: 'alice', OPS_NOW: at(0) };
+    expect(opsProcess(['init'], { env }).code).toBe(0);
+    const folder = join(ws, 'docs', 'reports', '2025-11-14');
+    const index = join(folder, '_evidence_index.md');
+    mkdirSync(join(index, 'x'), { recursive: true });
+    const r = opsProcess(['killswitch', '--reason', 'first'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^ops: warning: evidence summaries not written \(EISDIR.*\); run ops report to write them\n/m);
+    const consumers = JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout);
+    expect(consumers.map((c: { name: string; cursor: number; last_error: string | null }) => [c.name, c.cursor, c.last_error && /EISDIR/.test(c.last_error)])).toEqual([
+      ['detection-log', 1, null],
+      ['killswitch-log', 1, null],
+      ['notifications', 1, null],
+      ['summaries', 0, true],
+      ['tickets', 1, null],
+    ]);
+    expect(existsSync(join(folder, 'audit_tickets', 'audit_ticket_20251114_090000.json'))).toBe(true);
+    rmSync(index, { recursive: true });
+    expect(opsProcess(['killswitch', 'status'], { env }).code).toBe(0);
+    expect(JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout)[3]).toMatchObject({ name: 'summaries', cursor: 1, lag: 0, failures: 0, last_error: null });
+    const md = readFileSync(index, 'utf8');
+    expect(md).toContain('| [audit_tickets/audit_ticket_20251114_090000.json](audit_tickets/audit_ticket_20251114_090000.json) |');
+    expect(md).toContain('| [logs/killswitch_log_20251114.log](logs/killswitch_log_20251114.log) |');
   });
 
   it('ops events tail --follow --json prints a killswitch engaged by another process within a second, resumes by seq, and exits 130 on Ctrl-C', async () => {

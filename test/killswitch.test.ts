@@ -163,7 +163,7 @@ describe('ops killswitch', () => {
     const r = await ops(['killswitch', '--reason', 'stop', '--workspace', ws], at(NOW));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^KILLSWITCH ENGAGED/);
-    expect(r.stderr).toMatch(/^ops: warning: .*killswitch log not written .*the ledger and audit log have the change\nops: warning: audit ticket not written .*run ops audit ticket to write it\nops: warning: notifications: log: ENOTDIR.*\(queued again: ops notify list\)\n$/);
+    expect(r.stderr).toMatch(/^ops: warning: .*killswitch log not written .*the ledger and audit log have the change\nops: warning: audit ticket not written .*run ops audit ticket to write it\nops: warning: evidence summaries not written .*run ops report to write them\nops: warning: notifications: log: ENOTDIR.*\(queued again: ops notify list\)\n$/);
     expect((await ops(['guard', '--workspace', ws])).code).toBe(3);
   });
 

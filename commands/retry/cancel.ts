@@ -30,5 +30,10 @@ export default defineCommand<{ id: number; reason?: string }>({
     if (ctx.json) printJson(ctx.io, { action: outcome.action, entry: entryJson(e), audit_seq: outcome.audit_seq });
     else ctx.io.stdout.write(outcome.action === 'cancelled' ? `cancelled retry #${id} of run ${e.run_id} (${e.workflow}) after ${e.attempt} of ${e.max_attempts} attempts: ${reason}\n` : `retry #${id} was already cancelled; nothing changed\n`);
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+    if (outcome.audit_seq !== null) {
+      // The date's AUTO_RETRY_MANIFEST.json (the summaries consumer) before the command exits.
+      const { runConsumersFor } = await import('../../src/consumers');
+      for (const p of await runConsumersFor(ctx, db)) ctx.io.stderr.write(`ops: warning: ${p}\n`);
+    }
   },
 });

@@ -50,5 +50,10 @@ export default defineCommand<{ run_id: string; reason?: string }>({
       ctx.io.stdout.write(describeEnqueue(outcome, ctx.now) + '\n');
     }
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+    if (outcome.audit_seq !== null) {
+      // The date's AUTO_RETRY_MANIFEST.json (the summaries consumer) before the command exits.
+      const { runConsumersFor } = await import('../../src/consumers');
+      for (const p of await runConsumersFor(ctx, db)) ctx.io.stderr.write(`ops: warning: ${p}\n`);
+    }
   },
 });

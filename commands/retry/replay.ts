@@ -146,13 +146,16 @@ async function stormWatch(ctx: Context, db: Ledger, clock: () => number) {
     ...ks.rules.filter((r) => r.condition === 'runaway_retry' && (r.scope ?? '*') === '*').map((r) => ({ window: r.windowMinutes ?? 10, max: r.threshold ?? 0 })),
   ];
   const { retriesInWindow } = await import('../../src/detect/facts');
+  // Loaded now, not when the storm is under way: every millisecond between the limit's
+  // crossing and the engagement is a re-run that may begin.
+  const detecting = rules.afterWrites ? Promise.all([import('../../src/detect/detect'), import('../../src/actions/killswitch')]).then(([d]) => d) : null;
   let running: Promise<unknown> | null = null;
   return {
     check() {
       if (!rules.afterWrites || running) return;
       const now = clock();
       if (!limits.some((l) => retriesInWindow(db, now, l.window) > l.max)) return;
-      running = import('../../src/detect/detect')
+      running = detecting!
         .then(({ detect }) => detect(ctx, db, now))
         .then(
           async (r) => {

@@ -12,7 +12,7 @@ import { autoEnqueue, type EnqueueOutcome } from '../retry/queue';
 import type { RetryPolicy } from '../config/schemas';
 import { failedConclusions, type RunInput } from '../runs/types';
 import { zonedDate } from '../time/zone';
-import { writeDateSummaries, type SummaryArtifact } from '../evidence/summary';
+import type { SummaryArtifact } from '../evidence/summary';
 
 /** Copies a file through the sanitizer: what lands at `dest` has its secrets masked. */
 export interface SanitizingCopier {
@@ -66,8 +66,9 @@ export interface CollectResult {
 /**
  * `ops evidence collect` (SPEC §3.2), to be called under the workspace evidence lock:
  * copies the matched files, sanitized, into the run's JST date folder, records them and the
- * run in the ledger in one transaction, and regenerates the date's RUNS_SUMMARY.json and
- * _evidence_index.md. A file that cannot be read is recorded as such; the rest is collected.
+ * run in the ledger in one transaction with its `evidence.collect` event (run, attempt, date,
+ * files); the summaries consumer regenerates the date's RUNS_SUMMARY.json and _evidence_index.md.
+ * A file that cannot be read is recorded as such; the rest is collected.
  */
 export async function collectEvidence(req: CollectRequest): Promise<CollectResult> {
   const { db, run } = req;
@@ -130,7 +131,7 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
         event: 'evidence.collect',
         run_id: run.run_id,
         target_id: `attempt-${run.attempt}`,
-        payload: { run: runOutcome, files: files.map((f) => ({ name: f.name, sha256: f.sha256, status: f.status })) },
+        payload: { run: runOutcome, attempt: run.attempt, date, files: files.map((f) => ({ name: f.name, sha256: f.sha256, status: f.status })) },
         idempotency_key: key,
       });
       if (!first) keys.remember(key, { audit_seq: audit.seq }, audit.seq, req.idempotencyTtlSeconds);
@@ -138,7 +139,6 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
     })
     .immediate();
 
-  const summaries = writeDateSummaries(db, req.reportsDir, date, req.timeZone);
   return {
     run_id: run.run_id,
     attempt: run.attempt,
@@ -146,7 +146,7 @@ export async function collectEvidence(req: CollectRequest): Promise<CollectResul
     folder,
     files,
     unmatched,
-    unchanged: outcome.unchanged && summaries.length === 0,
+    unchanged: outcome.unchanged,
     audit_seq: outcome.audit_seq,
     first_audit_seq: outcome.first_audit_seq,
     classification,

@@ -20,6 +20,12 @@ export interface Consumer {
   name: string;
   wants(e: AuditEvent): boolean;
   handle(db: Ledger, e: AuditEvent, env: ConsumerEnv): void;
+  /**
+   * Instead of `handle`, one call for every wanted event of a batch (up to 500), in the one
+   * transaction that advances the cursor past the batch: for work that is the same for many
+   * events (a date's summaries regenerated once, not once per event).
+   */
+  handleBatch?(db: Ledger, events: readonly AuditEvent[], env: ConsumerEnv): void;
   /** Holds the workspace (evidence) lock while it runs: it writes files `ops evidence collect` also writes. */
   workspaceLock?: boolean;
   /** A failure, as the warning the command that made the change prints. */

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { appendLogLine, logFilePath } from '../evidence/layout';
 import { killswitchLine } from '../killswitch/log-line';
 import type { Engagement } from '../killswitch/state';
 import { prepared } from '../ledger/statements';
 import type { Consumer } from './consumer';
+import { appendLineOnce } from './log-line';
 
 const EVENTS = new Set(['killswitch.engage', 'killswitch.release', 'killswitch.expire']);
 
@@ -25,9 +24,7 @@ export const killswitchLogConsumer: Consumer = {
         : e.event === 'killswitch.release'
           ? [k.released_at!, killswitchLine(k.released_at!, 'RELEASE', k, k.released_by!, e.role, e.seq, k.release_reason!)]
           : [k.released_at!, killswitchLine(k.released_at!, 'EXPIRE', k, 'ops', 'system', null, 'expired')];
-    const path = logFilePath(env.reportsDir(), 'killswitch', Date.parse(at), env.timeZone());
-    if (!(existsSync(path) && readFileSync(path, 'utf8').split('\n').includes(line))) appendLogLine(path, line);
-    prepared(db, 'INSERT OR IGNORE INTO evidence_log_lines (kind, at, line, audit_seq) VALUES (?, ?, ?, ?)').run('killswitch', at, line, e.seq);
+    appendLineOnce(db, env, 'killswitch', at, line, e.seq);
   },
   problem: (m) => `killswitch log not written (${m}); the ledger and audit log have the change`,
 };

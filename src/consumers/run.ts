@@ -1,15 +1,18 @@
 import { advanceCursor, consumerCursor, eventsAfter, headSeq, recordConsumerError } from '../events/cursors';
 import { errorText } from '../base/errors';
+import type { AuditEvent } from '../events/log';
 import { withWorkspaceLock } from '../evidence/atomic';
 import type { Ledger } from '../ledger/open';
 import { failpoint } from '../testing/failpoint';
 import type { Consumer, ConsumerEnv } from './consumer';
+import { detectionLogConsumer } from './detection-log';
 import { killswitchLogConsumer } from './killswitch-log';
 import { notificationsConsumer } from './notifications';
+import { summariesConsumer } from './summaries';
 import { ticketsConsumer } from './tickets';
 
-/** Every consumer, in the order they run (and warn). */
-export const consumers: readonly Consumer[] = [notificationsConsumer, killswitchLogConsumer, ticketsConsumer];
+/** Every consumer, in the order they run (and warn): summaries last, as the index lists the tickets' files. */
+export const consumers: readonly Consumer[] = [notificationsConsumer, killswitchLogConsumer, detectionLogConsumer, ticketsConsumer, summariesConsumer];
 
 const BATCH = 500;
 
@@ -23,6 +26,10 @@ export function consume(db: Ledger, c: Consumer, env: ConsumerEnv): number {
   for (;;) {
     const batch = eventsAfter(db, consumerCursor(db, c.name), BATCH);
     if (!batch.length) return handled;
+    if (c.handleBatch) {
+      handled += consumeBatch(db, c, env, batch);
+      continue;
+    }
     let skipTo = 0;
     for (const e of batch) {
       if (!c.wants(e)) {
@@ -45,6 +52,30 @@ export function consume(db: Ledger, c: Consumer, env: ConsumerEnv): number {
     }
     if (skipTo) db.transaction(() => advanceCursor(db, c.name, skipTo, env.now)).immediate();
   }
+}
+
+/**
+ * A batch consumer: every wanted event of the batch in one IMMEDIATE transaction, which
+ * re-reads the cursor (another process may have gone past some of them) and advances it to
+ * the batch's last event.
+ */
+function consumeBatch(db: Ledger, c: Consumer, env: ConsumerEnv, batch: readonly AuditEvent[]): number {
+  const last = batch[batch.length - 1]!.seq;
+  if (batch.some((e) => c.wants(e))) failpoint(`consumer.${c.name}.before`);
+  const handled = db
+    .transaction(() => {
+      const cursor = consumerCursor(db, c.name);
+      const wanted = batch.filter((e) => e.seq > cursor && c.wants(e));
+      if (wanted.length) {
+        c.handleBatch!(db, wanted, env);
+        failpoint(`consumer.${c.name}.after-work`);
+      }
+      advanceCursor(db, c.name, last, env.now);
+      return wanted.length;
+    })
+    .immediate();
+  if (handled) failpoint(`consumer.${c.name}.after-commit`);
+  return handled;
 }
 
 /** Runs `c`, recording a failure on its row (it is retried by the next run); returns the warning, or null. */

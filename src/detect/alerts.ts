@@ -101,8 +101,19 @@ export function getAlert(db: Ledger, id: number): Alert | null {
   return r ? toAlert(r) : null;
 }
 
-export function setActionResult(db: Ledger, id: number, result: string): void {
-  prepared(db, 'UPDATE alerts SET action_result = ? WHERE id = ?').run(result, id);
+/** What was done about an open alert, with its `alert.action` event (the detection log's ACTION line). */
+export function setActionResult(db: Ledger, a: Pick<Alert, 'id' | 'rule' | 'subject'>, result: string, now: string): void {
+  db.transaction(() => {
+    appendAudit(db, {
+      ts: now,
+      actor: DETECT_ACTOR.name,
+      role: DETECT_ACTOR.role,
+      event: 'alert.action',
+      target_id: `${a.rule}:${a.subject}`,
+      payload: { id: a.id, rule: a.rule, subject: a.subject, result },
+    });
+    prepared(db, 'UPDATE alerts SET action_result = ? WHERE id = ?').run(result, a.id);
+  }).immediate();
 }
 
 /** Open alerts, most severe first, then newest: `ops status`, the console. */

@@ -1,6 +1,5 @@
 import type { Context } from '../cli/context';
 import type { Ledger } from '../ledger/open';
-import { recordLogLines, type LogLine } from '../evidence/log-lines';
 import { latestSnapshotId } from '../rollback/snapshot';
 import { toIso } from '../time/clock';
 import { DETECT_ACTOR, reconcile, setActionResult, type Alert } from './alerts';
@@ -50,21 +49,12 @@ export async function detect(ctx: Context, db: Ledger, now = ctx.now): Promise<D
   });
 
   const report: DetectReport = { evaluated_at: nowIso, findings, opened: [], held: r.held, resolved: r.resolved, warnings: [] };
-  const lines: LogLine[] = [];
+  // The detection log's OPEN, ACTION and RESOLVE lines are the detection-log consumer's, from
+  // the alert.open, alert.action and alert.resolve events (run by whoever ran detection, after it).
   for (const a of r.opened) {
-    lines.push({ at: nowIso, line: `${nowIso} OPEN alert=${a.id} rule=${a.rule} subject=${JSON.stringify(a.subject)} severity=${a.severity} action=${a.action} ${a.summary}` });
     const result = await act(ctx, db, a, now, report.warnings);
-    if (result !== null) {
-      setActionResult(db, a.id, result);
-      lines.push({ at: nowIso, line: `${nowIso} ACTION alert=${a.id} rule=${a.rule} ${result}` });
-    }
+    if (result !== null) setActionResult(db, a, result, nowIso);
     report.opened.push({ ...a, action_result: result ?? a.action_result });
-  }
-  for (const a of r.resolved) lines.push({ at: nowIso, line: `${nowIso} RESOLVE alert=${a.id} rule=${a.rule} subject=${JSON.stringify(a.subject)} open since ${a.opened_at}` });
-  try {
-    recordLogLines(db, await ctx.reportsDir(), await ctx.timezone(), 'detection', lines);
-  } catch (err) {
-    report.warnings.push(`detection log not written (${(err as Error).message}); the ledger has the alerts`);
   }
   return report;
 }

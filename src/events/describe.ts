@@ -43,6 +43,8 @@ function detail(e: AuditEvent, p: P): string {
     case 'alert.open':
     case 'alert.resolve':
       return `${p.rule} ${p.subject === '*' ? 'all workflows' : p.subject}: ${p.summary ?? ''}${p.action ? ` (action ${p.action})` : ''}`.trim();
+    case 'alert.action':
+      return `alert ${p.id} ${p.rule} ${p.subject === '*' ? 'all workflows' : p.subject}: ${p.result ?? ''}`.trim();
     case 'retry.enqueue':
     case 'retry.cancel':
       return `entry ${p.id}${e.run_id ? ` run ${e.run_id}` : ''}${p.reason ? `: ${q(p.reason)}` : ''}`;

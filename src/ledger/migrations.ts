@@ -468,4 +468,16 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX killswitch_github_by_engagement ON killswitch_github (engagement_id, direction);
     `,
   },
+  {
+    version: 15,
+    name: 'detection log and summaries consumers',
+    // The detection log and the daily summaries (RUNS_SUMMARY.json, AUTO_RETRY_MANIFEST.json,
+    // the index) became consumers (issue 20). They start at the head: the events before were
+    // logged and summarized by the commands that made them (ops report regenerates any date).
+    sql: `
+      INSERT OR IGNORE INTO event_consumers (name, cursor)
+        SELECT c.name, (SELECT COALESCE(MAX(seq), 0) FROM audit_events)
+        FROM (SELECT 'detection-log' AS name UNION ALL SELECT 'summaries') AS c;
+    `,
+  },
 ];

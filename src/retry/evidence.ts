@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { writeFileIfChanged } from '../evidence/atomic';
 import { recordLogLines } from '../evidence/log-lines';
-import { writeDateSummaries } from '../evidence/summary';
 import type { Ledger } from '../ledger/open';
-import { zonedDate, zonedDayBounds } from '../time/zone';
+import { zonedDayBounds } from '../time/zone';
 import { entryJson, toAttempt, toEntry, type RetryAttempt, type RetryEntry } from './queue';
 
 /**
@@ -87,17 +86,6 @@ export function buildRetryManifest(db: Ledger, date: string, timeZone: string): 
     },
     entries: entries.map((e) => ({ ...entryJson(e), attempts: attempts.filter((a) => a.entry_id === e.id).map(attemptJson) })),
   };
-}
-
-/** Regenerates the manifests of the dates of these moments, and each date's index; returns the files written. */
-export function writeRetryManifests(db: Ledger, reportsDir: string, timeZone: string, moments: Iterable<string>): string[] {
-  const dates = new Set([...moments].map((at) => zonedDate(Date.parse(at), timeZone)));
-  const written: string[] = [];
-  for (const date of [...dates].sort()) {
-    written.push(...writeRetryManifest(db, reportsDir, date, timeZone));
-    written.push(...writeDateSummaries(db, reportsDir, date, timeZone));
-  }
-  return written;
 }
 
 /** AUTO_RETRY_MANIFEST.json of one date; returns it when written. */

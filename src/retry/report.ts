@@ -1,22 +1,16 @@
 import type { Context } from '../cli/context';
 import type { Ledger } from '../ledger/open';
-import { withWorkspaceLock } from '../evidence/atomic';
-import { appendRetryLog, writeRetryManifests, type RetryLogEvent } from './evidence';
+import { appendRetryLog, type RetryLogEvent } from './evidence';
 
 /**
- * After a retry command changed the ledger: its lines in the day's retry log, and the
- * AUTO_RETRY_MANIFEST.json of every date it touched, regenerated under the workspace's
- * evidence lock (two replayers must not write an older manifest over a newer one).
- * The ledger is the record: a failure here is a warning, returned for stderr.
+ * After a retry command changed the ledger: its lines in the day's retry log. The dates'
+ * AUTO_RETRY_MANIFEST.json are the summaries consumer's (src/consumers/summaries), run after
+ * the command's commit. The ledger is the record: a failure here is a warning, returned for stderr.
  */
 export async function writeRetryEvidence(ctx: Context, db: Ledger, events: readonly RetryLogEvent[], opts: { alreadyLogged?: boolean } = {}): Promise<string | null> {
-  if (!events.length) return null;
-  const reportsDir = await ctx.reportsDir();
-  const timeZone = await ctx.timezone();
+  if (!events.length || opts.alreadyLogged) return null;
   try {
-    if (!opts.alreadyLogged) appendRetryLog(db, reportsDir, timeZone, events);
-    const moments = events.flatMap((ev) => [ev.at, ev.attempt?.started_at ?? ev.entry.created_at]);
-    await withWorkspaceLock(ctx.workspace, 30_000, async () => writeRetryManifests(db, reportsDir, timeZone, moments));
+    appendRetryLog(db, await ctx.reportsDir(), await ctx.timezone(), events);
     return null;
   } catch (err) {
     return `retry evidence not fully written (${(err as Error).message}); the ledger and audit log have the change`;
