@@ -313,3 +313,37 @@ describe('overlapping engagements and a process killed mid-way', () => {
     expect(t.ghLog().filter((l) => /runs\/101\/cancel/.test(l))).toHaveLength(1);
   });
 });
+
+describe('a killswitch engaged by detection', () => {
+  it('reaches GitHub too: a misfire seen by ops runs import sets the variable as ops-detect, cancels the scope runs and disables its schedule', () => {
+    const t = setup();
+    writeFileSync(
+      join(t.dir, '.ops', 'killswitch-rules.json'),
+      JSON.stringify({ rules: [{ name: 'deploy-from-main-only', condition: 'misfire', scope: 'Deploy', branches: ['main'], events: ['push'] }] }),
+    );
+    const runs = join(t.dir, 'runs.json');
+    const at = '2025-11-13T23:55:00Z';
+    writeFileSync(
+      runs,
+      JSON.stringify([
+        { run_id: '9001', attempt: 1, repository: 'acme/api', workflow: 'Deploy', event: 'push', branch: 'feature/x', status: 'completed', conclusion: 'success', created_at: at, started_at: at, completed_at: at, url: 'https://github.com/acme/api/actions/runs/9001' },
+      ]),
+    );
+    const r = t.run(['runs', 'import', runs]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/→ engaged killswitch #1 for Deploy\n/);
+    expect(r.stderr).toContain('ops: killswitch: GitHub acme/api: variable OPS_KILLSWITCH set (engaged), read back\n');
+    expect(JSON.parse(t.variable('acme/api')!)).toMatchObject({ engaged: true, scope: 'Deploy', by: 'ops-detect' });
+    expect(JSON.parse(t.variable('acme/web')!)).toMatchObject({ engaged: true, scope: 'Deploy' });
+    const s = t.read();
+    // Only the scope: Deploy's runs cancelled, CI's left running; Deploy's schedule disabled.
+    expect(s.runs?.['acme/api#103']).toMatchObject({ conclusion: 'cancelled' });
+    expect(s.runs?.['acme/api#101']).toBeUndefined();
+    expect(wfState(s, 'acme/api#14')).toBe('disabled_manually');
+    expect(wfState(s, 'acme/api#12')).toBe('active');
+    // A later write plans nothing new: no second saga, no more gh calls.
+    const calls = t.ghLog().length;
+    expect(t.run(['runs', 'import', runs]).code).toBe(0);
+    expect(t.ghLog().length).toBe(calls);
+  });
+});

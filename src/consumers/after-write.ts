@@ -24,6 +24,14 @@ export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport
     notes.push(`warning: detection not run (${(err as Error).message}); run ops detect`);
   }
   if (report && (report.opened.length || report.resolved.length)) notes.push(...(await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`));
+  // Detection may have engaged the killswitch (and an expiry may have lapsed): GitHub follows.
+  try {
+    const { reachGithubIfPending } = await import('../cli/killswitch-github');
+    const githubProblem = await reachGithubIfPending(ctx, db);
+    if (githubProblem) notes.push(`warning: killswitch: ${githubProblem}`);
+  } catch (err) {
+    notes.push(`warning: killswitch: GitHub not reached (${(err as Error).message}); run ops killswitch --resume`);
+  }
   const { deliverOpportunistically } = await import('../notify/with-context');
   const problem = await deliverOpportunistically(ctx, db);
   if (problem) notes.push(`warning: ${problem}`);
