@@ -1,4 +1,5 @@
-import { execa } from 'execa';
+// execa is loaded when gh is called: `ops killswitch status` reads the GitHub side's
+// record without it (start-up cost).
 
 /**
  * GitHub's REST API through `gh api -i` (issue 21): gh does the authentication and the
@@ -112,6 +113,7 @@ export function ghApi(opts: ApiOptions): ApiClient {
       if (etag) args.push('-H', `If-None-Match: ${etag}`);
       args.push(path);
       requests++;
+      const { execa } = await import('execa');
       const r = await execa(opts.gh, args, {
         env: { ...opts.env, GH_PROMPT_DISABLED: '1', NO_COLOR: '1', CLICOLOR: '0' },
         extendEnv: false,

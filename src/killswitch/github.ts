@@ -1,4 +1,5 @@
-import { execa } from 'execa';
+// execa is loaded when gh is called: `ops killswitch status` reads the GitHub side's
+// record without it (start-up cost).
 import { ApiError, ghApi, type ApiClient, type ApiResponse } from '../github/api';
 import { GLOBAL, sameWorkflow, type Engagement } from './state';
 
@@ -123,6 +124,7 @@ export function githubSteps(d: GithubDeps) {
   };
   const json = <T>(r: ApiResponse): T => JSON.parse(r.body.toString('utf8')) as T;
   const gh = async (args: string[]) => {
+    const { execa } = await import('execa');
     const r = await execa(d.gh, args, { env: { ...d.env, GH_PROMPT_DISABLED: '1', NO_COLOR: '1' }, extendEnv: false, timeout: d.timeoutMs, reject: false, stdin: 'ignore' });
     if ((r as { code?: string }).code === 'ENOENT') throw new Error(`cannot run ${JSON.stringify(d.gh)}: not found (set OPS_GH or config.json gh)`);
     if (r.timedOut) throw new Error(`gh ${args.slice(0, 2).join(' ')} gave no answer within ${Math.round(d.timeoutMs / 1000)} s`);
