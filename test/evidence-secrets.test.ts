@@ -4,6 +4,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { githubEnv, NOW, opsProcess, tempDir } from './helpers';
+// mulberry32, seeded: a failing case can be replayed (OPS_TEST_SEED=…).
+import { prng } from './corpus/corpus.mjs';
 
 // Secrets are made at run time from random bytes: nothing real-looking is committed.
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -46,17 +48,6 @@ describe('a secret inside a URL', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed (OPS_TEST_SEED=…). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PRINTABLE = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
 /** A few passwords also mix in control characters and non-ASCII (JSON \u escapes, $'…' octal, UTF-8 percent bytes). */
