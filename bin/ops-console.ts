@@ -311,6 +311,12 @@ function noticeBoard(delivery: { subscribe(listener: (text: string) => void): ()
  * resumable). Says the outcome in the status line; nothing when no repository is configured.
  */
 function reachGithub(workspace: string, env: NodeJS.ProcessEnv, say: (text: string) => void): void {
+  // No repository configured: nothing on GitHub to reach (an invalid config.json: the child says so).
+  try {
+    if (configModule && !configModule.loadConfigLenient(workspace, 'config.json').value.repos.length) return;
+  } catch {
+    // unreadable: let the child report it
+  }
   void import('node:child_process').then(({ execFile }) => {
     const ops = new URL('../../bin/ops', import.meta.url).pathname;
     execFile(process.execPath, [ops, 'killswitch', '--resume', '--workspace', workspace], { env: { ...env, NO_COLOR: '1' }, timeout: 10 * 60_000 }, (err, stdout, stderr) => {

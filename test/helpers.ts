@@ -17,7 +17,8 @@ export const NOW = '2025-11-14T00:00:00Z';
 
 const made: string[] = [];
 afterEach(() => {
-  while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
+  // Retries: a child a test started (the console's background ops) may still be finishing a write.
+  while (made.length) rmSync(made.pop()!, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
 });
 
 /** A fresh temp folder, removed after the test. */
