@@ -63,14 +63,12 @@ export async function runGithub(ctx: Ctx, db: Ledger, gh: NonNullable<Awaited<Re
  * retrying them). Returns a warning, or null.
  */
 export async function reachGithubIfPending(ctx: Ctx, db: Ledger): Promise<string | null> {
-  let config;
+  let gh;
   try {
-    config = await ctx.config('config.json');
+    gh = await githubReach(ctx);
   } catch {
     return null; // an invalid config: the commands that need it say so
   }
-  if (!config.repos.length) return null;
-  const gh = await githubReach(ctx);
   if (!gh) return null;
   const { planAll } = await import('../actions/killswitch-github');
   const sagas = planAll(db, gh, ctx.nowIso);
