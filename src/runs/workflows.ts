@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sameWorkflow } from '../killswitch/state';
 import { usageError } from '../cli/errors';
+import { editDistance } from '../base/edit-distance';
 
 /**
  * Workflow names as users type them: matched case-insensitively against the names the
@@ -31,7 +32,7 @@ export const canonicalWorkflow = (db: Database.Database, typed: string): string 
 export function closestWorkflows(known: readonly string[], typed: string, n = 3): string[] {
   const t = typed.toLowerCase();
   return known
-    .map((k) => ({ k, d: distance(k.toLowerCase(), t) }))
+    .map((k) => ({ k, d: editDistance(k.toLowerCase(), t) }))
     .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
     .slice(0, n)
     .map((x) => x.k);
@@ -52,15 +53,4 @@ export function checkedScope(db: Database.Database, typed: string, force: boolea
   }
   const near = closestWorkflows(known, typed);
   throw usageError('--scope', `no workflow ${JSON.stringify(typed)} in the ledger; did you mean ${near.map((k) => JSON.stringify(k)).join(', ')}? (--force to use it anyway)`);
-}
-
-/** Levenshtein distance, two rows. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
