@@ -1,6 +1,7 @@
 import { defineCommand } from '../src/cli/command';
 import { printJson } from '../src/cli/output';
-import { escapeAnnotation, warn } from '../src/cli/warn';
+import { annotate } from '../src/cli/actions-output';
+import { warn } from '../src/cli/warn';
 
 export default defineCommand({
   command: 'guard',
@@ -46,9 +47,7 @@ export default defineCommand({
     }
     if (!verdict.ok) {
       // GitHub Actions reads workflow commands from stdout: the reason shows on the run's page.
-      if (ctx.io.env.GITHUB_ACTIONS === 'true' && !ctx.json) {
-        for (const r of verdict.reasons) ctx.io.stdout.write(`::error title=ops guard::${escapeAnnotation(r)}\n`);
-      }
+      for (const r of verdict.reasons) annotate(ctx.io, 'error', r, { title: 'ops guard' }, ctx.json);
       ctx.io.stderr.write(`ops: guard: ${verdict.code === 3 ? 'blocked' : 'refused'}: ${verdict.reasons.join('; ')}\n`);
     }
     for (const w of warnings) warn(ctx.io, `guard: ${w}`, { json: ctx.json, title: 'ops guard' });
