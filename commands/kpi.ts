@@ -22,7 +22,9 @@ export default defineCommand({
     const { ledgerKpis } = await import('../src/kpi/ledger-kpis');
     const { kpiStatus } = await import('../src/kpi/status');
     // Typed in any case: `deploy` is the `Deploy` workflow.
-    const workflow = args.workflow === undefined ? null : (await import('../src/runs/workflows')).canonicalWorkflow(db, args.workflow);
+    const filtered = args.workflow === undefined ? undefined : (await import('../src/runs/workflows')).workflowFilter(db, args.workflow);
+    if (filtered?.unknown) (await import('../src/cli/warn')).warn(ctx.io, filtered.unknown, { json: ctx.json });
+    const workflow = filtered?.workflow ?? null;
     const kpis = ledgerKpis(db, { window: args.window.trim(), windowMs, now: ctx.now, workflow, timezone });
     const status = kpiStatus(kpis, targets);
     if (ctx.io.env.GITHUB_STEP_SUMMARY) {

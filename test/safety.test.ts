@@ -137,6 +137,15 @@ describe('item 3: --scope names a workflow the ledger knows, case ignored', () =
     const listed = JSON.parse(run(ws, ['runs', 'list', '--workflow', 'deploy', '--json']).stdout) as { workflow: string }[];
     expect(listed.length).toBeGreaterThan(0);
     expect(new Set(listed.map((r) => r.workflow))).toEqual(new Set(['Deploy']));
+    // A misspelt filter is not "no runs": it lists nothing, exit 0, and says what was meant.
+    const misspelt = run(ws, ['runs', 'list', '--workflow', 'Deplyo']);
+    expect(misspelt.code).toBe(0);
+    expect(misspelt.stdout).toBe('');
+    expect(misspelt.stderr).toBe('ops: warning: --workflow: no workflow "Deplyo" in the ledger; did you mean "Deploy", "E2E", "CI"?\nno runs match\n');
+    const kpi = run(ws, ['kpi', '--workflow', 'Deplyo', '--json']);
+    expect(kpi.code).toBe(0);
+    expect(kpi.stderr).toBe('ops: warning: --workflow: no workflow "Deplyo" in the ledger; did you mean "Deploy", "E2E", "CI"?\n');
+    expect(JSON.parse(kpi.stdout).runs).toBe(0);
 
     expect(run(ws, ['killswitch', '--release', '--scope', 'deploy', '--reason', 'fixed']).stdout).toMatch(/^killswitch released for workflow "Deploy"/);
     expect(run(ws, ['guard', '--workflow', 'Deploy']).code).toBe(0);

@@ -24,12 +24,14 @@ export default defineCommand({
     const { listRuns, countListedRuns } = await import('../../src/runs/store');
     const db = await ctx.ledger();
     // Typed in any case: `deploy` lists the `Deploy` workflow's runs.
-    const workflow = args.workflow === undefined ? undefined : (await import('../../src/runs/workflows')).canonicalWorkflow(db, args.workflow);
+    const { warn } = await import('../../src/cli/warn');
+    const filtered = args.workflow === undefined ? undefined : (await import('../../src/runs/workflows')).workflowFilter(db, args.workflow);
+    if (filtered?.unknown) warn(ctx.io, filtered.unknown, { json: ctx.json });
+    const workflow = filtered?.workflow;
     // The listing is still right with an invalid config, but replay, detection and
     // notifications are not running: say so where it is seen.
     const { quickConfigProblems } = await import('../../src/config/quick-check');
     const { problemText } = await import('../../src/config/problem');
-    const { warn } = await import('../../src/cli/warn');
     for (const p of await quickConfigProblems(ctx.workspace)) warn(ctx.io, `config: ${problemText(p)} (ops config check)`, { json: ctx.json });
     const filter = {
       workflow,

@@ -25,8 +25,20 @@ export function matchWorkflow(known: readonly string[], typed: string): string |
   return known.find((k) => k === typed) ?? known.find((k) => sameWorkflow(k, typed));
 }
 
-/** The typed name in the ledger's spelling, or as typed when the ledger has no such workflow (a filter then matches nothing). */
-export const canonicalWorkflow = (db: Database.Database, typed: string): string => matchWorkflow(knownWorkflows(db), typed) ?? typed;
+/**
+ * A `--workflow` filter: the ledger's spelling of the typed name. An unknown name still
+ * filters (the workflow may not have run yet, and a script's empty listing is not an
+ * error) but comes with `unknown`, a did-you-mean for the user, so `Deplyo` is not read as
+ * "no runs".
+ */
+export function workflowFilter(db: Database.Database, typed: string): { workflow: string; unknown?: string } {
+  const known = knownWorkflows(db);
+  const match = matchWorkflow(known, typed);
+  if (match !== undefined) return { workflow: match };
+  const near = closestWorkflows(known, typed);
+  const hint = near.length ? `; did you mean ${near.map((k) => JSON.stringify(k)).join(', ')}?` : ' (no runs recorded yet)';
+  return { workflow: typed, unknown: `--workflow: no workflow ${JSON.stringify(typed)} in the ledger${hint}` };
+}
 
 /** Up to `n` known names closest to `typed` (edit distance, case ignored), closest first. */
 export function closestWorkflows(known: readonly string[], typed: string, n = 3): string[] {
