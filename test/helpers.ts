@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { randomInt } from 'node:crypto';
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
@@ -10,6 +11,10 @@ import { memoryIO } from '../src/cli/io';
 import { registry } from '../commands/registry';
 
 export const ROOT = resolve(import.meta.dirname, '..');
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** A GitHub classic token made at run time: no secret-shaped literal lives in the repository. */
+export const runtimeGithubToken = (): string => 'ghp_' + Array.from({ length: 36 }, () => ALNUM[randomInt(ALNUM.length)]).join('');
 export const OPS_BIN = join(ROOT, 'bin', 'ops');
 export const FAKE_GH = join(ROOT, 'fixtures', 'bin', 'gh');
 export const GH_RUNS = join(ROOT, 'fixtures', 'gh', 'runs.json');

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../src/notify/sign';
-import { dumpLedger, FAKE_GH, ops, opsProcess, workspaceDir } from './helpers';
+import { dumpLedger, FAKE_GH, ops, opsProcess, runtimeGithubToken, workspaceDir } from './helpers';
+
+const ECHOED = runtimeGithubToken();
 
 /** A real HTTP endpoint: records every request, answers as `respond` says. */
 interface Hook {
@@ -28,7 +30,7 @@ async function hook(respond: 'ok' | 500 | 'hang'): Promise<Hook> {
       if (respond === 'hang') return; // never answers
       res.writeHead(respond === 'ok' ? 200 : 500, { 'content-type': 'text/plain' });
       // A careless server echoing a token back: it must be masked in the delivery log.
-      res.end(respond === 'ok' ? 'ok' : 'internal error; debug token ghp_0123456789abcdefghijklmnopqrstuvwxyz');
+      res.end(respond === 'ok' ? 'ok' : `internal error; debug token ${ECHOED}`);
     });
   });
   servers.push(server);
@@ -131,7 +133,7 @@ describe('notification outbox', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]).toContain('--title [ops] Killswitch ENGAGED: all workflows');
     expect(readFileSync(w.log, 'utf8')).toContain('--repo acme/ops --label incident');
-    expect(dumpLedger(w.ledger)).not.toContain('ghp_0123456789');
+    expect(dumpLedger(w.ledger)).not.toContain(ECHOED);
   });
 
   it('with no issue channel, a failed Slack delivery falls back to the notification log', async () => {

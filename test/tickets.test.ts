@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_GH, ops, workspaceDir } from './helpers';
+import { FAKE_GH, ops, runtimeGithubToken, workspaceDir } from './helpers';
+
+const LEAKED = runtimeGithubToken();
 
 /** Audit tickets (SPEC §5.3) through the commands that cause incidents: replay, killswitch. */
 
@@ -15,7 +17,7 @@ async function workspace(rerunStderr: string) {
   mkdirSync(join(ws, '.ops'), { recursive: true });
   const env = { PATH: process.env.PATH, OPS_GH: FAKE_GH, FAKE_GH_LOG: join(ws, 'gh.log'), FAKE_GH_SCENARIO: join(ws, 'scenario.json'), OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
   // A CI job failed with a 503 and a leaked token in its log: collect masks it and queues the run.
-  writeFileSync(join(ws, 'job.log'), 'deploying with ghp_abcdefghijklmnopqrstuvwxyz0123456789\nHTTP 503: Service Unavailable\n');
+  writeFileSync(join(ws, 'job.log'), `deploying with ${LEAKED}\nHTTP 503: Service Unavailable\n`);
   const ci = { GITHUB_RUN_ID: '8001', GITHUB_RUN_ATTEMPT: '1', GITHUB_WORKFLOW: 'CI', GITHUB_REPOSITORY: 'acme/api', GITHUB_SERVER_URL: 'https://github.com' };
   const collected = await ops(['evidence', 'collect', '--logs', 'job.log', '--conclusion', 'failure'], { cwd: ws, env: { ...env, ...ci } });
   expect(collected.code).toBe(0);
@@ -58,7 +60,7 @@ describe('audit tickets', () => {
     expect(md).toContain('| risk | **high** |');
     const link = /\]\((\.\.\/\.\.\/[^)]+)\)/.exec(md)![1]!;
     expect(existsSync(resolve(ticketsDir(reports), decodeURI(link)))).toBe(true);
-    expect(JSON.stringify(t)).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+    expect(JSON.stringify(t)).not.toContain(LEAKED);
 
     // Listed; regenerating changes no byte; a deleted folder comes back identical.
     const list = JSON.parse((await ops(['audit', 'list', '--json'], { env })).stdout);
