@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { usageError } from '../cli/errors';
-import { parseIsoTime } from '../time/clock';
+import { parseIsoTime, toIso } from '../time/clock';
 
 /**
  * The watcher's "now". A long-running process cannot take OPS_NOW (one instant for a whole
@@ -46,3 +46,6 @@ export function watchClock(env: NodeJS.ProcessEnv): WatchClock {
   }
   return { pinned: false, file: null, now: () => Date.now() };
 }
+
+/** UTC ISO-8601 to the second, as the ledger stores times (they compare as text). */
+export const isoSeconds = (ms: number) => toIso(Math.floor(ms / 1000) * 1000);

@@ -1,5 +1,5 @@
 import type { Ledger } from '../ledger/open';
-import { toIso } from '../time/clock';
+import { isoSeconds as toIso } from './clock';
 
 /**
  * One watcher per workspace: the row `watch_lease` names it (owner host:pid, since when) and

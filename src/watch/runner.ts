@@ -9,7 +9,7 @@ import { appendAudit } from '../events/log';
 import { activeEngagements } from '../killswitch/store';
 import { GLOBAL } from '../killswitch/state';
 import { openLedger, type Ledger } from '../ledger/open';
-import { toIso } from '../time/clock';
+import { isoSeconds as toIso } from './clock';
 import { nextCron } from '../time/cron';
 import { watchClock, type WatchClock } from './clock';
 import { jobs as jobTable, type JobSpec } from './jobs';
@@ -124,6 +124,18 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
       o.signal.addEventListener('abort', done, { once: true });
     });
 
+  // Test hook: with OPS_CLOCK_FILE, "<file>.seen" holds the time the watcher has caught up
+  // with (every job due by then has run, or, standing by, the lease was looked at).
+  let acked = '';
+  const ack = (nowMs: number) => {
+    if (!clock.file) return;
+    const at = toIso(nowMs);
+    if (at === acked) return;
+    writeFileSync(`${clock.file}.seen.${process.pid}`, at);
+    renameSync(`${clock.file}.seen.${process.pid}`, `${clock.file}.seen`);
+    acked = at;
+  };
+
   try {
     // 1. The lease.
     let got = acquireLease(db, owner, clock.now(), schedule.leaseSeconds);
@@ -133,9 +145,13 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
       while (!got.ok) {
         await sleep(tickMs);
         if (o.signal.aborted) return { reason: 'stopped', owner, failed: [], abandoned: [] };
+        const now = clock.now();
         // A read first: the write lock is asked for only when the holder looks dead.
-        if (isLive(currentLease(db), clock.now())) continue;
-        got = acquireLease(db, owner, clock.now(), schedule.leaseSeconds);
+        if (isLive(currentLease(db), now)) {
+          ack(now);
+          continue;
+        }
+        got = acquireLease(db, owner, now, schedule.leaseSeconds);
       }
     }
     if (got.tookOverFrom) log('took_over', `took over the lease from ${holderText(got.tookOverFrom, clock.now())}`);
@@ -238,7 +254,8 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
         log('warning', `${slot.name}: outcome not recorded (${errorText(e)})`);
       }
       if (f.outcome === 'ok' && !f.skipped) for (const s of slots) if (s.cfg.after.includes(slot.name)) s.triggered = true;
-      if (!(f.outcome === 'ok' && f.idle)) {
+      // A run with nothing to do is not logged (ops watch status has it), except with --once: one line per job.
+      if (!(f.outcome === 'ok' && f.idle) || o.once) {
         o.log({ type: 'job', at: toIso(f.finishedMs), job: slot.name, outcome: f.outcome, duration_ms: Math.round(f.durationMs), summary: f.summary, error: f.error, failures: slot.failures, next_run_at: next === null ? null : toIso(next) });
       }
     };
@@ -260,7 +277,6 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
     const dataVersion = db.prepare('PRAGMA data_version').pluck();
     let version = dataVersion.get();
     let lastBeat = clock.now();
-    let acked = '';
     let lost = false;
     while (!o.signal.aborted) {
       try {
@@ -284,15 +300,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
           started = true;
           void run(s, now);
         }
-        // Test hook: with OPS_CLOCK_FILE, "<file>.seen" says which time the watcher has caught up with (every due job run).
-        if (clock.file && !started && slots.every((s) => !s.running)) {
-          const at = toIso(now);
-          if (at !== acked) {
-            writeFileSync(`${clock.file}.seen.tmp`, at);
-            renameSync(`${clock.file}.seen.tmp`, `${clock.file}.seen`);
-            acked = at;
-          }
-        }
+        if (!started && slots.every((s) => !s.running)) ack(now);
       } catch (e) {
         log('warning', `tick: ${errorText(e)}`);
       }

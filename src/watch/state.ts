@@ -1,5 +1,5 @@
 import type { Ledger } from '../ledger/open';
-import { toIso } from '../time/clock';
+import { isoSeconds as toIso } from './clock';
 import { currentLease, isLive, type WatchLease } from './lease';
 
 /** A job's row of `watch_jobs`: what `ops watch status`, `ops status` and the console show. */
@@ -117,7 +117,7 @@ export function watchLine(s: WatchStatus, nowMs: number): string | null {
   else if (s.state === 'stopped') parts.push(`stopped ${ago(nowMs, s.released_at!)}`);
   else parts.push(`DEAD (last heartbeat ${ago(nowMs, s.heartbeat_at!)})`);
   const sync = s.jobs.find((j) => j.job === 'sync');
-  if (sync?.last_finished_at && sync.last_summary !== SKIPPED_NO_REPOS) parts.push(`sync ${ago(nowMs, sync.last_finished_at)}`);
+  if (sync?.last_finished_at && sync.last_outcome === 'ok' && sync.last_summary !== SKIPPED_NO_REPOS) parts.push(`sync ${ago(nowMs, sync.last_finished_at)}`);
   for (const j of s.jobs.filter((x) => x.failures > 0)) parts.push(`${j.job} failing (${j.failures}×)`);
   parts.push(`${s.retries_due} due`);
   return `watch: ${parts.join(' · ')}`;
