@@ -249,6 +249,32 @@ describe('ops watch', () => {
     expect(s.query(`SELECT state FROM retry_queue`)).toEqual([{ state: 'completed' }]);
   }, 60_000);
 
+  it('never two of the same job: a replay past its timeout is recorded as timed out and not started again until it ends; the ticks missed meanwhile are one run', async () => {
+    const jobs = { replay: { everySeconds: 30, timeoutSeconds: 1 } };
+    const s = setUp({ schedule: { jobs }, scenario: { rerun: { '*': [{ exit: 0, sleep_ms: 3000 }] } } });
+    writeFileSync(s.file('runs.json'), JSON.stringify([{ run_id: '5001', attempt: 1, repository: 'acme/api', workflow: 'CI', status: 'completed', conclusion: 'failure', created_at: '2025-11-13T23:50:00Z' }]));
+    const env = { ...s.env, OPS_NOW: T0 };
+    expect(opsProcess(['runs', 'import', s.file('runs.json')], { cwd: s.ws, env }).code).toBe(0);
+    expect(opsProcess(['retry', 'enqueue', '5001', '--reason', 'flaky'], { cwd: s.ws, env }).code).toBe(0);
+    const w = s.watch();
+    await until(() => w.entries().some((e) => e.job === 'replay' && e.outcome === 'timeout'), 10_000, 'the replay to time out');
+    // Due again twice while the slow re-run goes on: not started.
+    writeFileSync(s.file('clock'), at(30));
+    await pause(300);
+    expect(s.query(`SELECT runs, running_since FROM watch_jobs WHERE job = 'replay'`)).toEqual([{ runs: 1, running_since: T0 }]);
+    await s.advance(at(60));
+    // The slow run confirmed the recovery itself; the one run at +60 s (not at +30 and +60) found nothing left.
+    const replays = w.entries().filter((e) => e.job === 'replay');
+    expect(replays.map((e) => [e.at, e.outcome, e.failures, e.error])).toEqual([[T0, 'timeout', 1, 'timed out after 1 s (still running; not started again until it ends)']]);
+    expect(s.query(`SELECT runs, running_since, last_started_at, last_outcome, last_summary, failures FROM watch_jobs WHERE job = 'replay'`)).toEqual([
+      { runs: 2, running_since: null, last_started_at: at(60), last_outcome: 'ok', last_summary: 'nothing due', failures: 0 },
+    ]);
+    expect(reruns(s.ghLog())).toBe(1);
+    expect(s.query(`SELECT state FROM retry_queue`)).toEqual([{ state: 'completed' }]);
+    w.child.kill('SIGTERM');
+    expect((await w.exited).code).toBe(0);
+  }, 60_000);
+
   it('--once runs every job once and exits 0; the killswitch holds replay but never sync; a broken schedule.json is exit 2 naming the field', async () => {
     const s = setUp({ api: { repos: { 'acme/api': { runs: 3, newest: at(-600) } } }, scenario: { rerun: { '*': [{ exit: 0 }] } } });
     const env = { ...s.env, OPS_NOW: T0 };

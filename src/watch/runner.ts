@@ -11,10 +11,11 @@ import { GLOBAL } from '../killswitch/state';
 import { openLedger, type Ledger } from '../ledger/open';
 import { isoSeconds as toIso } from './clock';
 import { nextCron } from '../time/cron';
+import { assertTimeZone } from '../time/zone';
 import { watchClock, type WatchClock } from './clock';
 import { jobs as jobTable, type JobSpec } from './jobs';
 import { acquireLease, currentLease, heartbeat, isLive, releaseLease, type WatchLease } from './lease';
-import { jobStates, recordJobFinish, recordJobStart, recordNextRun } from './state';
+import { jobStates, recordJobEnded, recordJobFinish, recordJobStart, recordNextRun } from './state';
 
 /**
  * The watcher (issue 22): the jobs of schedule.json, run by one process per workspace.
@@ -104,7 +105,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
   // edits are read by each job run, and a broken one fails that job (recorded, notified).
   const all = loadAllConfig(o.workspace);
   const schedule: ScheduleConfig = all['schedule.json'].value;
-  const timeZone = o.env.OPS_TZ || all['config.json'].value.timezone;
+  const timeZone = o.env.OPS_TZ ? assertTimeZone(o.env.OPS_TZ, 'OPS_TZ') : all['config.json'].value.timezone;
   const ledgerPath = o.ledgerPath ?? join(o.workspace, '.ops', 'ledger.db');
   const db = openLedger(ledgerPath, { create: true, now: toIso(clock.now()) });
   const owner = `${hostname()}:${process.pid}`;
@@ -211,8 +212,13 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
         const durationMs = performance.now() - t0;
         const notes = err().trim().replace(/\s*\n\s*/g, '; ');
         if (first === 'timeout') {
-          finish(slot, { startedMs, finishedMs, durationMs, outcome: 'timeout', summary: null, error: `timed out after ${slot.cfg.timeoutSeconds} s (still running; not started again until it ends)`, idle: false, skipped: false });
+          finish(slot, { startedMs, finishedMs, durationMs, outcome: 'timeout', summary: null, error: `timed out after ${slot.cfg.timeoutSeconds} s (still running; not started again until it ends)`, idle: false, skipped: false, stillRunning: true });
           await work; // the run goes on: the job is not started again until it ends
+          try {
+            recordJobEnded(db, slot.name);
+          } catch {
+            // the watcher is closing: its next start rewrites the row
+          }
         } else if (first.ok) {
           finish(slot, { startedMs, finishedMs, durationMs, outcome: 'ok', summary: first.r.summary + (notes ? ` (${notes})` : ''), error: null, idle: Boolean(first.r.idle) && !notes, skipped: Boolean(first.r.skipped) });
         } else {
@@ -225,7 +231,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
       return slot.running;
     };
 
-    const finish = (slot: Slot, f: { startedMs: number; finishedMs: number; durationMs: number; outcome: 'ok' | 'failed' | 'timeout'; summary: string | null; error: string | null; idle: boolean; skipped: boolean }) => {
+    const finish = (slot: Slot, f: { startedMs: number; finishedMs: number; durationMs: number; outcome: 'ok' | 'failed' | 'timeout'; summary: string | null; error: string | null; idle: boolean; skipped: boolean; stillRunning?: boolean }) => {
       const before = slot.failures;
       slot.failures = f.outcome === 'ok' ? 0 : before + 1;
       let next = nextAt(slot.cfg, f.startedMs, timeZone);

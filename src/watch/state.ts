@@ -39,13 +39,15 @@ export interface Finished {
   error: string | null;
   failures: number;
   nextMs: number | null;
+  /** Timed out: recorded, but the run goes on (running_since stays until it ends). */
+  stillRunning?: boolean;
 }
 
 export function recordJobFinish(db: Ledger, job: string, owner: string, f: Finished): void {
   db.prepare(
     `INSERT INTO watch_jobs (job, owner, runs, running_since, last_started_at, last_finished_at, last_duration_ms, last_outcome, last_summary, last_error, failures, next_run_at)
-     VALUES (@job, @owner, 1, NULL, @started, @finished, @duration, @outcome, @summary, @error, @failures, @next)
-     ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, runs = runs + 1, running_since = NULL, last_started_at = excluded.last_started_at,
+     VALUES (@job, @owner, 1, CASE WHEN @still THEN @started END, @started, @finished, @duration, @outcome, @summary, @error, @failures, @next)
+     ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, runs = runs + 1, running_since = excluded.running_since, last_started_at = excluded.last_started_at,
        last_finished_at = excluded.last_finished_at, last_duration_ms = excluded.last_duration_ms, last_outcome = excluded.last_outcome,
        last_summary = excluded.last_summary, last_error = excluded.last_error, failures = excluded.failures, next_run_at = excluded.next_run_at`,
   ).run({
@@ -59,7 +61,13 @@ export function recordJobFinish(db: Ledger, job: string, owner: string, f: Finis
     error: f.error,
     failures: f.failures,
     next: f.nextMs === null ? null : toIso(f.nextMs),
+    still: f.stillRunning ? 1 : 0,
   });
+}
+
+/** A timed-out run has ended at last. */
+export function recordJobEnded(db: Ledger, job: string): void {
+  db.prepare('UPDATE watch_jobs SET running_since = NULL WHERE job = ?').run(job);
 }
 
 export function recordNextRun(db: Ledger, job: string, owner: string, nextMs: number | null): void {
