@@ -217,6 +217,26 @@ describe('ops watch', () => {
     expect(s.query('SELECT released_at FROM watch_lease')[0]!.released_at).not.toBeNull();
   }, 60_000);
 
+  it('a watcher that stalled past its lease (SIGSTOP, a laptop asleep) and finds it taken over stops with exit 5 instead of acting twice', async () => {
+    const s = setUp();
+    const a = s.watch();
+    await s.advance(T0);
+    const b = s.watch(['--standby']);
+    await until(() => b.entries().some((e) => e.event === 'standby'), 5000, 'the standby');
+    a.child.kill('SIGSTOP');
+    await s.advance(at(31));
+    expect(b.entries().some((e) => e.event === 'took_over')).toBe(true);
+    a.child.kill('SIGCONT');
+    const { code } = await a.exited;
+    expect(code).toBe(5);
+    expect(a.err()).toBe('ops: watch: the lease was taken over by another watcher while this one stalled (a sleep, a stop): stopped\n');
+    expect(a.entries().find((e) => e.event === 'lease_lost')!.text).toMatch(new RegExp(`^the lease was taken over by [^ ]+:${b.child.pid} \\(watching since ${at(31)}, heartbeat 0 s ago\\) while this watcher stalled: stopping$`));
+    // The lease stays the standby's, and so do the jobs.
+    expect(s.query('SELECT owner, released_at FROM watch_lease')).toEqual([{ owner: expect.stringMatching(new RegExp(`:${b.child.pid}$`)), released_at: null }]);
+    b.child.kill('SIGTERM');
+    expect((await b.exited).code).toBe(0);
+  }, 60_000);
+
   it('SIGTERM mid-replay: the re-run under way finishes, exit 0 within 10 s, the lease released; the entry is re-run exactly once overall', async () => {
     const s = setUp({ scenario: { rerun: { '*': [{ exit: 0, sleep_ms: 2500 }] } } });
     writeFileSync(
@@ -265,7 +285,11 @@ describe('ops watch', () => {
     await s.advance(at(60));
     // The slow run confirmed the recovery itself; the one run at +60 s (not at +30 and +60) found nothing left.
     const replays = w.entries().filter((e) => e.job === 'replay');
-    expect(replays.map((e) => [e.at, e.outcome, e.failures, e.error])).toEqual([[T0, 'timeout', 1, 'timed out after 1 s (still running; not started again until it ends)']]);
+    expect(replays.map((e) => [e.at, e.outcome, e.failures, e.error ?? e.summary])).toEqual([
+      [T0, 'timeout', 1, 'timed out after 1 s (still running; not started again until it ends)'],
+      // Logged although idle: the first success after a failure.
+      [at(60), 'ok', 0, 'nothing due'],
+    ]);
     expect(s.query(`SELECT runs, running_since, last_started_at, last_outcome, last_summary, failures FROM watch_jobs WHERE job = 'replay'`)).toEqual([
       { runs: 2, running_since: null, last_started_at: at(60), last_outcome: 'ok', last_summary: 'nothing due', failures: 0 },
     ]);

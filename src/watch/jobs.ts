@@ -35,6 +35,16 @@ export interface JobSpec {
 
 const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
 
+/**
+ * Detection (a retry storm) may have engaged the killswitch: its GitHub side follows, as
+ * after any command that wrote (src/consumers/after-write). A problem fails the run.
+ */
+async function reachGithub(r: JobRun): Promise<void> {
+  const { reachGithubIfPending } = await import('../cli/killswitch-github');
+  const problem = await reachGithubIfPending(r.ctx, r.db);
+  if (problem) throw new Error(`killswitch: GitHub: ${problem}`);
+}
+
 /** Consumers of the events this run appended (log lines, tickets, the outbox); their problems fail the run. */
 async function consumeEvents(r: JobRun): Promise<void> {
   const { runConsumersFor } = await import('../consumers');
@@ -49,8 +59,8 @@ export const jobs: Record<WatchJobName, JobSpec> = {
       const repos = [...new Set((await r.ctx.config('config.json')).repos)];
       if (!repos.length) return { summary: SKIPPED_NO_REPOS, idle: true, skipped: true };
       const { runsSync } = await import('../cli/runs-sync');
-      const warnings: string[] = [];
-      const out = await runsSync(r.ctx, r.db, { repos, sinceMs: 7 * 86_400_000, explicitSince: false, lockMs: 30_000, warn: (t) => warnings.push(t) });
+      // Waits for a rate limit and skipped runs: in the run's log line.
+      const out = await runsSync(r.ctx, r.db, { repos, sinceMs: 7 * 86_400_000, explicitSince: false, lockMs: 30_000, warn: (t) => r.ctx.io.stderr.write(t + '\n') });
       await consumeEvents(r);
       const failed = out.results.filter((x) => x.error);
       const changed = out.results.some((x) => x.inserted || x.updated) || out.enqueued.length > 0;
@@ -68,6 +78,7 @@ export const jobs: Record<WatchJobName, JobSpec> = {
       const { detect } = await import('../detect/detect');
       const report = await detect(r.ctx, r.db);
       await consumeEvents(r);
+      if (report.opened.length) await reachGithub(r);
       if (report.warnings.length) throw new Error(report.warnings.join('; '));
       const { openAlerts } = await import('../detect/alerts');
       const open = openAlerts(r.db).length;
@@ -90,6 +101,7 @@ export const jobs: Record<WatchJobName, JobSpec> = {
       const { replayDue } = await import('../cli/replay-due');
       const { report, problem } = await replayDue(r.ctx, r.db, { max: Infinity, concurrency: 2, stopped: r.stopping });
       await consumeEvents(r);
+      if (report.handled || report.held.length) await reachGithub(r);
       const by = (k: string) => report.results.filter((x) => x.result === k).length;
       const kinds = [...new Set(report.results.map((x) => x.result))].map((k) => `${by(k)} ${k}`);
       const summary = `${plural(report.handled, 'entry', 'entries')}${kinds.length ? ` (${kinds.join(', ')})` : ''}${report.held.length ? `, ${report.held.length} held by the killswitch` : ''}`;
@@ -126,11 +138,8 @@ export const jobs: Record<WatchJobName, JobSpec> = {
       if (!expired.length) return { summary: 'nothing expired', idle: true };
       await consumeEvents(r);
       // An expiry lifts the stop on GitHub too (the variable, the schedules it disabled).
-      const { reachGithubIfPending } = await import('../cli/killswitch-github');
-      const problem = await reachGithubIfPending(r.ctx, r.db);
-      const summary = `${plural(expired.length, 'engagement')} expired (${expired.map((e) => (e.scope === '*' ? 'all workflows' : e.scope)).join(', ')})`;
-      if (problem) throw new Error(`${summary}; GitHub: ${problem}`);
-      return { summary };
+      await reachGithub(r);
+      return { summary: `${plural(expired.length, 'engagement')} expired (${expired.map((e) => (e.scope === '*' ? 'all workflows' : e.scope)).join(', ')})` };
     },
   },
   report: {

@@ -260,8 +260,8 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
         log('warning', `${slot.name}: outcome not recorded (${errorText(e)})`);
       }
       if (f.outcome === 'ok' && !f.skipped) for (const s of slots) if (s.cfg.after.includes(slot.name)) s.triggered = true;
-      // A run with nothing to do is not logged (ops watch status has it), except with --once: one line per job.
-      if (!(f.outcome === 'ok' && f.idle) || o.once) {
+      // A run with nothing to do is not logged (ops watch status has it), except with --once (one line per job) and after failures.
+      if (!(f.outcome === 'ok' && f.idle) || o.once || before > 0) {
         o.log({ type: 'job', at: toIso(f.finishedMs), job: slot.name, outcome: f.outcome, duration_ms: Math.round(f.durationMs), summary: f.summary, error: f.error, failures: slot.failures, next_run_at: next === null ? null : toIso(next) });
       }
     };
