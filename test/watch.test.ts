@@ -299,6 +299,23 @@ describe('ops watch', () => {
     expect((await w.exited).code).toBe(0);
   }, 60_000);
 
+  it('cron in the configured time zone, DST-safe: 02:30 New York on the spring-forward night runs at 03:30 EDT, then at 02:30 EDT', async () => {
+    const s = setUp({ config: { timezone: 'America/New_York' }, schedule: { jobs: { report: { cron: '30 2 * * *', jitterSeconds: 0 } } } });
+    writeFileSync(s.file('clock'), '2025-03-09T06:00:00Z'); // 01:00 EST; at 02:00 the clocks jump to 03:00 EDT
+    const w = s.watch();
+    await s.advance('2025-03-09T06:00:00Z');
+    const report = () => s.query(`SELECT runs, last_started_at, next_run_at FROM watch_jobs WHERE job = 'report'`)[0];
+    expect(report()).toEqual({ runs: 0, last_started_at: null, next_run_at: '2025-03-09T07:30:00Z' });
+    await s.advance('2025-03-09T07:29:00Z');
+    expect(report()!.runs).toBe(0);
+    await s.advance('2025-03-09T07:30:00Z');
+    expect(report()).toEqual({ runs: 1, last_started_at: '2025-03-09T07:30:00Z', next_run_at: '2025-03-10T06:30:00Z' });
+    // The folder is the configured zone's date.
+    expect(w.entries().find((e) => e.job === 'report')?.summary).toMatch(/^2025-03-09: \d+ files, \d+ written$/);
+    w.child.kill('SIGTERM');
+    expect((await w.exited).code).toBe(0);
+  }, 60_000);
+
   it('--once runs every job once and exits 0; the killswitch holds replay but never sync; a broken schedule.json is exit 2 naming the field', async () => {
     const s = setUp({ api: { repos: { 'acme/api': { runs: 3, newest: at(-600) } } }, scenario: { rerun: { '*': [{ exit: 0 }] } } });
     const env = { ...s.env, OPS_NOW: T0 };
