@@ -31,6 +31,8 @@ export const watch: CommandGroup = {
       const result = await startWatch({
         workspace: ctx.workspace,
         ledgerPath: ctx.ledgerPath,
+        reportsDir: args.reportsDir,
+        cwd: ctx.io.cwd,
         env: ctx.io.env,
         signal: controller.signal,
         once: Boolean(args.once),

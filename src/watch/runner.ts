@@ -58,6 +58,10 @@ export interface WatchOptions {
   workspace: string;
   /** Default <workspace>/.ops/ledger.db. */
   ledgerPath?: string;
+  /** --reports-dir (relative to cwd); default config.json reportsDir. */
+  reportsDir?: string;
+  /** What relative paths given by the user are relative to (default the workspace). */
+  cwd?: string;
   env: NodeJS.ProcessEnv;
   /** Aborted: stop gracefully (finish the current steps, release the lease). */
   signal: AbortSignal;
@@ -171,8 +175,8 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
       });
 
     const jobCtx = (nowMs: number): { ctx: Context; err: () => string } => {
-      const io = memoryIO({ env: clock.pinned ? { ...o.env, OPS_NOW: toIso(nowMs) } : o.env, cwd: o.workspace });
-      const base = createContext({ workspace: o.workspace, ledger: ledgerPath, actor }, io);
+      const io = memoryIO({ env: clock.pinned ? { ...o.env, OPS_NOW: toIso(nowMs) } : o.env, cwd: o.cwd ?? o.workspace });
+      const base = createContext({ workspace: o.workspace, ledger: ledgerPath, reportsDir: o.reportsDir, actor }, io);
       // The watcher's one connection, and its role: ops itself, not a person.
       const ctx: Context = { ...base, role: 'system', ledger: async () => db, openedLedger: () => db, close() {} };
       return { ctx, err: io.err };
@@ -184,8 +188,8 @@ export async function startWatch(o: WatchOptions): Promise<WatchResult> {
     const run = (slot: Slot, startedMs: number): Promise<void> => {
       slot.triggered = false;
       const nowIso = toIso(startedMs);
-      if (slot.spec.acts && activeEngagements(db, nowIso).some((e) => e.scope === GLOBAL)) {
-        const stop = activeEngagements(db, nowIso).find((e) => e.scope === GLOBAL)!;
+      const stop = slot.spec.acts ? activeEngagements(db, nowIso).find((e) => e.scope === GLOBAL) : undefined;
+      if (stop) {
         slot.next = nextAt(slot.cfg, startedMs, timeZone);
         const summary = `held: killswitch engaged for all workflows by ${stop.actor}: ${stop.reason}`;
         recordJobFinish(db, slot.name, owner, { startedMs, finishedMs: startedMs, durationMs: 0, outcome: 'held', summary, error: null, failures: slot.failures, nextMs: slot.next });
