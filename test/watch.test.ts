@@ -380,6 +380,9 @@ describe('ops watch', () => {
     const md = opsProcess(['status', '--format', 'markdown'], { cwd: s.ws, env });
     expect(md.stdout).toMatch(/^\| watch \| alive 5 s ago · sync failing \(4×\) · 0 due \|$/m);
     const json = JSON.parse(opsProcess(['status', '--json'], { cwd: s.ws, env }).stdout);
+    const ws = opsProcess(['watch', 'status'], { cwd: s.ws, env });
+    expect(ws.stdout).toMatch(new RegExp(`^watch: running: [^ ]+:${w.child.pid}, since ${T0}, heartbeat 5 s ago \\(lease 30 s\\)\nretries due: 0\n\nJOB +LAST RUN +TOOK +OUTCOME +NEXT RUN +DETAIL\n`));
+    expect(ws.stdout).toMatch(/^sync +2025-11-14T00:14:00Z +\d+ ms +failed \(4 in a row\) +2025-11-14T00:29:00Z +acme\/gone: .*HTTP 404/m);
     expect(json.watch).toMatchObject({ state: 'running', heartbeat_age_s: 5, jobs: expect.arrayContaining([expect.objectContaining({ job: 'sync', failures: 4, last_outcome: 'failed' })]) });
     w.child.kill('SIGTERM');
     expect((await w.exited).code).toBe(0);
