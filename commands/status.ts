@@ -32,6 +32,10 @@ export default defineCommand({
     const { outboxSummary } = await import('../src/notify/outbox');
     const alerts = openAlerts(db);
     const outbox = outboxSummary(db);
+    const { watchLine, watchStatus } = await import('../src/watch/state');
+    const watch = watchStatus(db, ctx.now);
+    // Only where a watcher ever ran (ops watch): elsewhere the line would say nothing.
+    const watchText = watchLine(watch, ctx.now);
     // An invalid config file stops replay, detection and notifications: a healthy-looking
     // status would hide that. Still print everything, then exit 2.
     const { quickConfigProblems } = await import('../src/config/quick-check');
@@ -56,6 +60,7 @@ export default defineCommand({
         outbox,
         latestFailures,
         configProblems: configProblems.map(problemText),
+        watch: watchText,
       });
       const { appendStepSummary } = await import('../src/cli/actions-output');
       appendStepSummary(ctx.io, md);
@@ -76,6 +81,7 @@ export default defineCommand({
         notifications: outbox,
         latest_failures: latestFailures,
         config_problems: configProblems,
+        watch,
       });
       return configExit();
     }
@@ -93,7 +99,9 @@ export default defineCommand({
     if (engaged.length) banner += '\n';
     out += `${s.bold('ops status')}  ${ctx.workspace}  ${ctx.nowIso}\n`;
     for (const p of configProblems) out += s.red(`config: ${problemText(p)}`) + '\n';
-    out += engaged.length ? '\n' : `killswitch: not engaged\n\n`;
+    out += engaged.length ? '' : `killswitch: not engaged\n`;
+    if (watchText) out += (/DEAD|failing/.test(watchText) ? s.red(watchText) : watchText) + '\n';
+    out += '\n';
     out += `Runs, last 24 h: ${counts.total} total, ${s.green(`${c.success ?? 0} succeeded`)}, `;
     out += `${failed ? s.red(`${failed} failed`) : '0 failed'}, ${active ? s.yellow(`${active} running or queued`) : '0 running or queued'}`;
     const others = Object.entries(c).filter(([k]) => !['success', 'failure', 'timed_out', 'startup_failure'].includes(k));

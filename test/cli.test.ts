@@ -110,12 +110,12 @@ describe('ops CLI contract (SPEC §10.2)', () => {
     const ws = workspaceDir();
     const first = await ops(['init', '--workspace', ws, '--json']);
     const files = JSON.parse(first.stdout).files;
-    expect(files.map((f: { action: string }) => f.action)).toEqual(Array(6).fill('created'));
+    expect(files.map((f: { action: string }) => f.action)).toEqual(Array(7).fill('created'));
     const policy = join(ws, '.ops', 'retry-policy.json');
     expect(JSON.parse(readFileSync(policy, 'utf8'))).toMatchObject({ baseSeconds: 5, factor: 2, maxRetries: 3, retryUnknown: false, autoEnqueue: true });
     writeFileSync(policy, '{"maxRetries": 5}\n');
     const second = await ops(['init', '--workspace', ws, '--json']);
-    expect(JSON.parse(second.stdout).files.map((f: { action: string }) => f.action)).toEqual(Array(6).fill('kept'));
+    expect(JSON.parse(second.stdout).files.map((f: { action: string }) => f.action)).toEqual(Array(7).fill('kept'));
     expect(readFileSync(policy, 'utf8')).toBe('{"maxRetries": 5}\n');
     expect(readFileSync(join(ws, '.ops', '.gitignore'), 'utf8')).toMatch(/^ledger\.db$/m);
   });

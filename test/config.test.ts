@@ -14,7 +14,7 @@ describe('.ops/ configuration (SPEC §10.1)', () => {
   it('zero configuration works: every file absent means built-in defaults', async () => {
     const r = await ops(['config', 'check', '--workspace', workspaceDir(), '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).files.map((f: { state: string }) => f.state)).toEqual(Array(5).fill('default'));
+    expect(JSON.parse(r.stdout).files.map((f: { state: string }) => f.state)).toEqual(Array(6).fill('default'));
   });
 
   it.each([
@@ -29,6 +29,9 @@ describe('.ops/ configuration (SPEC §10.1)', () => {
     ['mask-rules.json', '{"rules": [{"name": "x", "pattern": "("}]}', 'rules.0.pattern', /not a valid regular expression/],
     ['detection-rules.json', '{"consecutiveFailures": {"count": 0}}', 'consecutiveFailures.count', /too small|>0/],
     ['killswitch-rules.json', '{"rules": [{"name": "x", "condition": "boom"}]}', 'rules.0.condition', /invalid option/i],
+    ['schedule.json', '{"jobs": {"replay": {"everySeconds": 30, "cron": "* * * * *"}}}', 'jobs.replay.cron', /everySeconds or cron, not both/],
+    ['schedule.json', '{"jobs": {"detect": {"after": ["snyc"]}}}', 'jobs.detect.after.0', /invalid option/i],
+    ['schedule.json', '{"leaseSeconds": 2}', 'leaseSeconds', /too small|>=5/],
   ])('%s %s → exit 2 naming the file and the field', async (file, content, field, problem) => {
     const ws = workspaceWith(file, content);
     const r = await ops(['config', 'check', '--workspace', ws]);

@@ -35,6 +35,8 @@ import { evidenceProbe } from '../src/console/evidence-probe';
 import { runFilter } from '../src/console/run-filter';
 import { reconcile } from '../src/detect/alerts';
 import { percent } from '../src/kpi/render';
+import { acquireLease, heartbeat } from '../src/watch/lease';
+import { recordJobFinish } from '../src/watch/state';
 import { sparkline } from '../src/kpi/sparkline';
 import { formatDuration, formatRemaining } from '../src/runs/format';
 import { parseFilter } from '../views/filter';
@@ -270,6 +272,21 @@ describe('ops-console App', () => {
     expect(first[0]).toMatch(/24h: 4 runs {2}1 ok {2}1 failed {2}1 active {2}1 other$/);
     expect(first[3]).toMatch(/^> 1004 +ci /);
     expect(first.at(-1)).toMatch(/q quit +1\/4$/);
+  });
+
+  it('the header says whether ops watch is alive, when sync last ran and how many retries are due; and when the watcher is dead', () => {
+    const { db } = ledgerWith(sampleRuns());
+    const ago = (s: number) => new Date(Date.parse(NOW) - s * 1000).toISOString().replace('.000Z', 'Z');
+    expect(acquireLease(db, 'bastion:4242', Date.parse(ago(600)), 30).ok).toBe(true);
+    expect(heartbeat(db, 'bastion:4242', Date.parse(ago(3)))).toBe(true);
+    recordJobFinish(db, 'sync', 'bastion:4242', { startedMs: Date.parse(ago(42)), finishedMs: Date.parse(ago(41)), durationMs: 800, outcome: 'ok', summary: 'acme/api: unchanged', error: null, failures: 0, nextMs: Date.parse(ago(-79)) });
+    db.transaction(() => enqueue(db, { run: runAttempts(db, '1004').at(-1)!, classification: transient, origin: 'manual', reason: 'flaky', maxAttempts: 3, now: ago(60), actor: { name: 'alice', role: 'operator' } }))();
+    const { lastFrame } = mount(ledgerSource(db), { size: { columns: 150, rows: 12 } });
+    expect(lines(lastFrame())[0]).toMatch(/^ops {2}\/tmp\/ws +watch: alive 3 s ago · sync 41 s ago · 1 due {2}24h: 4 runs/);
+    // Its heartbeat 40 s old: past the 30 s lease.
+    expect(heartbeat(db, 'bastion:4242', Date.parse(ago(40)))).toBe(true);
+    const dead = mount(ledgerSource(db), { size: { columns: 150, rows: 12 } });
+    expect(lines(dead.lastFrame())[0]).toContain('watch: DEAD (last heartbeat 40 s ago) · sync 41 s ago · 1 due');
   });
 
   it('says how to fill an empty ledger', () => {

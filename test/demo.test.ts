@@ -157,7 +157,7 @@ describe('writeDemo', () => {
     writeFileSync(join(dir, '.ops', 'ledger.db.tmp-999999999'), 'half a ledger');
     const s = writeDemo({ dir, runs: 800, days: 7, seed: 5, now });
     expect(readdirSync(join(dir, '.ops')).sort()).toEqual(
-      ['.gitignore', 'config.json', 'detection-rules.json', 'killswitch-rules.json', 'ledger.db', 'mask-rules.json', 'retry-policy.json'].sort(),
+      ['.gitignore', 'config.json', 'detection-rules.json', 'killswitch-rules.json', 'ledger.db', 'mask-rules.json', 'retry-policy.json', 'schedule.json'].sort(),
     );
     const db = new Database(ledgerOf(dir), { readonly: true });
     try {

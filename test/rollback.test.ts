@@ -34,6 +34,7 @@ describe('ops snapshot', () => {
       '.ops/killswitch-rules.json',
       '.ops/mask-rules.json',
       '.ops/retry-policy.json',
+      '.ops/schedule.json',
     ]);
     writeFileSync(join(ws, WF, 'ci.yml'), 'broken\n');
     writeFileSync(join(ws, WF, 'new.yml'), 'added\n');
@@ -42,7 +43,7 @@ describe('ops snapshot', () => {
       ['.github/workflows/ci.yml', 'changed'],
       ['.github/workflows/new.yml', 'added'],
     ]);
-    expect((await ops(['snapshot', 'list'], { env })).stdout).toMatch(/^ID +CREATED +BY +FILES +BYTES +LABEL\n +1 +2025-11-14T00:00:00Z +alice +8 +\d+ +release 1\n$/);
+    expect((await ops(['snapshot', 'list'], { env })).stdout).toMatch(/^ID +CREATED +BY +FILES +BYTES +LABEL\n +1 +2025-11-14T00:00:00Z +alice +9 +\d+ +release 1\n$/);
     expect(await ops(['snapshot', 'show', '9'], { env })).toMatchObject({ code: 2, stderr: 'ops: snapshot 9: no such snapshot (see ops snapshot list)\n' });
   });
 });

@@ -11,6 +11,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { fitColumns, runColumns } from './columns';
 import { Footer } from './Footer';
 import { Header } from './Header';
+import { watchLine } from '../src/watch/state';
 import { bannerLines, bannerSummary, KillswitchBanner } from './KillswitchBanner';
 import { DataTable, MARKER_WIDTH, RunsTable } from './RunsTable';
 import { alertColumns, kpiWorkflowColumns, retryColumns, ticketColumns } from './panel-columns';
@@ -148,6 +149,11 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   const workflows = kpis.value?.kpis.workflows ?? noWorkflows;
   const ticketRows = useTicketRows(source, panel === 'tickets', data.version);
   const alertRows = useAlertRows(source, data.version);
+  // "alive 3 s ago" ages with the clock: read again each second (two one-row tables and a count).
+  const watchText = useMemo(() => {
+    const read = attempt(() => source.watch?.(now) ?? null);
+    return read.ok && read.value ? watchLine(read.value, now) : null;
+  }, [source, data.version, now]);
   // By id: the alert shown in full follows what detection writes (resolved, new figures).
   const [alertShownId, setAlertShownId] = useState<number | null>(null);
   const alertShown = alertShownId === null ? null : (alertRows.rows.find((a) => a.id === alertShownId) ?? null);
@@ -417,7 +423,7 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <KillswitchBanner lines={banner} width={columns} color={color} />
-      <Header workspace={workspace} counts={counts} alerts={alertRows.rows} configProblems={badConfig} width={columns} color={color} />
+      <Header workspace={workspace} counts={counts} alerts={alertRows.rows} configProblems={badConfig} watch={watchText} width={columns} color={color} />
       <RetryQueueLine queue={retry.queue} rollback={retry.rollback} now={now} width={columns} color={color} />
       {prompt ? (
         // In place of the panel: a long reason wraps in here, the input line stays on the last row.

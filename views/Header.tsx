@@ -27,6 +27,13 @@ function alertPiece(alerts: readonly Alert[], color: boolean): Piece[] {
   return [{ text, paint, keep: 20 }];
 }
 
+/** `watch: alive 3 s ago · sync 41 s ago · 2 due`: red when the watcher is dead or a job is failing. */
+function watchPiece(line: string | null | undefined, color: boolean): Piece[] {
+  if (!line) return [];
+  const bad = /DEAD|failing/.test(line);
+  return [{ text: line, paint: bad ? (color ? { color: 'red', bold: true } : {}) : dim(color), keep: bad ? 15 : 5 }];
+}
+
 const SEP = '  ';
 
 /** "config: .ops/config.json: timezone: … (+1)": an invalid config stops replay, detection and notifications, so it outlasts every count. */
@@ -48,16 +55,18 @@ export interface HeaderProps {
   alerts?: readonly Alert[];
   /** Problems of the workspace's config files (`.ops/<file>: <field>: <problem>`). */
   configProblems?: readonly string[];
+  /** The watcher's line (src/watch/state watchLine), or null when no watcher ever ran here. */
+  watch?: string | null;
   width: number;
   color: boolean;
 }
 
 /** `ops  <workspace> … <counts of the last 24 h>`: the workspace path gives way first, from its left. */
-export function Header({ workspace, counts, alerts = [], configProblems = [], width, color }: HeaderProps) {
+export function Header({ workspace, counts, alerts = [], configProblems = [], watch = null, width, color }: HeaderProps) {
   const brand = 'ops';
   // Leave the workspace at least a few cells so it is clear which ledger this is.
   const room = Math.max(0, width - brand.length - SEP.length - 12);
-  const pieces = fitPieces([...configPiece(configProblems, room, color), ...alertPiece(alerts, color), ...tallyPieces(counts, color)], room);
+  const pieces = fitPieces([...configPiece(configProblems, room, color), ...alertPiece(alerts, color), ...watchPiece(watch, color), ...tallyPieces(counts, color)], room);
   return (
     <Box width={width}>
       <Box flexShrink={0}>

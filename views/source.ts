@@ -5,6 +5,7 @@ import type { Ticket } from '../src/tickets/render';
 import type { Kpis } from '../src/kpi/types';
 import type { KpiStatus } from '../src/kpi/status';
 import type { Alert } from '../src/detect/alerts';
+import type { WatchStatus } from '../src/watch/state';
 
 /** Everything the details view shows for one run. */
 export interface RunDetails {
@@ -118,6 +119,8 @@ export interface ConsoleSource {
    * resolved, `limit` in all. Small: alerts are deduplicated per rule and subject.
    */
   alerts(limit: number): Alert[];
+  /** The watcher (`ops watch`) and its jobs at `now`; null when the ledger predates it. Optional: sources without one show nothing. */
+  watch?(now: number): WatchStatus | null;
   /** One run in full: the details view (Enter). */
   runDetails(runId: string): RunDetails;
   /** One retry entry in full, its attempts and its run's evidence (Enter on the retry queue); null once it is gone. */

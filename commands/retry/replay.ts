@@ -52,51 +52,20 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
       return steps.some((s) => s.action === 'held') ? Exit.blocked : Exit.ok;
     }
 
-    const { hostname } = await import('node:os');
-    const { randomBytes } = await import('node:crypto');
-    const { replay } = await import('../../src/actions/replay');
-    const { commandOutputMasker, writeRetryEvidence } = await import('../../src/retry/report');
-    const { appendRetryLog } = await import('../../src/retry/evidence');
-    const reportsDir = await ctx.reportsDir();
-    const timeZone = await ctx.timezone();
-    const pinned = Boolean(ctx.io.env.OPS_NOW);
-    const events: Parameters<typeof appendRetryLog>[3][number][] = [];
-    const storm = await stormWatch(ctx, db, pinned ? () => ctx.now : () => Date.now());
+    const { replayDue } = await import('../../src/cli/replay-due');
     let interrupted = false;
     const onSigint = () => {
       interrupted = true;
       ctx.io.stderr.write('ops: retry replay: interrupted: no new re-run starts; waiting for the running ones to finish\n');
     };
     process.once('SIGINT', onSigint);
-    let report;
+    let outcome;
     try {
-      report = await replay({
-        db,
-        owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-        clock: pinned ? () => ctx.now : () => Date.now(),
-        max,
-        concurrency,
-        policy,
-        config,
-        gh,
-        env: ctx.io.env,
-        mask: await commandOutputMasker(ctx),
-        stopped: () => interrupted,
-        onEvent: (ev) => {
-          events.push(ev);
-          if (ev.attempt) storm.check();
-          // As it happens: someone tailing the log sees a slow replay progress.
-          try {
-            appendRetryLog(db, reportsDir, timeZone, [ev]);
-          } catch {
-            // reported once below, by writeRetryEvidence
-          }
-        },
-      });
+      outcome = await replayDue(ctx, db, { max, concurrency, stopped: () => interrupted });
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
-    const problem = await writeRetryEvidence(ctx, db, events, { alreadyLogged: true });
+    const { report, problem } = outcome;
     // A final failure is an incident: its audit ticket is written by the tickets consumer,
     // which afterWrite runs below, before this command exits.
     const done = report;
@@ -117,7 +86,6 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
       writeLong(ctx.io, `ops retry replay: ${report.handled} entr${report.handled === 1 ? 'y' : 'ies'}, ${report.held.length} held`, describeReplay(report, style(ctx.io.color), ctx.now));
     }
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
-    await storm.settled();
     const { afterWrite } = await import('../../src/consumers/after-write');
     await afterWrite(ctx, db);
     if (report.aborted) throw new OpsError(Exit.failed, 'retry replay', report.aborted);
@@ -131,40 +99,4 @@ async function replayStepSummary(ctx: Context, md: (s: typeof import('../../src/
   if (!ctx.io.env.GITHUB_STEP_SUMMARY) return;
   const { appendStepSummary } = await import('../../src/cli/actions-output');
   appendStepSummary(ctx.io, md(await import('../../src/cli/step-summaries')));
-}
-
-/**
- * A retry storm is stopped while it happens, not after: after each re-run a count over the
- * storm windows (one indexed query); once over a limit, detection runs, engages the
- * killswitch, and the re-runs not yet begun are held by it.
- */
-async function stormWatch(ctx: Context, db: Ledger, clock: () => number) {
-  const rules = await ctx.config('detection-rules.json');
-  const ks = await ctx.config('killswitch-rules.json');
-  const limits = [
-    { window: rules.retryStorm.windowMinutes, max: rules.retryStorm.maxRetries },
-    ...ks.rules.filter((r) => r.condition === 'runaway_retry' && (r.scope ?? '*') === '*').map((r) => ({ window: r.windowMinutes ?? 10, max: r.threshold ?? 0 })),
-  ];
-  const { retriesInWindow } = await import('../../src/detect/facts');
-  // Loaded now, not when the storm is under way: every millisecond between the limit's
-  // crossing and the engagement is a re-run that may begin.
-  const detecting = rules.afterWrites ? Promise.all([import('../../src/detect/detect'), import('../../src/actions/killswitch')]).then(([d]) => d) : null;
-  let running: Promise<unknown> | null = null;
-  return {
-    check() {
-      if (!rules.afterWrites || running) return;
-      const now = clock();
-      if (!limits.some((l) => retriesInWindow(db, now, l.window) > l.max)) return;
-      running = detecting!
-        .then(({ detect }) => detect(ctx, db, now))
-        .then(
-          async (r) => {
-            const { detectNotes } = await import('../../src/detect/format');
-            for (const n of detectNotes(r)) ctx.io.stderr.write(`ops: ${n}\n`);
-          },
-          (err) => ctx.io.stderr.write(`ops: warning: detection not run (${(err as Error).message}); run ops detect\n`),
-        );
-    },
-    settled: () => running ?? Promise.resolve(),
-  };
 }

@@ -31,20 +31,9 @@ export default defineCommand({
     const repos = [...new Set(flagged.length ? flagged : config.repos)];
     if (!repos.length) throw usageError('runs sync', 'no repository: pass --repo OWNER/NAME or list them in .ops/config.json repos');
 
-    const { ghApi } = await import('../../src/github/api');
-    const { syncRepo } = await import('../../src/actions/sync');
-    const { toIso } = await import('../../src/time/clock');
-    const { withWorkspaceLock } = await import('../../src/evidence/atomic');
-    const { collectFetchedLogs } = await import('../../src/actions/sync-collect');
-    const { loadRules } = await import('../../src/sanitize/index');
     const db = await ctx.ledger({ create: true });
-    const rules = loadRules(await ctx.config('mask-rules.json'), ctx.io.env);
-    const reportsDir = await ctx.reportsDir();
-    const timeZone = await ctx.timezone();
-    const retryPolicy = await ctx.config('retry-policy.json');
+    const { runsSync } = await import('../../src/cli/runs-sync');
     const { entryJson } = await import('../../src/retry/queue');
-    type Enqueued = NonNullable<Awaited<ReturnType<typeof collectFetchedLogs>>['enqueued']>;
-    const enqueued: Enqueued[] = [];
 
     // A progress line on a terminal only (rewritten in place); waits and problems always.
     const tty = ctx.io.isTTY && !ctx.json;
@@ -53,58 +42,25 @@ export default defineCommand({
       if (shown) ctx.io.stderr.write('\r\x1b[2K');
       shown = false;
     };
-    const api = ghApi({
-      gh: ctx.io.env.OPS_GH || config.gh,
-      env: ctx.io.env,
-      timeoutMs: config.ghTimeoutSeconds * 1000,
-      onWait: (text) => {
+    const { results, requests, enqueued, problem } = await runsSync(ctx, db, {
+      repos,
+      sinceMs,
+      explicitSince: args.since !== undefined,
+      lockMs,
+      progress: tty
+        ? (i, text) => {
+            ctx.io.stderr.write(`\r\x1b[2Kops: runs sync: repo ${i + 1}/${repos.length}: ${text}`);
+            shown = true;
+          }
+        : undefined,
+      warn: (text) => {
         clear();
-        ctx.io.stderr.write(`ops: runs sync: ${text}\n`);
+        ctx.io.stderr.write(text.startsWith('warning: ') ? `ops: warning: runs sync: ${text.slice(9)}\n` : `ops: runs sync: ${text}\n`);
       },
     });
-    const results: Awaited<ReturnType<typeof syncRepo>>[] = [];
-    for (const [i, repo] of repos.entries()) {
-      const r = await syncRepo(repo, {
-        db,
-        api,
-        nowIso: ctx.nowIso,
-        sinceIso: toIso(ctx.now - sinceMs),
-        explicitSince: args.since !== undefined,
-        actor: { name: ctx.actor, role: ctx.role },
-        progress: tty
-          ? (text) => {
-              ctx.io.stderr.write(`\r\x1b[2Kops: runs sync: repo ${i + 1}/${repos.length}: ${text}`);
-              shown = true;
-            }
-          : undefined,
-        warn: (text) => {
-          clear();
-          ctx.io.stderr.write(`ops: warning: runs sync: ${text}\n`);
-        },
-        collect: async (run, logs) => {
-          const c = await withWorkspaceLock(ctx.workspace, lockMs, async () =>
-            collectFetchedLogs(
-              {
-                db,
-                reportsDir,
-                timeZone,
-                nowIso: ctx.nowIso,
-                actor: { name: ctx.actor, role: ctx.role },
-                idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-                retryPolicy,
-              },
-              rules,
-              run,
-              logs,
-            ),
-          );
-          if (c.enqueued) enqueued.push(c.enqueued);
-          return { enqueued: c.enqueued !== null };
-        },
-      });
-      clear();
-      results.push(r);
-      if (!ctx.json) {
+    clear();
+    if (!ctx.json) {
+      for (const r of results) {
         ctx.io.stdout.write(
           `${r.repo}: ${r.runs} run${r.runs === 1 ? '' : 's'} (${r.inserted} new, ${r.failed} failed, ${r.queued} queued for retry)` +
             (r.not_modified && !r.inserted && !r.updated ? '; unchanged since the last sync' : r.updated ? `; ${r.updated} updated` : '') +
@@ -112,12 +68,7 @@ export default defineCommand({
         );
       }
     }
-    let problem: string | null = null;
-    if (enqueued.length) {
-      const { writeRetryEvidence } = await import('../../src/retry/report');
-      problem = await writeRetryEvidence(ctx, db, enqueued.map((o) => ({ at: ctx.nowIso, what: 'ENQUEUE' as const, entry: o.entry, detail: o.entry.reason ?? undefined })));
-    }
-    if (ctx.json) printJson(ctx.io, { repos: results, requests: api.requests, queued: enqueued.map((o) => entryJson(o.entry)) });
+    if (ctx.json) printJson(ctx.io, { repos: results, requests, queued: enqueued.map((e) => entryJson(e)) });
     if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     const { annotate, appendStepSummary, runsSyncSummary } = await import('../../src/cli/actions-output');
     const repoProblem = (r: (typeof results)[number]) =>

@@ -3,6 +3,7 @@ import { isValidTimeZone, DEFAULT_TIMEZONE } from '../time/zone';
 import { knownPlaceholders, unknownPlaceholder } from '../retry/command';
 import { failureClasses } from '../runs/types';
 import { builtinRuleIds } from '../sanitize/rules';
+import { cronProblem } from '../time/cron';
 
 /**
  * The five `.ops/*.json` files of SPEC §10.1. Objects are strict: a misspelt key is an
@@ -283,12 +284,84 @@ function regexError(pattern: string): string | null {
 }
 
 
+/**
+ * `schedule.json`: the jobs of `ops watch` (issue 22). One entry per job of the watcher's job
+ * table (src/watch/jobs.ts, which the compiler keeps in step with WATCH_JOBS): a new job is
+ * a name here and a function there. Each job runs every `everySeconds`, or at the times of
+ * `cron` (in config.json timezone), and/or right after the jobs of `after`, and/or when the
+ * event log grew (`onNewEvents`); `jitterSeconds` spreads its start by up to that much,
+ * `timeoutSeconds` bounds one run.
+ */
+export const WATCH_JOBS = ['sync', 'detect', 'replay', 'deliver', 'expiry', 'report', 'consumers'] as const;
+export type WatchJobName = (typeof WATCH_JOBS)[number];
+
+interface JobDefaults {
+  everySeconds?: number;
+  cron?: string;
+  after?: WatchJobName[];
+  onNewEvents?: boolean;
+  timeoutSeconds: number;
+  jitterSeconds: number;
+}
+
+const watchJob = (d: JobDefaults) =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      everySeconds: positiveInt.nullable().optional(),
+      cron: z
+        .string()
+        .superRefine((expr, ctx) => {
+          const problem = cronProblem(expr);
+          if (problem) ctx.addIssue({ code: 'custom', message: `not a cron expression: ${problem}` });
+        })
+        .nullable()
+        .optional(),
+      after: z.array(z.enum(WATCH_JOBS)).optional(),
+      onNewEvents: z.boolean().optional(),
+      timeoutSeconds: positiveInt.default(d.timeoutSeconds),
+      jitterSeconds: nonNegative.default(d.jitterSeconds),
+    })
+    .superRefine((j, ctx) => {
+      if (j.everySeconds != null && j.cron != null) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give everySeconds or cron, not both' });
+    })
+    // A job that names none of its triggers keeps its default ones; naming one replaces them all.
+    .transform((j) => {
+      const own = j.everySeconds !== undefined || j.cron !== undefined || j.after !== undefined || j.onNewEvents !== undefined;
+      const t = own ? j : { ...j, everySeconds: d.everySeconds, cron: d.cron, after: d.after, onNewEvents: d.onNewEvents };
+      return { enabled: t.enabled, everySeconds: t.everySeconds ?? null, cron: t.cron ?? null, after: t.after ?? [], onNewEvents: t.onNewEvents ?? false, timeoutSeconds: t.timeoutSeconds, jitterSeconds: t.jitterSeconds };
+    })
+    .prefault({});
+
+const scheduleConfig = z.strictObject({
+  /** A watcher whose heartbeat is older than this is taken for dead: another may take over. */
+  leaseSeconds: z.number().int().min(5).default(30),
+  /** After this many failed runs of a job in a row, a notification (each failure is an audit event). */
+  notifyAfterFailures: positiveInt.default(3),
+  /** A failing job waits its interval, doubled per failure in a row, at most this long. */
+  backoffCapSeconds: positiveInt.default(900),
+  /** SIGTERM/SIGINT: how long the running jobs get to finish their step before the watcher exits anyway. */
+  stopTimeoutSeconds: positiveInt.default(10),
+  jobs: z
+    .strictObject({
+      sync: watchJob({ everySeconds: 120, timeoutSeconds: 600, jitterSeconds: 10 }),
+      detect: watchJob({ after: ['sync'], timeoutSeconds: 120, jitterSeconds: 0 }),
+      replay: watchJob({ everySeconds: 30, timeoutSeconds: 900, jitterSeconds: 0 }),
+      deliver: watchJob({ everySeconds: 15, timeoutSeconds: 120, jitterSeconds: 0 }),
+      expiry: watchJob({ everySeconds: 10, timeoutSeconds: 60, jitterSeconds: 0 }),
+      report: watchJob({ cron: '0 * * * *', timeoutSeconds: 300, jitterSeconds: 30 }),
+      consumers: watchJob({ onNewEvents: true, everySeconds: 60, timeoutSeconds: 120, jitterSeconds: 0 }),
+    })
+    .prefault({}),
+});
+
 export const configSchemas = {
   'config.json': mainConfig,
   'retry-policy.json': retryPolicy,
   'mask-rules.json': maskRules,
   'detection-rules.json': detectionRules,
   'killswitch-rules.json': killswitchRules,
+  'schedule.json': scheduleConfig,
 } as const;
 
 export type ConfigFile = keyof typeof configSchemas;
@@ -298,4 +371,6 @@ export type MainConfig = ConfigOf<'config.json'>;
 export type RetryPolicy = ConfigOf<'retry-policy.json'>;
 export type DetectionRules = ConfigOf<'detection-rules.json'>;
 export type KillswitchRules = ConfigOf<'killswitch-rules.json'>;
+export type ScheduleConfig = ConfigOf<'schedule.json'>;
+export type WatchJobConfig = ScheduleConfig['jobs'][WatchJobName];
 export type Channel = MainConfig['notifications']['channels'][number];

@@ -16,6 +16,7 @@ import type { KpiTargets } from '../kpi/status';
 import type { ConsoleKpis, ConsoleSource, ConsoleTicket, LatestRollback, RunDetails, RunTally } from '../../views/source';
 import { evidenceProbe } from './evidence-probe';
 import { runFilter } from './run-filter';
+import { watchStatus } from '../watch/state';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const REPORTS_DIR_TTL_MS = 2_000;
@@ -88,6 +89,7 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
   const hasRetryQueue = table('retry_queue');
   const hasSagas = table('sagas');
   const hasAlerts = table('alerts');
+  const hasWatch = table('watch_lease');
   const hasRunTotal = table('run_total');
   const filter = runFilter(db);
   // The header's tally in one pass over the window's index entries: counting by status and
@@ -162,6 +164,8 @@ export function ledgerSource(db: Ledger, o: LedgerSourceOptions = {}): ConsoleSo
       return { entry, attempts, evidence: evidenceOf(entry.run_id) };
     },
     knownWorkflows: () => (db.prepare(KNOWN_WORKFLOWS).pluck().all() as string[]).sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })),
+    // The header's `watch: alive 3 s ago · sync 41 s ago · 2 due`; null before migration 16.
+    watch: (now) => (hasWatch() ? watchStatus(db, now) : null),
     alerts: (limit) => {
       // A ledger from before detection (migration 8), opened by an older ops: no alerts yet.
       return hasAlerts() ? alertsForReview(db, limit) : [];

@@ -480,4 +480,36 @@ export const migrations: readonly Migration[] = [
         FROM (SELECT 'detection-log' AS name UNION ALL SELECT 'summaries') AS c;
     `,
   },
+  {
+    version: 16,
+    name: 'ops watch',
+    // ops watch (issue 22): one watcher per workspace holds watch_lease (owner host:pid, its
+    // start, a heartbeat; a lease whose heartbeat is older than lease_seconds is dead and may
+    // be taken over), and each scheduled job's last run and next run are kept in watch_jobs
+    // for ops watch status, ops status and the console header.
+    sql: `
+      CREATE TABLE watch_lease (
+        name          TEXT PRIMARY KEY,
+        owner         TEXT NOT NULL,
+        started_at    TEXT NOT NULL,
+        heartbeat_at  TEXT NOT NULL,
+        lease_seconds INTEGER NOT NULL,
+        released_at   TEXT
+      ) WITHOUT ROWID;
+      CREATE TABLE watch_jobs (
+        job              TEXT PRIMARY KEY,
+        owner            TEXT,
+        runs             INTEGER NOT NULL DEFAULT 0,
+        running_since    TEXT,
+        last_started_at  TEXT,
+        last_finished_at TEXT,
+        last_duration_ms INTEGER,
+        last_outcome     TEXT CHECK (last_outcome IN ('ok', 'failed', 'timeout', 'held')),
+        last_summary     TEXT,
+        last_error       TEXT,
+        failures         INTEGER NOT NULL DEFAULT 0,
+        next_run_at      TEXT
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

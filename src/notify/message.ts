@@ -82,6 +82,18 @@ const builders: Record<string, Builder> = {
     text: `The condition no longer holds (open since ${p.opened_at}).`,
     fields: [['rule', String(p.rule)], ['subject', String(p.subject)]],
   }),
+  'watch.job_failing': (_e, p) => ({
+    severity: 'warning',
+    title: `ops watch: ${p.job} failing (${p.failures} runs in a row)`,
+    text: `The ${p.job} job of ops watch failed ${p.failures} times in a row: ${p.error}`,
+    fields: [['job', String(p.job)], ['failures', String(p.failures)], ['next run', String(p.next_run_at ?? '-')], ['watcher', String(p.owner ?? '-')]],
+  }),
+  'watch.job_recovered': (_e, p) => ({
+    severity: 'info',
+    title: `ops watch: ${p.job} recovered`,
+    text: `The ${p.job} job of ops watch succeeded again after ${p.failures} failed runs.`,
+    fields: [['job', String(p.job)]],
+  }),
 };
 
 function rollback(severity: Severity, how: string, detail: string): Builder {

@@ -20,6 +20,8 @@ export interface StatusParts {
   outbox: { pending: number; failed: number };
   latestFailures: Run[];
   configProblems: string[];
+  /** The watcher's line (ops watch), or null when none ever ran here. */
+  watch?: string | null;
 }
 
 const plain = style(false);
@@ -49,6 +51,7 @@ export function statusMarkdown(p: StatusParts): string {
       ['retry queue', describeQueue(p.retryQueue, plain, p.now).replace(/^Retry queue: /, '')],
       ['alerts', p.alerts.length ? `${p.alerts.length} open` : 'none open'],
       ['notifications', `${p.outbox.pending} pending, ${p.outbox.failed} failed`],
+      ...(p.watch ? [['watch', p.watch.replace(/^watch: /, '')]] : []),
     ],
   );
   if (p.alerts.length) {
