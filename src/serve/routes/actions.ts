@@ -1,0 +1,6 @@
+import type { RouteDef } from '../api';
+import type { Deps } from '../deps';
+
+export function actionRoutes(_deps: Deps): RouteDef<any, any>[] {
+  return [];
+}

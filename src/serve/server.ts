@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Context } from '../cli/context';
+import { openLedger } from '../ledger/open';
+import { afterWrite } from '../consumers/after-write';
+import { accessLog } from './access-log';
+import { createApp } from './app';
+import { requestContext, serialQueue, type Deps } from './deps';
+import { EventHub } from './hub';
+import { rateLimiter } from './rate-limit';
+
+declare const OPS_VERSION: string;
+const version = typeof OPS_VERSION === 'string' ? OPS_VERSION : 'dev';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  /** SSE heartbeat interval (tests shorten it). */
+  heartbeatMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  deps: Deps;
+  /** Stops accepting, ends the SSE streams, waits for the background work, closes the ledger connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `ops serve` on the command's context: one ledger connection for the routes and
+ * writes, one for the event hub (its `data_version` moves on every other connection's
+ * commit, ours included), the access log, and the HTTP server.
+ */
+export async function startServer(ctx: Context, opts: ServeOptions): Promise<RunningServer> {
+  const config = await ctx.config('config.json');
+  const db = await ctx.ledger({ create: true });
+  const hubDb = openLedger(ctx.ledgerPath, { now: ctx.nowIso });
+  const hub = new EventHub(hubDb, { heartbeatMs: opts.heartbeatMs }).start();
+  const write = serialQueue();
+
+  // Background work after writes, coalesced: while one pass runs, later requests only mark
+  // that another pass is due.
+  let settling: Promise<void> | null = null;
+  let again = false;
+  const settle = async () => {
+    do {
+      again = false;
+      await write(async () => {
+        try {
+          await afterWrite(requestContext(deps, null), db);
+        } catch (err) {
+          ctx.io.stderr.write(`ops: serve: after-write: ${(err as Error).message}\n`);
+        }
+      });
+      hub.poll();
+    } while (again);
+    settling = null;
+  };
+
+  const deps: Deps = {
+    base: ctx,
+    db,
+    hub,
+    limiter: rateLimiter(config.serve.rateLimit),
+    accessLog: accessLog(join(ctx.workspace, '.ops', 'logs', 'serve-access.log')),
+    config,
+    version,
+    write,
+    afterWrite() {
+      if (settling) again = true;
+      else settling = settle();
+    },
+    committed: () => hub.poll(),
+  };
+  // WHERE THE WATCHER STARTS: `ops watch`'s job runner (src/watch, issue 15) runs in this
+  // process, on `deps` (ledger, write queue, afterWrite), next to the routes; wired at merge.
+
+  const app = createApp(deps);
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  // 1 000 SSE clients and their reconnects: no per-socket timeout ends a stream.
+  if ('requestTimeout' in server) (server as import('node:http').Server).requestTimeout = 0;
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    deps,
+    async close() {
+      hub.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as import('node:http').Server).closeAllConnections?.();
+      });
+      await settling;
+      await write(() => undefined);
+      await deps.accessLog.close();
+      hubDb.close();
+    },
+  };
+}
