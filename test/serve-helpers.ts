@@ -129,3 +129,13 @@ export function sse(base: string, key: string, o: { lastEventId?: number; query?
     },
   };
 }
+
+/** Waits until the server's background work after writes (consumers, detection, delivery) is done. */
+export async function settled(base: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const h = (await call(base, '/api/v1/healthz')).json;
+    if (!h.settling) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('server still busy after 5 s');
+}

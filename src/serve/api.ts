@@ -40,7 +40,7 @@ export function issueText(err: z.ZodError, where: string): string {
 
 export function register(app: Hono<Env>, routes: RouteDef<any, any>[], before: (def: RouteDef) => import('hono').MiddlewareHandler<Env>): void {
   for (const def of routes) {
-    const path = BASE + def.path.replace(/\{(\w+)\}/g, ':$1');
+    const path = BASE + def.path.replace(/\{(\w+)\*\}/g, ':$1{.+}').replace(/\{(\w+)\}/g, ':$1');
     app.on(def.method, path, before(def), async (c) => {
       let query: unknown = {};
       if (def.query) {
@@ -90,7 +90,7 @@ export function openApi(routes: RouteDef<any, any>[], version: string): Record<s
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const params: unknown[] = [];
-    for (const m of r.path.matchAll(/\{(\w+)\}/g)) params.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
+    for (const m of r.path.matchAll(/\{(\w+)\*?\}/g)) params.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
     if (r.query) {
       for (const [name, field] of Object.entries(r.query.shape)) {
         const f = field as z.ZodType;
@@ -107,7 +107,7 @@ export function openApi(routes: RouteDef<any, any>[], version: string): Record<s
       responses['429'] = PROBLEM;
     }
     if (r.query || r.body) responses['400'] = PROBLEM;
-    (paths[BASE + r.path] ??= {})[r.method.toLowerCase()] = {
+    (paths[BASE + r.path.replace('*}', '}')] ??= {})[r.method.toLowerCase()] = {
       summary: r.summary,
       ...(r.role ? { security: [{ bearer: [] }], 'x-ops-role': r.role } : { security: [] }),
       parameters: params,

@@ -28,6 +28,8 @@ export interface Deps {
    * coalesced (fifty webhooks in a burst make one pass, not fifty).
    */
   afterWrite(): void;
+  /** True while background work after writes runs (GET /healthz `settling`). */
+  settling(): boolean;
   /** Wakes the hub now (a write of ours is committed): clients see it without waiting for the poll. */
   committed(): void;
 }

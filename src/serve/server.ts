@@ -71,6 +71,7 @@ export async function startServer(ctx: Context, opts: ServeOptions): Promise<Run
       if (settling) again = true;
       else settling = settle();
     },
+    settling: () => settling !== null,
     committed: () => hub.poll(),
   };
   // WHERE THE WATCHER STARTS: `ops watch`'s job runner (src/watch, issue 15) runs in this

@@ -70,8 +70,8 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       path: '/healthz',
       summary: 'Liveness (no key): the server answers and reads the ledger',
       role: null,
-      response: z.object({ ok: z.boolean(), version: z.string(), head_seq: z.number(), sse_clients: z.number() }),
-      handler: (c) => c.json({ ok: true, version: deps.version, head_seq: deps.hub.head, sse_clients: deps.hub.clientCount, sse_dropped: deps.hub.stats.dropped }),
+      response: z.object({ ok: z.boolean(), version: z.string(), head_seq: z.number(), sse_clients: z.number(), sse_dropped: z.number(), settling: z.boolean().describe('Consumers, detection or notifications still running after a write') }),
+      handler: (c) => c.json({ ok: true, version: deps.version, head_seq: deps.hub.head, sse_clients: deps.hub.clientCount, sse_dropped: deps.hub.stats.dropped, settling: deps.settling() }),
     },
     {
       method: 'GET',
