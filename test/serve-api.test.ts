@@ -199,6 +199,10 @@ describe('ops serve: REST', () => {
     await settled(s.url);
     const history = cliJson(ws, ['retry', 'history'], env);
     expect(history.length).toBeGreaterThan(0);
+    // Who asked: the key, on the request's event and in the lease owner of the attempt.
+    const request = cliJson(ws, ['audit', 'log']).find((e: { event: string }) => e.event === 'retry.replay.request');
+    expect(request).toMatchObject({ actor: 'key:alice-laptop', role: 'operator', target_id: String(entry.id) });
+    expect(request.payload.owner).toContain('key:alice-laptop');
 
     writeFileSync(join(ws, '.ops', 'retry-policy.json'), '{}');
     expect(opsProcess(['snapshot', 'create', '--label', 'good', '--workspace', ws]).code).toBe(0);

@@ -10,6 +10,7 @@ import { openLedger, type Ledger } from '../../ledger/open';
 import { appendRetryLog } from '../../retry/evidence';
 import { commandOutputMasker, writeRetryEvidence } from '../../retry/report';
 import { prepared } from '../../ledger/statements';
+import { appendAudit } from '../../events/log';
 import type { Context } from '../../cli/context';
 import type { Ctx, RouteDef } from '../api';
 import { requestContext, type Deps } from '../deps';
@@ -79,11 +80,22 @@ export function actionRoutes(deps: Deps): RouteDef<any, any>[] {
           const timeZone = await ctx.timezone();
           const pinned = Boolean(ctx.io.env.OPS_NOW);
           const mask = await commandOutputMasker(ctx);
+          const owner = `${hostname()}:${process.pid}:serve:${ctx.actor}:${randomBytes(3).toString('hex')}`;
+          // The replay's own events are ops's (actor ops, as from the CLI and the console);
+          // who asked for it is this event's actor: the key.
+          await deps.write(() =>
+            deps.db
+              .transaction(() =>
+                appendAudit(deps.db, { ts: ctx.nowIso, actor: ctx.actor, role: ctx.role, event: 'retry.replay.request', target_id: String(id), payload: { id, owner }, idempotency_key: idempotencyKey(c) ?? null }),
+              )
+              .immediate(),
+          );
+          deps.committed();
           const r: ReplayReport = await onOwnConnection(ctx, async (db) => {
             const events: Parameters<typeof appendRetryLog>[3][number][] = [];
             const out = await replay({
               db,
-              owner: `${hostname()}:${process.pid}:serve:${randomBytes(3).toString('hex')}`,
+              owner,
               clock: pinned ? () => ctx.now : () => Date.now(),
               max: 1,
               concurrency: 1,
