@@ -8,6 +8,7 @@ import { accessLog } from './access-log';
 import { createApp } from './app';
 import { requestContext, serialQueue, type Deps } from './deps';
 import { EventHub } from './hub';
+import { ReadCache } from './read-cache';
 import { rateLimiter } from './rate-limit';
 
 declare const OPS_VERSION: string;
@@ -62,6 +63,7 @@ export async function startServer(ctx: Context, opts: ServeOptions): Promise<Run
     base: ctx,
     db,
     hub,
+    readCache: new ReadCache(hubDb),
     limiter: rateLimiter(config.serve.rateLimit),
     accessLog: accessLog(join(ctx.workspace, '.ops', 'logs', 'serve-access.log')),
     config,

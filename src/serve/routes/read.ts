@@ -92,14 +92,21 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       response: z.array(runSchema),
       produces: ['text/csv'],
       handler: (c, { query }: { query: z.output<typeof runsQuery> }) => {
-        const ctx = requestContext(deps, c.get('key'));
-        const since = query.since === undefined ? undefined : parseSince('since', query.since, ctx.now);
-        const workflow = query.workflow === undefined ? undefined : canonicalWorkflow(db, query.workflow);
-        const filter = { workflow, repository: query.repo, branch: query.branch, conclusion: query.conclusion, status: query.status, failed: query.failed, since, limit: query.limit };
-        const page = listRunsPage(db, filter, query.cursor ? decodeCursor(query.cursor) : null);
-        const headers: Record<string, string> = { link: linkHeader(c, page.next && encodeCursor(page.next)) };
-        if (query.format === 'csv') return c.body(runsCsv(page.runs), 200, { ...headers, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="runs.csv"' });
-        return c.json(page.runs, 200, headers);
+        const read = () => {
+          const ctx = requestContext(deps, c.get('key'));
+          const since = query.since === undefined ? undefined : parseSince('since', query.since, ctx.now);
+          const workflow = query.workflow === undefined ? undefined : canonicalWorkflow(db, query.workflow);
+          const filter = { workflow, repository: query.repo, branch: query.branch, conclusion: query.conclusion, status: query.status, failed: query.failed, since, limit: query.limit };
+          const page = listRunsPage(db, filter, query.cursor ? decodeCursor(query.cursor) : null);
+          const headers: Record<string, string> = { link: linkHeader(c, page.next && encodeCursor(page.next)) };
+          if (query.format === 'csv') return { body: runsCsv(page.runs), headers: { ...headers, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="runs.csv"' } };
+          return { body: JSON.stringify(page.runs), headers: { ...headers, 'content-type': 'application/json' } };
+        };
+        // A relative ?since= (24h) moves with the clock: not the same answer a second later.
+        const cacheable = !deps.db.inTransaction && (query.since === undefined || parseDuration(query.since) === null);
+        const url = new URL(c.req.url);
+        const answer = cacheable ? deps.readCache.get(url.pathname + url.search, read) : read();
+        return c.body(answer.body, 200, answer.headers);
       },
     },
     {
