@@ -14,7 +14,7 @@ import type { AuditEvent } from '../../events/log';
 import { BASE, type Ctx, type RouteDef } from '../api';
 import { requestContext, type Deps } from '../deps';
 import { httpProblem } from '../problem';
-import { runSchema } from '../schemas';
+import { eventSchema, runSchema } from '../schemas';
 import { evidenceRoutes } from './evidence';
 
 const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
@@ -114,6 +114,7 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       path: '/runs/{id}',
       summary: 'One run: its latest attempt and every attempt (`ops runs show --json`)',
       role: 'viewer',
+      response: runSchema.extend({ attempts: z.array(runSchema) }),
       handler: (c, { params }) => {
         const attempts = runAttempts(db, params.id!);
         const latest = attempts.at(-1);
@@ -164,6 +165,7 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       summary: 'The audit log (event log), oldest first after ?since=SEQ (default: the latest ?limit events)',
       role: 'viewer',
       query: z.object({ since: z.coerce.number().int().min(0).optional().describe('Only events after this seq'), limit: limit(100, 1000) }),
+      response: z.array(eventSchema),
       handler: (c, { query }) => {
         const rows = (
           query.since === undefined
