@@ -57,7 +57,9 @@ function linkHeader(c: Ctx, next: string | null): string {
 }
 
 const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // A text cell a spreadsheet would run as a formula (a branch named `=HYPERLINK(…)`) is quoted as text.
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 export const runsCsv = (runs: Run[]) => [runKeys.join(','), ...runs.map((r) => runKeys.map((k) => csvCell(r[k])).join(','))].join('\r\n') + '\r\n';
