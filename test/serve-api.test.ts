@@ -130,6 +130,13 @@ describe('ops serve: REST', () => {
     await call(s.url, '/api/v1/killswitch', { key: viewer, body: { reason: 'no' } });
     await call(s.url, '/api/v1/killswitch', { key: operator, body: { reason: 'yes' } });
     await call(s.url, '/api/v1/status');
+    // EventSource cannot send headers: the stream alone takes ?access_token= (and it is not logged).
+    const ctl = new AbortController();
+    const stream = await fetch(`${s.url}/api/v1/events?access_token=${viewer}`, { signal: ctl.signal });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    ctl.abort();
+    expect((await call(s.url, `/api/v1/runs?access_token=${viewer}`)).status).toBe(401);
     await s.stop();
     const text = readFileSync(join(ws, '.ops', 'logs', 'serve-access.log'), 'utf8');
     for (const secret of [viewer, operator]) {
@@ -142,6 +149,8 @@ describe('ops serve: REST', () => {
       ['vera', 'POST', '/api/v1/killswitch', 403],
       ['alice-laptop', 'POST', '/api/v1/killswitch', 200],
       [null, 'GET', '/api/v1/status', 401],
+      ['vera', 'GET', '/api/v1/events', 200],
+      [null, 'GET', '/api/v1/runs', 401],
     ]);
     for (const l of lines) expect(l.ms).toEqual(expect.any(Number));
   });
