@@ -228,5 +228,20 @@ describe('ops serve: REST', () => {
     expect(plan.status).toBe(200);
     expect(plan.json).toMatchObject({ dry_run: true, snapshot: 1 });
     expect(plan.json).toEqual(cliJson(ws, ['rollback', '--dry-run', '--reason', 'bad release']));
+
+    // For real: the file is restored by the CLI's saga; its events name the key.
+    writeFileSync(join(ws, '.ops', 'retry-policy.json'), JSON.stringify({ maxRetries: 9 }));
+    const done = await call(s.url, '/api/v1/rollback', { key: operator, body: { reason: 'bad release' }, headers: { 'idempotency-key': 'rb-1' } });
+    expect(done.status).toBe(200);
+    expect(done.json).toMatchObject({ kind: 'rollback', state: 'completed', subject: '1' });
+    expect(readFileSync(join(ws, '.ops', 'retry-policy.json'), 'utf8')).toBe('{}');
+    const rollbackEvents = cliJson(ws, ['audit', 'log']).filter((e: { event: string }) => e.event.startsWith('rollback.'));
+    expect(rollbackEvents.length).toBeGreaterThan(0);
+    for (const e of rollbackEvents) expect(e.actor).toBe('key:alice-laptop');
+    // The same Idempotency-Key: the first answer, nothing run again.
+    writeFileSync(join(ws, '.ops', 'retry-policy.json'), JSON.stringify({ maxRetries: 8 }));
+    const again = await call(s.url, '/api/v1/rollback', { key: operator, body: { reason: 'bad release' }, headers: { 'idempotency-key': 'rb-1' } });
+    expect(again.json).toMatchObject({ id: done.json.id, replayed: true });
+    expect(readFileSync(join(ws, '.ops', 'retry-policy.json'), 'utf8')).toBe(JSON.stringify({ maxRetries: 8 }));
   });
 });
