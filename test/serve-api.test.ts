@@ -100,6 +100,11 @@ describe('ops serve: REST', () => {
       expect(ops).toContain(want);
     expect(spec.paths['/api/v1/runs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['workflow', 'repo', 'branch', 'conclusion', 'status', 'failed', 'since', 'limit', 'cursor', 'format']));
     expect(spec.paths['/api/v1/killswitch'].post.requestBody.content['application/json'].schema.required).toEqual(['reason']);
+    // Response schemas: what /status answers has every key the schema requires.
+    const statusSchema = spec.paths['/api/v1/status'].get.responses['200'].content['application/json'].schema;
+    const status = (await call(s.url, '/api/v1/status', { key: operator })).json;
+    expect(Object.keys(status).sort()).toEqual([...statusSchema.required].sort());
+    expect(spec.paths['/api/v1/runs'].get.responses['200'].content['application/json'].schema.items.required).toContain('run_id');
 
     const headers = { 'idempotency-key': 'ci-run-42' };
     const first = await call(s.url, '/api/v1/killswitch', { key: operator, body: { reason: 'once' }, headers });
