@@ -28,6 +28,7 @@ import { notify } from './notify';
 import detect from './detect';
 import { events } from './events';
 import { watch } from './watch';
+import { serve } from './serve';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
@@ -49,5 +50,6 @@ export const registry: Registry = [
   notify,
   events,
   watch,
+  serve,
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
 ];

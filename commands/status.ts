@@ -2,8 +2,6 @@ import { defineCommand } from '../src/cli/command';
 import { printJson } from '../src/cli/output';
 import { Exit, usageError } from '../src/cli/errors';
 
-const WINDOW_MS = 24 * 3_600_000;
-
 export default defineCommand({
   command: 'status',
   describe: "The console's content as text, for non-TTY use: killswitch, runs of the last 24 h, the retry queue, open alerts, the latest failures",
@@ -15,32 +13,13 @@ export default defineCommand({
     const format = ctx.json ? 'json' : (args.format as 'text' | 'markdown' | 'json');
     if (ctx.json && args.format === 'markdown') throw usageError('--format', '--format markdown and --json contradict each other: give one');
     if (format === 'json') ctx.json = true;
-    const { countRuns, listRuns } = await import('../src/runs/store');
-    const { toIso } = await import('../src/time/clock');
-    const { GLOBAL, covering, describeEngagement, statusJson } = await import('../src/killswitch/state');
-    const { activeEngagements } = await import('../src/killswitch/store');
+    const { collectStatus, statusDocument } = await import('../src/status/collect');
     const db = await ctx.ledger();
-    const engaged = activeEngagements(db, ctx.nowIso);
-    const globalStop = covering(engaged, undefined, ctx.nowIso);
-    const since = toIso(ctx.now - WINDOW_MS);
-    // Upper bound is open: a run stamped slightly ahead of this machine's clock still counts.
-    const counts = countRuns(db, since, '9999');
-    const latestFailures = listRuns(db, { failed: true, limit: 10 });
-    const { queueSummary } = await import('../src/retry/queue');
-    const retryQueue = queueSummary(db, ctx.now);
-    const { openAlerts } = await import('../src/detect/alerts');
-    const { outboxSummary } = await import('../src/notify/outbox');
-    const alerts = openAlerts(db);
-    const outbox = outboxSummary(db);
-    const { watchLine, watchStatus } = await import('../src/watch/state');
-    const watch = watchStatus(db, ctx.now);
+    const data = await collectStatus(ctx, db);
+    const { engaged, counts, retryQueue, alerts, outbox, latestFailures, configProblems } = data;
     // Only where a watcher ever ran (ops watch): elsewhere the line would say nothing.
-    const watchText = watchLine(watch, ctx.now);
-    // An invalid config file stops replay, detection and notifications: a healthy-looking
-    // status would hide that. Still print everything, then exit 2.
-    const { quickConfigProblems } = await import('../src/config/quick-check');
+    const watchText = (await import('../src/watch/state')).watchLine(data.watch, ctx.now);
     const { problemText } = await import('../src/config/problem');
-    const configProblems = await quickConfigProblems(ctx.workspace);
     const configExit = () => {
       if (!configProblems.length) return Exit.ok;
       const n = configProblems.length;
@@ -70,22 +49,11 @@ export default defineCommand({
       }
     }
     if (ctx.json) {
-      printJson(ctx.io, {
-        generated_at: ctx.nowIso,
-        workspace: ctx.workspace,
-        killswitch: { ...statusJson(globalStop, GLOBAL), active: engaged.map((e) => statusJson(e, e.scope)) },
-        window: { since, hours: 24 },
-        runs: counts,
-        retry_queue: retryQueue,
-        alerts,
-        notifications: outbox,
-        latest_failures: latestFailures,
-        config_problems: configProblems,
-        watch,
-      });
+      printJson(ctx.io, statusDocument(ctx, data));
       return configExit();
     }
     const { style } = await import('../src/cli/style');
+    const { describeEngagement } = await import('../src/killswitch/state');
     const { renderTable } = await import('../src/cli/table');
     const { runColumns } = await import('../src/runs/table');
     const s = style(ctx.io.color);

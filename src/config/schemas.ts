@@ -67,6 +67,24 @@ const mainConfig = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /**
+   * `ops serve` (issue 23): where it listens (loopback unless told), the env var holding the
+   * GitHub webhook secret (the secret itself never sits in a file), per-key rate limits.
+   */
+  serve: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(8787),
+      webhookSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').default('OPS_WEBHOOK_SECRET'),
+      rateLimit: z
+        .strictObject({
+          /** Requests per key per minute (a token bucket: up to `burst` at once). */
+          perMinute: positiveInt.default(600),
+          burst: positiveInt.default(100),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   rollback: z
     .strictObject({
       trackedPaths: z.array(z.string().min(1)).default(['.github/workflows/*.yml']),

@@ -512,4 +512,33 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 17,
+    name: 'ops serve: API keys and the webhook inbox',
+    // ops serve (issue 23). API keys are stored as the sha256 of the secret (printed once,
+    // never stored); a revoked key keeps its row so the access log's names stay meaningful.
+    // The webhook inbox de-duplicates GitHub deliveries by X-GitHub-Delivery: a repeat gets
+    // the first delivery's outcome (status and body) and changes nothing.
+    sql: `
+      CREATE TABLE api_keys (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+        key_sha256  TEXT NOT NULL UNIQUE,
+        prefix      TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        revoked_at  TEXT
+      );
+      CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
+      CREATE TABLE webhook_inbox (
+        delivery_id TEXT PRIMARY KEY,
+        event       TEXT NOT NULL,
+        action      TEXT,
+        received_at TEXT NOT NULL,
+        status      INTEGER NOT NULL,
+        outcome     TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -161,3 +161,29 @@ export function countAllRuns(db: Ledger): number {
   // Kept by runWriter (migration 9): one row read, not a million index entries counted.
   return prepared(db, 'SELECT runs FROM run_total WHERE id = 1', true).get() as number;
 }
+
+/** Where a page of runs ended: the last run's (sort_at, run_id), the listing's order. */
+export interface RunPageKey {
+  sort_at: string;
+  run_id: string;
+}
+
+/**
+ * One page of `listRuns`'s listing after `after` (keyset pagination: the same index range
+ * scan however deep the page; an OFFSET would read every row before it). Returns one row
+ * more than asked when there is a next page, and each row's key.
+ */
+export function listRunsPage(db: Ledger, filter: Omit<RunFilter, 'offset'>, after: RunPageKey | null): { runs: Run[]; next: RunPageKey | null } {
+  const { where, params } = runWhere(filter);
+  const keyset = after ? ' AND (sort_at < @after_sort OR (sort_at = @after_sort AND run_id < @after_run))' : '';
+  // Kept prepared (per filter shape): an API serves this page many times a second.
+  const rows = prepared<Record<string, unknown>, AttemptRow & { sort_at: string }>(
+    db,
+    `SELECT ${columns}, sort_at FROM run_attempts WHERE ${where}${keyset}
+       ORDER BY sort_at DESC, run_id DESC LIMIT @limit`,
+  ).all({ ...params, ...(after ? { after_sort: after.sort_at, after_run: after.run_id } : {}), limit: filter.limit + 1 });
+  const more = rows.length > filter.limit;
+  const page = more ? rows.slice(0, filter.limit) : rows;
+  const last = page.at(-1);
+  return { runs: page.map(rowToRun), next: more && last ? { sort_at: last.sort_at, run_id: last.run_id } : null };
+}
