@@ -127,6 +127,34 @@ export const killswitchFits: ReturnType<typeof statusJson> extends z.output<type
 
 const counts = z.object({ total: z.number().int(), by_status: z.record(z.string(), z.number()), by_conclusion: z.record(z.string(), z.number()) });
 
+/** `ops watch status --json`: the watcher's lease and each job's last and next run. */
+export const watchStatusSchema = z.object({
+  state: z.enum(['running', 'stopped', 'dead', 'never']),
+  owner: z.string().nullable(),
+  started_at: iso.nullable(),
+  heartbeat_at: iso.nullable(),
+  heartbeat_age_s: z.number().int().nullable(),
+  lease_seconds: z.number().int().nullable(),
+  released_at: iso.nullable(),
+  retries_due: z.number().int(),
+  jobs: z.array(
+    z.object({
+      job: z.string(),
+      owner: z.string().nullable(),
+      runs: z.number().int(),
+      running_since: iso.nullable(),
+      last_started_at: iso.nullable(),
+      last_finished_at: iso.nullable(),
+      last_duration_ms: z.number().int().nullable(),
+      last_outcome: z.enum(['ok', 'failed', 'timeout', 'held']).nullable(),
+      last_summary: z.string().nullable(),
+      last_error: z.string().nullable(),
+      failures: z.number().int(),
+      next_run_at: iso.nullable(),
+    }),
+  ),
+});
+
 /** `ops status --json`. */
 export const statusSchema = z.object({
   generated_at: iso,
@@ -139,5 +167,6 @@ export const statusSchema = z.object({
   notifications: z.object({ pending: z.number().int(), failed: z.number().int(), next_attempt_at: iso.nullable(), undelivered: z.number().int() }),
   latest_failures: z.array(runSchema),
   config_problems: z.array(z.object({ file: z.string(), field: z.string(), message: z.string() })),
+  watch: watchStatusSchema,
 });
 export const statusFits: ReturnType<typeof statusDocument> extends z.output<typeof statusSchema> ? true : never = true;
