@@ -46,8 +46,21 @@ const NOT_SECRET_KEY =
 /** A keyword that runs on into another word: `tokenizer`, `secretary`, `passwordless`, `secrets:`. */
 const WORD_CONTINUATION = /^(?:tokeni[sz]|tokens$|secretar|secrets$|passwordless|passwords$|credentials?[_.-]?(?:helper|provider|process|source|manager|store|file|chain))/i;
 
+/** Verdicts on keys seen (a log repeats a few keys many times: `token`, `password`). */
+const keyVerdicts = new Map<string, boolean>();
+
 /** Does a key (from the keyword on: `PASSWORD_FILE`, `token_type`) name a secret value? */
 export function keyIsSecret(key: string): boolean {
+  let v = keyVerdicts.get(key);
+  if (v === undefined) {
+    v = judgeKey(key);
+    if (keyVerdicts.size >= 4096) keyVerdicts.clear();
+    keyVerdicts.set(key, v);
+  }
+  return v;
+}
+
+function judgeKey(key: string): boolean {
   if (!key) return true;
   if (FILE_NAME_KEY.test(key)) return false;
   if (WORD_CONTINUATION.test(key)) return false;
