@@ -49,10 +49,12 @@ export interface RuleDef {
    * Anchored rules: a byte test that must hold at a keyword for the pattern to match there, so
    * most keyword hits are rejected without running the regex (see `assignmentGate` in scanner.ts).
    * 'assignment': the pattern is `(?<key>KEY[A-Za-z0-9_.-]{0,n})` then either `\\?["']?[ \t]*`
-   * and `=` or `:`, or (after a `--` flag name) blanks or `=`. 'userinfo': the pattern is
-   * `://`, a lookbehind, then `[^\\s:@/?#'"\`<>]{0,n}:`.
+   * and `=` or `:`, or (after a `--` flag name) blanks or `=`, then VALUE. 'userinfo': the
+   * pattern is `://`, a lookbehind, then `[^\\s:@/?#'"\`<>]{0,n}:`. 'line-start': the pattern
+   * starts with `(?<=^[ \t]*)` (flag m). `{ at, byte }`: the byte `at` bytes after the keyword's
+   * start is always `byte` in a match.
    */
-  gate?: 'assignment' | 'userinfo';
+  gate?: 'assignment' | 'userinfo' | 'line-start' | { at: number; byte: string };
   kind: RuleKind;
   /** Provenance: provider documentation and the peer rules (gitleaks/secretlint ids) that describe the format. */
   source: string;
@@ -215,7 +217,7 @@ const providers: RuleDef[] = [
   P('settlemint-token', ['sm_aat_', 'sm_pat_', 'sm_sat_'], `${L}sm_(?:aat|pat|sat)_[${ALNUM}]{16}${E(ALNUM)}`, `${GL('settlemint-personal-access-token')} (+aat, sat)`),
   P('shippo-token', ['shippo_'], `${L}shippo_(?:live|test)_[a-fA-F0-9]{40}${E(ALNUM)}`, GL('shippo-api-token')),
   P('sonarqube-token', ['squ_', 'sqp_', 'sqa_'], `${L}sq[upa]_[a-f0-9]{40}${E(ALNUM)}`, `SonarQube token prefixes; ${GL('sonar-api-token')}`),
-  P('airtable-pat', ['pat'], `${L}pat[${ALNUM}]{14}\\.[a-f0-9]{64}${E(ALNUM)}`, GL('airtable-personnal-access-token'), { caseSensitive: true, anchored: true }),
+  P('airtable-pat', ['pat'], `${L}pat[${ALNUM}]{14}\\.[a-f0-9]{64}${E(ALNUM)}`, GL('airtable-personnal-access-token'), { caseSensitive: true, anchored: true, gate: { at: 17, byte: '.' } }),
   // Private keys: BEGIN … END, or a BEGIN line with its base64 body when the END is cut off.
   P(
     'private-key',
@@ -353,7 +355,7 @@ const context: RuleDef[] = [
   C('docker-config-auth', ['"auth"'], '"auth"[ \\t]*:[ \\t]*"(?<secret>[A-Za-z0-9+/]{8,4096}={0,2})"', 'docker config.json auths', { priority: 2 }),
   // .netrc: `machine host login bot password SECRET`, or a `password SECRET` line of its own.
   C('netrc-password', ['machine'], `\\bmachine[ \\t]+\\S+[ \\t]+(?:login[ \\t]+\\S+[ \\t]+)?password[ \\t]+(?<secret>[^\\s]{1,512})`, '.netrc (GNU inetutils manual)', { flags: 'i' }),
-  C('netrc-password', ['password ', 'password\t'], `(?<=^[ \\t]*)password[ \\t]+(?<secret>[^\\s]{1,512})[ \\t]*\\r?$`, '.netrc (GNU inetutils manual)', { flags: 'im', anchored: true }),
+  C('netrc-password', ['password ', 'password\t'], `(?<=^[ \\t]*)password[ \\t]+(?<secret>[^\\s]{1,512})[ \\t]*\\r?$`, '.netrc (GNU inetutils manual)', { flags: 'im', anchored: true, gate: 'line-start' }),
   // CLI flags that take a password on the command line.
   C('cli-password-flag', ['login'], `\\b(?:docker|podman|buildah|skopeo|helm|oras|nerdctl|crane|regctl)\\b[^\\r\\n]{0,200}?\\blogin\\b[^\\r\\n]{0,300}?[ \\t](?:-p|--password)(?:=|[ \\t]+)${WORD('secret')}`, 'docker/podman/helm login -p (their CLI references)'),
   C('cli-password-flag', ['mysql', 'mariadb'], `\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\\b[^\\r\\n]{0,300}?[ \\t]-p(?<secretu>[^\\s'"\`;&|]{1,512}|'(?<secrets>[^'\\r\\n]{1,512})'|"(?<secretq>[^"\\r\\n]{1,512})")`, 'mysql client -pPASSWORD (MySQL reference manual)'),

@@ -121,7 +121,7 @@ function compile(def: RuleDef, id: number): CompiledRule {
     literal: null,
     block: Boolean(def.block),
     anchored: Boolean(def.anchored),
-    gate: def.anchored && def.gate ? GATES[def.gate] : null,
+    gate: def.anchored && def.gate ? gateOf(def.gate) : null,
     valueChecks: Boolean(def.valueChecks),
     keyChecks: Boolean(def.keyChecks),
     uuidOk: Boolean(def.uuidOk),
@@ -249,8 +249,12 @@ interface KeywordAutomaton {
   /** Keyword ids ending in a state, or undefined. */
   out: (number[] | undefined)[];
   keywords: string[];
-  /** Case-insensitive rules by keyword id (empty for a keyword only the case-sensitive map has). */
-  rules: CompiledRule[][];
+  /** Keyword lengths by id. */
+  lengths: Int32Array;
+  /** Case-insensitive anchored rules by keyword id (tried at the keyword). */
+  anchored: CompiledRule[][];
+  /** The other case-insensitive rules by keyword id (env literals, windowed rules), in rule order. */
+  others: CompiledRule[][];
   /** Case-sensitive keywords (`set.cs` keys) by keyword id: the automaton finds them in any case, the scan checks the bytes. */
   cs: (string[] | undefined)[];
   /** The longest keyword's length. */
@@ -346,7 +350,18 @@ function automaton(set: RuleSet): KeywordAutomaton {
     }
     if (outs[st]!.length) out[r] = outs[st];
   }
-  a = { next: table, flag, out, keywords, rules: keywords.map((k) => set.ci.get(k) ?? []), cs: keywords.map((_, id) => csOf[id]), maxLen: Math.max(1, ...keywords.map((k) => k.length)) };
+  const rulesOf = keywords.map((k) => set.ci.get(k) ?? []);
+  a = {
+    next: table,
+    flag,
+    out,
+    keywords,
+    lengths: Int32Array.from(keywords, (k) => k.length),
+    anchored: rulesOf.map((rs) => rs.filter((r) => r.literal === null && r.anchored)),
+    others: rulesOf.map((rs) => rs.filter((r) => r.literal !== null || !r.anchored)),
+    cs: keywords.map((_, id) => csOf[id]),
+    maxLen: Math.max(1, ...keywords.map((k) => k.length)),
+  };
   automata.set(set, a);
   // The line-bound helpers' native search runs for long lines only, seldom: run it once now,
   // so that code optimized before a long line comes has seen it (instead of deoptimizing there).
@@ -497,6 +512,8 @@ class Scan {
   private lastA = -1;
   private lastB = -1;
   private lastSub = '';
+  /** Case-sensitive keyword → where it occurs (byte-exact), in text order. */
+  private csHits: Map<string, number[]> | null = null;
 
   constructor(
     private readonly set: RuleSet,
@@ -519,36 +536,62 @@ class Scan {
 
   /** Every keyword occurrence, handed to its rules. */
   keywords(): void {
-    const set = this.set;
-    const text = this.text;
-    const ac = automaton(set);
-    const lists = findKeywords(ac, text);
-    /** Case-sensitive keyword → where it occurs (byte-exact), in text order. */
-    let csHits: Map<string, number[]> | null = null;
-    for (const hits of lists) {
-      for (let i = 0; i < hits.length; i += 2) {
-        const id = hits[i + 1]!;
-        const kwLen = ac.keywords[id]!.length;
-        const p = hits[i]! + 1 - kwLen;
-        const rules = ac.rules[id]!;
-        if (rules.length) this.note(rules, p, kwLen);
-        const cs = ac.cs[id];
-        if (cs !== undefined) {
-          for (const kw of cs) {
-            const needle = set.csBytes.get(kw)!;
-            if (text.compare(needle, 0, kwLen, p, p + kwLen) !== 0) continue;
-            csHits ??= new Map();
-            const at = csHits.get(kw);
-            if (at) at.push(p);
-            else csHits.set(kw, [p]);
-          }
-        }
-      }
+    const ac = automaton(this.set);
+    const lists = findKeywords(ac, this.text);
+    for (let l = 0; l < lists.length; l++) this.hits(ac, lists[l]!);
+    if (this.csHits !== null) this.csNotes();
+  }
+
+  /**
+   * Hits (pairs: last byte, keyword id) handed to their rules. Anchored rules only take the
+   * position (most hits), the others go through `note`. (Which kind comes first does not
+   * matter: each kind has its own list.)
+   */
+  private hits(ac: KeywordAutomaton, hits: number[]): void {
+    const lengths = ac.lengths;
+    for (let i = 0; i < hits.length; i += 2) {
+      const id = hits[i + 1]!;
+      const kwLen = lengths[id]!;
+      const p = hits[i]! + 1 - kwLen;
+      const anchored = ac.anchored[id]!;
+      for (let k = 0; k < anchored.length; k++) this.anchor(anchored[k]!, p);
+      const others = ac.others[id]!;
+      if (others.length !== 0) this.note(others, p, kwLen);
+      const cs = ac.cs[id];
+      if (cs !== undefined) this.csHit(cs, p, kwLen);
     }
-    // As `indexOf` from each occurrence's end found them before: keyword by keyword (ci notes
-    // first, then cs in map order), and an occurrence overlapping the last one taken is skipped.
-    if (csHits === null) return;
-    for (const [kw, rules] of set.cs) {
+  }
+
+  private anchor(r: CompiledRule, p: number): void {
+    let h = this.anchors[r.id];
+    if (h === undefined) {
+      this.anchors[r.id] = h = [];
+      this.anchorOrder.push(r);
+    }
+    h.push(p);
+  }
+
+  /** A case-insensitive hit of case-sensitive keywords: kept for `csNotes` where the bytes are exactly one. */
+  private csHit(cs: string[], p: number, kwLen: number): void {
+    const text = this.text;
+    for (let k = 0; k < cs.length; k++) {
+      const kw = cs[k]!;
+      if (text.compare(this.set.csBytes.get(kw)!, 0, kwLen, p, p + kwLen) !== 0) continue;
+      this.csHits ??= new Map();
+      const at = this.csHits.get(kw);
+      if (at) at.push(p);
+      else this.csHits.set(kw, [p]);
+    }
+  }
+
+  /**
+   * The case-sensitive keywords' rules, after all the others, as `indexOf` from each
+   * occurrence's end found them before: keyword by keyword (in map order), and an occurrence
+   * overlapping the last one taken is skipped.
+   */
+  private csNotes(): void {
+    const csHits = this.csHits!;
+    for (const [kw, rules] of this.set.cs) {
       const at = csHits.get(kw);
       if (!at) continue;
       let from = 0;
@@ -574,12 +617,7 @@ class Scan {
       }
       if (r.anchored) {
         // Tried at the keyword itself: no line window needed (the patterns never cross a line).
-        let h = this.anchors[r.id];
-        if (h === undefined) {
-          this.anchors[r.id] = h = [];
-          this.anchorOrder.push(r);
-        }
-        h.push(p);
+        this.anchor(r, p);
         continue;
       }
       if (a === -1) {
@@ -768,13 +806,14 @@ for (let c = 0; c < 256; c++) {
 
 /**
  * The 'assignment' gate: can `(?<key>KEY[A-Za-z0-9_.-]{0,n})` followed by
- *   (1) `\\?["']?[ \t]*(?:=|:|=>|:=)…`, or
- *   (2) `(?<=--[A-Za-z0-9_.-]{1,130})(?:[ \t]+|=)…`
+ *   (1) `\\?["']?[ \t]*(?:=|:|=>|:=)[ \t]*VALUE`, or
+ *   (2) `(?<=--[A-Za-z0-9_.-]{1,130})(?:[ \t]+|=)VALUE`
  * match at byte `p`? Every key byte is in [A-Za-z0-9_.-] and neither continuation starts with
  * one, so the key must end at q, the first byte from p that is not a key byte (a shorter key
  * leaves a key byte where the continuation needs another): then (1) optional `\`, optional
- * quote, blanks, `=` or `:`; or (2) a blank or `=` at q, with `--` and 1 to 130 key bytes
- * just before q. False only when the regex cannot match at p in any window of the text
+ * quote, blanks, `=` or `:` (or `=>`, `:=`); or (2) a blank or `=` at q, with `--` and 1 to
+ * 130 key bytes just before q. Either way VALUE must be able to start after the blanks that
+ * follow (`valueAt`). False only when the regex cannot match at p in any window of the text
  * (bounds are the whole text's: looser than a window's, so never stricter than the regex).
  */
 function assignmentGate(text: Uint8Array, p: number): boolean {
@@ -786,15 +825,77 @@ function assignmentGate(text: Uint8Array, p: number): boolean {
   // (2): a blank or = after a --flag name.
   if (c === 0x20 || c === 0x09 || c === 0x3d) {
     for (let k = 1; k <= 130 && q - k >= 0 && KEY_BYTE[text[q - k]!] === 1; k++) {
-      if (q - k - 2 >= 0 && text[q - k - 1] === 0x2d && text[q - k - 2] === 0x2d) return true;
+      if (q - k - 2 >= 0 && text[q - k - 1] === 0x2d && text[q - k - 2] === 0x2d) {
+        if (valueAt(text, c === 0x3d ? q + 1 : blanks(text, q))) return true;
+        break;
+      }
     }
   }
   // (1)
   let i = q;
   if (text[i] === 0x5c) i++;
   if (i < len && (text[i] === 0x22 || text[i] === 0x27)) i++;
+  i = blanks(text, i);
+  if (i >= len) return false;
+  const op = text[i]!;
+  if (op !== 0x3d && op !== 0x3a) return false;
+  if (valueAt(text, blanks(text, i + 1))) return true;
+  // `=>` and `:=`: the value after the second byte.
+  const op2 = i + 1 < len ? text[i + 1]! : -1;
+  return ((op === 0x3d && op2 === 0x3e) || (op === 0x3a && op2 === 0x3d)) && valueAt(text, blanks(text, i + 2));
+}
+
+/** The first byte from `i` that is not a blank (space or tab). */
+function blanks(text: Uint8Array, i: number): number {
+  const len = text.length;
   while (i < len && (text[i] === 0x20 || text[i] === 0x09)) i++;
-  return i < len && (text[i] === 0x3d || text[i] === 0x3a);
+  return i;
+}
+
+/** VALUE's bytes (rules.ts): double-quoted [^"\r\n\\], single-quoted [^'\r\n], bare [^\s"'`,;&)}\]\\]. */
+const DQ_BYTE = new Uint8Array(256);
+const SQ_BYTE = new Uint8Array(256);
+const BARE_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  DQ_BYTE[c] = /[^"\r\n\\]/.test(ch) ? 1 : 0;
+  SQ_BYTE[c] = /[^'\r\n]/.test(ch) ? 1 : 0;
+  BARE_BYTE[c] = /[^\s"'`,;&)}\]\\]/.test(ch) ? 1 : 0;
+}
+/** VALUE's shortest value. */
+const VALUE_MIN = 6;
+
+/**
+ * Can VALUE start at `v`: `\\?"` then 6 double-quoted bytes, `'` then 6 single-quoted bytes,
+ * or 6 bare bytes? (The closing quote is left to the regex.)
+ */
+function valueAt(text: Uint8Array, v: number): boolean {
+  const len = text.length;
+  if (v >= len) return false;
+  let c = text[v]!;
+  if (c === 0x5c && v + 1 < len && text[v + 1] === 0x22) c = text[++v]!;
+  if (c === 0x22) return runOf(text, v + 1, DQ_BYTE);
+  if (c === 0x27) return runOf(text, v + 1, SQ_BYTE);
+  return runOf(text, v, BARE_BYTE);
+}
+
+/** Are the VALUE_MIN bytes from `i` all in `cls`? */
+function runOf(text: Uint8Array, i: number, cls: Uint8Array): boolean {
+  if (i + VALUE_MIN > text.length) return false;
+  for (let k = i; k < i + VALUE_MIN; k++) if (cls[text[k]!] !== 1) return false;
+  return true;
+}
+
+/**
+ * The 'line-start' gate: can `(?<=^[ \t]*)…` (flag m) match at `p`? Only blanks may stand
+ * between the line's start and `p`. A window may also start in the middle of a long line, at
+ * least ANCHOR_BEFORE bytes before `p` (`^` matches there too): a run of that many blanks
+ * passes as well.
+ */
+function lineStartGate(text: Uint8Array, p: number): boolean {
+  let i = p - 1;
+  while (i >= 0 && p - i <= ANCHOR_BEFORE && (text[i] === 0x20 || text[i] === 0x09)) i--;
+  return i < 0 || p - i > ANCHOR_BEFORE || text[i] === 0x0a || text[i] === 0x0d;
 }
 
 /** Bytes a URL's user name may hold: [^\\s:@/?#'"`<>] (JS `\\s` on Latin-1: 9-13, space, 0xA0). */
@@ -813,7 +914,15 @@ function userinfoGate(text: Uint8Array, p: number): boolean {
   return q < len && text[q] === 0x3a;
 }
 
-const GATES = { assignment: assignmentGate, userinfo: userinfoGate } as const;
+const GATES = { assignment: assignmentGate, userinfo: userinfoGate, 'line-start': lineStartGate } as const;
+
+/** A gate of its own: the pattern has a fixed byte at a fixed distance from its keyword. */
+function gateOf(gate: NonNullable<RuleDef['gate']>): (text: Uint8Array, p: number) => boolean {
+  if (typeof gate === 'string') return GATES[gate];
+  const at = gate.at;
+  const byte = gate.byte.charCodeAt(0);
+  return (text, p) => p + at < text.length && text[p + at] === byte;
+}
 
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 16; i++) {
