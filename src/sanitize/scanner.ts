@@ -290,63 +290,84 @@ function automaton(set: RuleSet): KeywordAutomaton {
       }
     }
   }
-  // Trie.
-  const next: number[][] = [new Array(width).fill(-1)];
+  // Trie: children per state as pairs (class, child). This runs once per rule set, before any
+  // code is optimized: the work stays proportional to the keywords' length, not to the table.
+  const kids: number[][] = [[]];
   const outs: number[][] = [[]];
-  keywords.forEach((kw, id) => {
+  for (let id = 0; id < keywords.length; id++) {
+    const kw = keywords[id]!;
     let st = 0;
     for (let i = 0; i < kw.length; i++) {
       const c = cls[kw.charCodeAt(i)]!;
-      if (next[st]![c] === -1) {
-        next[st]![c] = next.length;
-        next.push(new Array(width).fill(-1));
+      const ks = kids[st]!;
+      let t = -1;
+      for (let k = 0; k < ks.length; k += 2) if (ks[k] === c) t = ks[k + 1]!;
+      if (t === -1) {
+        t = kids.length;
+        kids.push([]);
         outs.push([]);
+        ks.push(c, t);
       }
-      st = next[st]![c]!;
+      st = t;
     }
     outs[st]!.push(id);
-  });
-  // Failure links, breadth first, turned into a full transition table.
-  const fail = new Array<number>(next.length).fill(0);
-  const queue: number[] = [];
-  for (let c = 0; c < width; c++) {
-    const t = next[0]![c]!;
-    if (t === -1) next[0]![c] = 0;
-    else queue.push(t);
   }
-  next[0]![0] = 0;
-  // States renumbered in breadth-first order: the shallow states, where the scan spends its
-  // time, sit together at the start of the table (it stays in the fastest cache).
-  const order: number[] = [0];
-  for (let qi = 0; qi < queue.length; qi++) {
-    const st = queue[qi]!;
-    order.push(st);
-    outs[st]!.push(...outs[fail[st]!]!);
-    for (let c = 0; c < width; c++) {
-      const t = next[st]![c]!;
-      if (t === -1 || c === 0) next[st]![c] = c === 0 ? 0 : next[fail[st]!]![c]!;
-      else {
-        fail[t] = next[fail[st]!]![c]!;
-        queue.push(t);
-      }
+  const states = kids.length;
+  // States are numbered in breadth-first order (the shallow states, where the scan spends its
+  // time, sit together at the start of the table: it stays in the fastest cache).
+  const order = new Int32Array(states);
+  const rank = new Int32Array(states);
+  let qn = 1;
+  for (let qi = 0; qi < qn; qi++) {
+    const ks = kids[order[qi]!]!;
+    for (let k = 0; k < ks.length; k += 2) {
+      rank[ks[k + 1]!] = qn;
+      order[qn++] = ks[k + 1]!;
     }
   }
-  const states = next.length;
   // 16-bit entries hold 32 767 states and the flag; a larger set (thousands of long custom
   // keywords) takes 32-bit entries, with the flag above any state index.
   const small = states < 0x8000;
   if (states >= 1 << 21) throw new Error(`mask rules: too many keywords (${states} automaton states)`);
   const flag = small ? 0x8000 : 0x20000000;
-  const rank = new Int32Array(states);
-  order.forEach((st, i) => (rank[st] = i));
+  const bytesOf: number[][] = Array.from({ length: width }, () => []);
+  for (let b = 0; b < 256; b++) if (cls[b]) bytesOf[cls[b]!]!.push(b);
+  // Failure links (the classic walk up the failure chain), and the keywords each state ends:
+  // its own and its failure state's (shallower: done before it).
+  const fail = new Int32Array(states);
+  const childOf = (st: number, c: number): number => {
+    const ks = kids[st]!;
+    for (let k = 0; k < ks.length; k += 2) if (ks[k] === c) return ks[k + 1]!;
+    return -1;
+  };
+  for (let r = 1; r < states; r++) {
+    const st = order[r]!;
+    if (outs[fail[st]!]!.length) outs[st]!.push(...outs[fail[st]!]!);
+    const ks = kids[st]!;
+    for (let k = 0; k < ks.length; k += 2) {
+      let f = fail[st]!;
+      let t = childOf(f, ks[k]!);
+      while (t === -1 && f !== 0) {
+        f = fail[f]!;
+        t = childOf(f, ks[k]!);
+      }
+      fail[ks[k + 1]!] = t === -1 ? 0 : t;
+    }
+  }
+  // Rows in breadth-first order: a state's row is its failure state's row (shallower: done
+  // before it) with its own children written over; the root's row leads back to the root.
+  const entry = (st: number) => (outs[st]!.length ? rank[st]! | flag : rank[st]!);
   const table = small ? new Uint16Array(states << 8) : new Int32Array(states << 8);
+  table.fill(entry(0), 0, 256);
   const out: (number[] | undefined)[] = new Array(states);
-  for (let st = 0; st < states; st++) {
-    const r = rank[st]!;
-    const row = next[st]!;
-    for (let b = 0; b < 256; b++) {
-      const to = row[cls[b]!]!;
-      table[(r << 8) | b] = outs[to]!.length ? rank[to]! | flag : rank[to]!;
+  for (let r = 0; r < states; r++) {
+    const st = order[r]!;
+    if (r > 0) table.copyWithin(r << 8, rank[fail[st]!]! << 8, (rank[fail[st]!]! + 1) << 8);
+    const ks = kids[st]!;
+    for (let k = 0; k < ks.length; k += 2) {
+      const bytes = bytesOf[ks[k]!]!;
+      const v = entry(ks[k + 1]!);
+      for (let j = 0; j < bytes.length; j++) table[(r << 8) | bytes[j]!] = v;
     }
     if (outs[st]!.length) out[r] = outs[st];
   }
