@@ -398,6 +398,50 @@ function automaton(set: RuleSet): KeywordAutomaton {
   return a;
 }
 
+/** Rule sets whose scan paths were taken once (`warmUp`). */
+const warmed = new WeakSet<RuleSet>();
+/** Texts from this size on are worth the warm-up (≈ 20 ms; a big log's first megabytes pay it back several times over). */
+const WARM_FROM = 256 << 10;
+
+/**
+ * Takes every path of the scan's hot functions once, on a few made-up lines, before any log
+ * is read. V8 optimizes a function with the type feedback its paths have gathered; a path that
+ * never ran is compiled as "give up here", so a log that takes it later throws the optimized
+ * code away, runs slowly until it is compiled again, and pays the compilation again (measured:
+ * the keyword dispatch compiled 6 times per run). The text holds, for one keyword of each
+ * kind of rule list, the shapes the gates and value checks tell apart (assignment operators,
+ * quotes, flags, weak and placeholder values, a long line). The spans found are dropped.
+ */
+function warmUp(set: RuleSet, ac: KeywordAutomaton): void {
+  // One keyword per kind of rule list: the rules' kinds, gates, and whether the keyword is case-sensitive.
+  const kinds = new Set<string>();
+  const picked: string[] = [];
+  ac.keywords.forEach((kw, id) => {
+    const kind = [...ac.anchored[id]!.map((r) => `a${String(r.gate === null ? '' : r.gate.name || 'fixed')}`), ...ac.others[id]!.map((r) => (r.literal ? 'l' : r.block ? 'b' : 'w')), ac.cs[id] ? 'cs' : ''].join();
+    if (kinds.has(kind)) return;
+    kinds.add(kind);
+    picked.push(...(ac.cs[id] ?? [kw]));
+  });
+  const v = 'Qz8xW3rT5yU7iO9p';
+  const lines: string[] = [];
+  for (const kw of picked) {
+    lines.push(
+      `ab${kw}=${v}`,
+      `  ${kw} ${v}`,
+      `"${kw}": "${v}", '${kw}' => '${v}'`,
+      `x_${kw}\\"=\\"${v}\\" ${kw} := ${v}`,
+      `--${kw} ${v} --${kw}=${v} --${kw} "x"`,
+      `${kw}_file: /run/${kw} ${kw}: changeme ${kw}: YOUR_${kw} ${kw}=[MASKED:x]`,
+      `ab${kw}u:${v}@h.example ${kw.toUpperCase()}${kw.toLowerCase()}`,
+    );
+  }
+  // Twice over: the second time, each rule's list exists already. Between the two, a line
+  // longer than two windows, with keywords 600 bytes apart (windows shared along a long line).
+  const text = lines.join('\n');
+  const gap = ' ab'.repeat(200);
+  scan(set, Buffer.from(`${text}\n${gap.repeat(15)}${picked.map((kw) => `${kw}=${v}`).join(gap)}\n${text}`, 'latin1'));
+}
+
 /**
  * Where keywords end, as pairs (index of the last byte, keyword id), in text order: the
  * concatenation of the lists returned.
@@ -505,6 +549,10 @@ function quarters(ac: KeywordAutomaton, text: Uint8Array, h0: number[], h1: numb
  * merged (the higher-priority rule names it).
  */
 export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
+  if (text.length >= WARM_FROM && !warmed.has(set) && (set.ci.size || set.cs.size)) {
+    warmed.add(set);
+    warmUp(set, automaton(set));
+  }
   const sc = new Scan(set, text, detail);
   if (set.ci.size || set.cs.size) sc.keywords();
   if (set.envValues.length) percentEncoded(set, text, sc.spans, detail);
