@@ -33,6 +33,8 @@ export interface RuleDef {
   caseSensitive?: boolean;
   /** The match may span lines (a private-key block): the window runs from the keyword's line on. */
   block?: boolean;
+  /** Block rules: how far past the keyword the window reaches (default BLOCK_WINDOW, 20 KiB). */
+  reach?: number;
   /** Context rules: the value must look like a secret (`judgeValue`); weak values are reported, not masked. */
   valueChecks?: boolean;
   /** Context rules: the key must name a secret (`keyIsSecret`), from the `key` group. */
@@ -422,7 +424,12 @@ const context: RuleDef[] = [
 /** A value recognised by a keyword of its own format near it (a manifest's kind, a header, a file type). */
 const K = (name: string, keywords: string[], pattern: string, source: string, o: Partial<RuleDef> = {}): RuleDef => ({ name, keywords, pattern, source, kind: 'keyword', priority: 2, ...o });
 const B64V = '[A-Za-z0-9+/]';
-/** A Kubernetes `data:` entry: an indented key, a base64 value, the end of the line. */
+/**
+ * A Kubernetes `data:` entry: an indented key, a base64 value, the end of the line. It starts
+ * with `^` and a lookahead for the whole entry, so that the lookbehind for the manifest around
+ * it (slow: it reads back up to hundreds of lines) runs only on lines that are entries.
+ */
+const K8S_AT = `^(?=[ \\t]+[\\w.-]+:[ \\t]*${B64V}{4,}={0,2}[ \\t]*\\r?$)`;
 const K8S_ENTRY = `[ \\t]+[\\w.-]+:[ \\t]*(?<secret>${B64V}{4,}={0,2})(?=[ \\t]*\\r?$)`;
 /** Lines of a `data:` map before the entry. */
 const K8S_DATA = `[ \\t-]*data:[ \\t]*\\r?\\n(?:[ \\t]+[\\w.-]+:[ \\t]*${B64V}*={0,2}[ \\t]*\\r?\\n){0,200}`;
@@ -433,8 +440,8 @@ const SESSION_COOKIE = '[A-Za-z0-9_.-]*(?:sess(?:ion)?(?:[_.-]?id)?|sid|jsession
 
 const nearKeyword: RuleDef[] = [
   // kind: Secret, then data: (a hand-written manifest), or data: first (kubectl get -o yaml sorts keys).
-  K('kubernetes-secret-yaml', ['kind: secret', 'kind: "secret"', "kind: 'secret'"], `(?<=^${K8S_KIND}\\n${K8S_LINES}${K8S_DATA})${K8S_ENTRY}`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true }),
-  K('kubernetes-secret-yaml', ['data:\n', 'data:\r\n'], `(?<=^${K8S_DATA})${K8S_ENTRY}(?=[ \\t]*\\r?\\n(?:[ \\t]+[^\\n]*\\n){0,200}${K8S_LINES}${K8S_KIND}$)`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true }),
+  K('kubernetes-secret-yaml', ['kind: secret', 'kind: "secret"', "kind: 'secret'"], `${K8S_AT}(?<=^${K8S_KIND}\\n${K8S_LINES}${K8S_DATA})${K8S_ENTRY}`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true, reach: 8192 }),
+  K('kubernetes-secret-yaml', ['data:\n', 'data:\r\n'], `${K8S_AT}(?<=^${K8S_DATA})${K8S_ENTRY}(?=[ \\t]*\\r?\\n(?:[ \\t]+[^\\n]*\\n){0,200}${K8S_LINES}${K8S_KIND}$)`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true, reach: 8192 }),
   // A PKCS#12 (.p12/.pfx) file in base64 near its name: DER, a SEQUENCE holding version 3 (MII… AzC…).
   K('pkcs12-file', ['p12', 'pfx', 'pkcs12'], `(?<![A-Za-z0-9+/])MII${B64V}{5}AzC[A-D]${B64V}{60,65536}={0,2}`, `RFC 7292 (PKCS #12 PFX, version 3) in base64; ${GL('pkcs12-file')} (file names .p12/.pfx)`, { block: true }),
   // A legacy Vault service token (s. + 24) on a line that names Vault (vault login, X-Vault-Token, -token=).

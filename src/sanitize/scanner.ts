@@ -27,6 +27,8 @@ export interface CompiledRule {
   /** A literal (env-secret) rule's text, as bytes: its keyword is the first bytes only, lower-cased. */
   literal: Buffer | null;
   block: boolean;
+  /** Block rules: bytes the window reaches past the keyword. */
+  reach: number;
   valueChecks: boolean;
   keyChecks: boolean;
   uuidOk: boolean;
@@ -120,6 +122,7 @@ function compile(def: RuleDef, id: number): CompiledRule {
     reD: secretGroup ? new RegExp(def.pattern, `${flags}d`) : null,
     literal: null,
     block: Boolean(def.block),
+    reach: def.reach ?? BLOCK_WINDOW,
     anchored: Boolean(def.anchored),
     gate: def.anchored && def.gate ? gateOf(def.gate) : null,
     valueChecks: Boolean(def.valueChecks),
@@ -192,7 +195,7 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (set.exclusions.some((x) => x.test(latin1))) continue;
     // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
     // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
-    const rule: CompiledRule = { id: set.rules.length, name: ENV_RULE, re: null, reD: null, literal: Buffer.from(latin1, 'latin1'), block: false, anchored: false, gate: null, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    const rule: CompiledRule = { id: set.rules.length, name: ENV_RULE, re: null, reD: null, literal: Buffer.from(latin1, 'latin1'), block: false, reach: 0, anchored: false, gate: null, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
     set.rules.push(rule);
     add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
@@ -705,7 +708,7 @@ class Scan {
           this.curWhole = (a === 0 || text[a - 1] === 10) && (b === len || text[b] === 10);
         }
       }
-      const e = r.block ? Math.min(len, p + BLOCK_WINDOW) : b;
+      const e = r.block ? Math.min(len, p + r.reach) : b;
       const w = this.windowsOf(r);
       if (w.length && w[w.length - 2] === a && w[w.length - 1]! >= e) continue;
       w.push(a, e);
