@@ -309,28 +309,30 @@ const gated: [string, string, string, string][] = [
 /**
  * More keyword-gated formats, from the providers' own documentation (gitleaks has no rule for
  * them): CI services and the SaaS keys CI jobs carry. [id, provider names, value, source].
+ * Where the shape is common (20–32 characters, a UUID), the key must name the secret itself
+ * (`PAGERDUTY_ROUTING_KEY`, not `PAGERDUTY_SUBDOMAIN`), not only the provider.
  */
 const gatedDocs: [string, string, string, string][] = [
   ['azure-devops-pat', 'azure_devops|azure-devops|azuredevops|azdo|vsts|ado_pat|ado_token|system_accesstoken', '[a-z2-7]{52}|[a-z0-9]{52}JQQJ99[a-z0-9]{20}AZDO[a-z0-9]{4}', 'Azure DevOps personal access tokens (Microsoft Learn, "Use personal access tokens": 52 base32 characters; 84 characters with the AZDO signature)'],
   ['circleci-token', 'circleci|circle_token|circle-token', '[a-f0-9]{40}|CCIPAT_[a-z0-9]{22}_[a-f0-9]{40}', 'CircleCI API tokens (CircleCI docs, "Managing API tokens": 40 hex; CCIPAT_ personal tokens)'],
-  ['coveralls-token', 'coveralls', '[a-z0-9]{32,37}', 'Coveralls repo token (docs.coveralls.io, COVERALLS_REPO_TOKEN)'],
-  ['saucelabs-access-key', 'sauce', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Sauce Labs access key, a UUID (docs.saucelabs.com, SAUCE_ACCESS_KEY)'],
-  ['browserstack-access-key', 'browserstack', '[a-z0-9]{20}', 'BrowserStack access key, 20 characters (browserstack.com docs, BROWSERSTACK_ACCESS_KEY)'],
+  ['coveralls-token', 'coveralls_repo_token|coveralls_token', '[a-z0-9]{32,37}', 'Coveralls repo token (docs.coveralls.io, COVERALLS_REPO_TOKEN)'],
+  ['saucelabs-access-key', 'sauce_access_key|saucelabs_access_key|sauce_key', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Sauce Labs access key, a UUID (docs.saucelabs.com, SAUCE_ACCESS_KEY)'],
+  ['browserstack-access-key', 'browserstack_access_key|browserstack_accesskey|browserstack_key', '[a-z0-9]{20}', 'BrowserStack access key, 20 characters (browserstack.com docs, BROWSERSTACK_ACCESS_KEY)'],
   ['percy-token', 'percy', '(?:(?:web|auto|app|ss|vmw|res)_)?[a-f0-9]{64}', 'Percy project tokens (docs.percy.io, PERCY_TOKEN: a project-type prefix and 64 hex)'],
-  ['cypress-record-key', 'cypress', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Cypress Cloud record key, a UUID (docs.cypress.io, CYPRESS_RECORD_KEY)'],
+  ['cypress-record-key', 'cypress_record_key|cypress_key', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Cypress Cloud record key, a UUID (docs.cypress.io, CYPRESS_RECORD_KEY)'],
   ['firebase-token', 'firebase', '1//[a-z0-9_-]{40,512}', 'Firebase CLI CI token from `firebase login:ci`: a Google OAuth refresh token, 1//… (firebase.google.com docs, FIREBASE_TOKEN)'],
   ['auth0-client-secret', 'auth0', '[a-z0-9_-]{64}', 'Auth0 application client secret, 64 characters (auth0.com docs, AUTH0_CLIENT_SECRET)'],
-  ['pagerduty-key', 'pagerduty|pager_duty', '[a-z0-9]{32}|[a-z0-9_+-]{20}', 'PagerDuty Events API v2 routing key (32) and REST API key (20) (developer.pagerduty.com)'],
-  ['opsgenie-api-key', 'opsgenie', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Opsgenie API key, a UUID (docs.opsgenie.com, OPSGENIE_API_KEY)'],
+  ['pagerduty-key', 'pagerduty_routing|pagerduty_integration|pagerduty_api|pagerduty_token|pagerduty_key|pagerduty_service_key', '[a-z0-9]{32}|[a-z0-9_+-]{20}', 'PagerDuty Events API v2 routing key (32) and REST API key (20) (developer.pagerduty.com)'],
+  ['opsgenie-api-key', 'opsgenie_api_key|opsgenie_key|opsgenie_token', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Opsgenie API key, a UUID (docs.opsgenie.com, OPSGENIE_API_KEY)'],
   ['rollbar-token', 'rollbar', '[a-f0-9]{32}', 'Rollbar project access token, 32 hex (docs.rollbar.com, ROLLBAR_ACCESS_TOKEN)'],
-  ['cloudinary-secret', 'cloudinary', '[a-z0-9_-]{27}', 'Cloudinary API secret, 27 characters (cloudinary.com docs, CLOUDINARY_API_SECRET)'],
+  ['cloudinary-secret', 'cloudinary_api_secret|cloudinary_secret', '[a-z0-9_-]{27}', 'Cloudinary API secret, 27 characters (cloudinary.com docs, CLOUDINARY_API_SECRET)'],
   ['pusher-secret', 'pusher_app_secret|pusher_secret|pusher-secret', '[a-f0-9]{20}', 'Pusher Channels app secret, 20 hex (pusher.com docs; the app key, also 20 hex, is public and not matched)'],
   ['twilio-auth-token', 'twilio', '[a-f0-9]{32}', 'Twilio auth token, 32 hex (twilio.com docs, TWILIO_AUTH_TOKEN)'],
-  ['vonage-api-secret', 'vonage|nexmo', '[a-z0-9]{16}', 'Vonage (Nexmo) API secret, 16 characters (developer.vonage.com, VONAGE_API_SECRET)'],
+  ['vonage-api-secret', 'vonage_api_secret|nexmo_api_secret|vonage_secret|nexmo_secret', '[a-z0-9]{16}', 'Vonage (Nexmo) API secret, 16 characters (developer.vonage.com, VONAGE_API_SECRET)'],
   ['jenkins-api-token', 'jenkins', '11[a-f0-9]{32}|[a-f0-9]{32}', 'Jenkins user API token, 34 hex starting 11 (older: 32 hex) (jenkins.io docs, JENKINS_API_TOKEN)'],
   ['azure-storage-key', 'azure_storage|azure-storage|storage_account|storageaccount|account_key', '[a-z0-9+/]{86}==', 'Azure storage account access key, 64 bytes in base64 (Microsoft Learn, "Manage storage account access keys"; AZURE_STORAGE_KEY of the az CLI)'],
-  ['honeycomb-key', 'honeycomb', '[a-f0-9]{32}|[a-z0-9]{22}', 'Honeycomb API keys: 32 hex (classic) or 22 characters (docs.honeycomb.io, HONEYCOMB_API_KEY)'],
-  ['mongodb-atlas-key', 'mongodb_atlas|atlas_private|atlas_api', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'MongoDB Atlas programmatic API private key, a UUID (mongodb.com docs, MONGODB_ATLAS_PRIVATE_KEY)'],
+  ['honeycomb-key', 'honeycomb_api_key|honeycomb_key|honeycomb_writekey|honeycomb_write_key', '[a-f0-9]{32}|[a-z0-9]{22}', 'Honeycomb API keys: 32 hex (classic) or 22 characters (docs.honeycomb.io, HONEYCOMB_API_KEY)'],
+  ['mongodb-atlas-key', 'atlas_private_key|atlas_api_private_key', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'MongoDB Atlas programmatic API private key, a UUID (mongodb.com docs, MONGODB_ATLAS_PRIVATE_KEY)'],
 ];
 
 const keywordRules: RuleDef[] = [...gated, ...gatedDocs.map(([n, k, v, src]) => [n, k, v, '', src] as const)].map(([name, names, value, ids, src]) => ({
