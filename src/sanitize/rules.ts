@@ -442,8 +442,8 @@ const SESSION_COOKIE = '[A-Za-z0-9_.-]*(?:sess(?:ion)?(?:[_.-]?id)?|sid|jsession
 
 const nearKeyword: RuleDef[] = [
   // kind: Secret, then data: (a hand-written manifest), or data: first (kubectl get -o yaml sorts keys).
-  K('kubernetes-secret-yaml', ['kind: secret', 'kind: "secret"', "kind: 'secret'"], `${K8S_AT}(?<=^${K8S_KIND}\\n${K8S_LINES}${K8S_DATA})${K8S_ENTRY}`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true, reach: 8192 }),
-  K('kubernetes-secret-yaml', ['\ndata:\n', '\ndata:\r\n', ' data:\n', ' data:\r\n'], `${K8S_AT}(?<=^${K8S_DATA})${K8S_ENTRY}(?=[ \\t]*\\r?\\n(?:[ \\t]+[^\\n]*\\n){0,200}${K8S_LINES}${K8S_KIND}$)`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true, reach: 8192 }),
+  K('kubernetes-secret-yaml', ['kind: secret', 'kind: "secret"', "kind: 'secret'"], `${K8S_AT}(?<=^${K8S_KIND}\\n${K8S_LINES}${K8S_DATA})${K8S_ENTRY}`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true, reach: 4096 }),
+  K('kubernetes-secret-yaml', ['\ndata:\n', '\ndata:\r\n', ' data:\n', ' data:\r\n'], `${K8S_AT}(?<=^${K8S_DATA})${K8S_ENTRY}(?=[ \\t]*\\r?\\n(?:[ \\t]+[^\\n]*\\n){0,200}${K8S_LINES}${K8S_KIND}$)`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true, reach: 4096 }),
   // A PKCS#12 (.p12/.pfx) file in base64 near its name: DER, a SEQUENCE holding version 3 (MII… AzC…).
   K('pkcs12-file', ['p12', 'pfx', 'pkcs12'], `(?<![A-Za-z0-9+/])MII${B64V}{5}AzC[A-D]${B64V}{60,65536}={0,2}`, `RFC 7292 (PKCS #12 PFX, version 3) in base64; ${GL('pkcs12-file')} (file names .p12/.pfx)`, { block: true }),
   // A legacy Vault service token (s. + 24) on a line that names Vault (vault login, X-Vault-Token, -token=).
