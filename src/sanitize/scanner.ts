@@ -817,7 +817,7 @@ class Scan {
   private accept(rule: CompiledRule, name: string, text: string, m: RegExpExecArray, from: number, secret: string, offset: number, key: string | undefined): void {
     const set = this.set;
     const detail = this.detail;
-    let verdict: Verdict | null = null;
+    let verdict: Readonly<Verdict> | null = null;
     // The checks on the secret's text first: they reject most matches, and need no bounds.
     if (rule.valueChecks) {
       verdict = judgeValue(secret, rule.uuidOk && key !== undefined);
