@@ -46,8 +46,21 @@ const NOT_SECRET_KEY =
 /** A keyword that runs on into another word: `tokenizer`, `secretary`, `passwordless`, `secrets:`. */
 const WORD_CONTINUATION = /^(?:tokeni[sz]|tokens$|secretar|secrets$|passwordless|passwords$|credentials?[_.-]?(?:helper|provider|process|source|manager|store|file|chain))/i;
 
+/** Verdicts on keys seen (a log repeats a few keys many times: `token`, `password`). */
+const keyVerdicts = new Map<string, boolean>();
+
 /** Does a key (from the keyword on: `PASSWORD_FILE`, `token_type`) name a secret value? */
 export function keyIsSecret(key: string): boolean {
+  let v = keyVerdicts.get(key);
+  if (v === undefined) {
+    v = judgeKey(key);
+    if (keyVerdicts.size >= 4096) keyVerdicts.clear();
+    keyVerdicts.set(key, v);
+  }
+  return v;
+}
+
+function judgeKey(key: string): boolean {
   if (!key) return true;
   if (FILE_NAME_KEY.test(key)) return false;
   if (WORD_CONTINUATION.test(key)) return false;
@@ -90,8 +103,22 @@ const WORDS = /^[A-Za-z]+(?:[-_. ][A-Za-z]+)*$/;
 /** A path segment no one would name a folder: long, upper and lower case and digits (base64 that starts with /). */
 const randomLooking = (seg: string) => seg.length >= 10 && /[A-Z]/.test(seg) && /[a-z]/.test(seg) && /[0-9]/.test(seg);
 
-/** Is `value`, found by a context rule, a secret? */
-export function judgeValue(value: string, uuidOk = false): Verdict {
+/** Verdicts on values seen, without and with `uuidOk` (a log repeats values: the same line shapes). */
+const valueVerdicts = [new Map<string, Readonly<Verdict>>(), new Map<string, Readonly<Verdict>>()] as const;
+
+/** Is `value`, found by a context rule, a secret? (The verdict is shared: do not change it.) */
+export function judgeValue(value: string, uuidOk = false): Readonly<Verdict> {
+  const memo = valueVerdicts[uuidOk ? 1 : 0];
+  let v = memo.get(value);
+  if (v === undefined) {
+    v = judge(value, uuidOk);
+    if (memo.size >= 8192) memo.clear();
+    memo.set(value, v);
+  }
+  return v;
+}
+
+function judge(value: string, uuidOk: boolean): Verdict {
   const v = value.trim();
   if (ALREADY_MASKED.test(v)) return { secret: false, why: 'already masked' };
   if (TEMPLATE.test(v)) return { secret: false, why: 'a template or variable reference' };

@@ -33,6 +33,8 @@ export interface RuleDef {
   caseSensitive?: boolean;
   /** The match may span lines (a private-key block): the window runs from the keyword's line on. */
   block?: boolean;
+  /** Block rules: how far past the keyword the window reaches (default BLOCK_WINDOW, 20 KiB). */
+  reach?: number;
   /** Context rules: the value must look like a secret (`judgeValue`); weak values are reported, not masked. */
   valueChecks?: boolean;
   /** Context rules: the key must name a secret (`keyIsSecret`), from the `key` group. */
@@ -49,10 +51,12 @@ export interface RuleDef {
    * Anchored rules: a byte test that must hold at a keyword for the pattern to match there, so
    * most keyword hits are rejected without running the regex (see `assignmentGate` in scanner.ts).
    * 'assignment': the pattern is `(?<key>KEY[A-Za-z0-9_.-]{0,n})` then either `\\?["']?[ \t]*`
-   * and `=` or `:`, or (after a `--` flag name) blanks or `=`. 'userinfo': the pattern is
-   * `://`, a lookbehind, then `[^\\s:@/?#'"\`<>]{0,n}:`.
+   * and `=` or `:`, or (after a `--` flag name) blanks or `=`, then VALUE. 'userinfo': the
+   * pattern is `://`, a lookbehind, then `[^\\s:@/?#'"\`<>]{0,n}:`. 'line-start': the pattern
+   * starts with `(?<=^[ \t]*)` (flag m). `{ at, byte }`: the byte `at` bytes after the keyword's
+   * start is always `byte` in a match.
    */
-  gate?: 'assignment' | 'userinfo';
+  gate?: 'assignment' | 'userinfo' | 'line-start' | { at: number; byte: string };
   kind: RuleKind;
   /** Provenance: provider documentation and the peer rules (gitleaks/secretlint ids) that describe the format. */
   source: string;
@@ -162,6 +166,9 @@ const providers: RuleDef[] = [
   P('supabase-secret-key', ['sb_secret_'], `${L}sb_secret_[${B64URL}]{20,128}`, 'Supabase API keys (sb_secret_)'),
   P('supabase-pat', ['sbp_'], `${L}sbp_[0-9a-f]{40}${E(ALNUM)}`, 'Supabase personal access tokens'),
   P('jwt', ['eyj'], `${L}eyJ[${B64URL}]{8,4096}\\.eyJ[${B64URL}]{8,8192}\\.[${B64URL}]{8,2048}`, `RFC 7519; ${GL('jwt')}`),
+  // A JWT in base64 (a Kubernetes secret, a config blob): base64 of "eyJ" is ZXlK; the next 8
+  // characters are base64 of the first registered header field's name (alg, kid, typ, …).
+  P('jwt-base64', ['ZXlK'], `(?<![A-Za-z0-9+/])ZXlK(?:aGJHY2lP|aGNIVWlP|aGNIWWlP|aGRXUWlP|aU5qUWlP|amNtbDBJ|amRIa2lP|bGJtTWlP|bGNHc2lP|bGVIQWlP|cFlYUWlP|cGMzTWlP|cWEzVWlP|cWQyc2lP|cmFXUWlP|dVltWWlP|d01tTWlP|d01uTWlP|emRXSWlP|MFlXY2lP|MGVYQWlP|NE5XTWlP|NE5YUWlP|NE5YVWlP|NmFYQWlP)[A-Za-z0-9+/]{40,8192}={0,2}`, `RFC 7519 header parameters, base64-encoded; ${GL('jwt-base64')}`, { caseSensitive: true }),
   P('grafana-api-key', ['eyjrijoi'], `${L}eyJrIjoi[${ALNUM}]{70,400}={0,3}`, GL('grafana-api-key')),
   // Cloud and SaaS
   P('azure-storage-account-key', ['accountkey='], 'AccountKey=(?<secret>[A-Za-z0-9+/]{40,100}={0,2})', 'Azure storage connection strings', { flags: 'i', kind: 'context' }),
@@ -211,11 +218,12 @@ const providers: RuleDef[] = [
   P('openshift-token', ['sha256~'], `${L}sha256~[${B64URL}]{43}${E(B64URL)}`, GL('openshift-user-token')),
   P('planetscale-token', ['pscale_tkn_', 'pscale_oauth_', 'pscale_pw_'], `${L}pscale_(?:tkn|oauth|pw)_[${B64URL}=.]{32,64}`, `${GL('planetscale-api-token')}, ${GL('planetscale-oauth-token')}, ${GL('planetscale-password')}`),
   P('prefect-token', ['pnu_'], `${L}pnu_[${ALNUM}]{36}${E(ALNUM)}`, GL('prefect-api-token')),
+  P('defined-networking-token', ['dnkey-'], `${L}dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52}${E(B64URL + '=')}`, `Defined Networking API tokens; ${GL('defined-networking-api-token')}`, { flags: 'i' }),
   P('scalingo-token', ['tk-us-'], `${L}tk-us-[${B64URL}]{48}`, GL('scalingo-api-token')),
   P('settlemint-token', ['sm_aat_', 'sm_pat_', 'sm_sat_'], `${L}sm_(?:aat|pat|sat)_[${ALNUM}]{16}${E(ALNUM)}`, `${GL('settlemint-personal-access-token')} (+aat, sat)`),
   P('shippo-token', ['shippo_'], `${L}shippo_(?:live|test)_[a-fA-F0-9]{40}${E(ALNUM)}`, GL('shippo-api-token')),
   P('sonarqube-token', ['squ_', 'sqp_', 'sqa_'], `${L}sq[upa]_[a-f0-9]{40}${E(ALNUM)}`, `SonarQube token prefixes; ${GL('sonar-api-token')}`),
-  P('airtable-pat', ['pat'], `${L}pat[${ALNUM}]{14}\\.[a-f0-9]{64}${E(ALNUM)}`, GL('airtable-personnal-access-token'), { caseSensitive: true, anchored: true }),
+  P('airtable-pat', ['pat'], `${L}pat[${ALNUM}]{14}\\.[a-f0-9]{64}${E(ALNUM)}`, GL('airtable-personnal-access-token'), { caseSensitive: true, anchored: true, gate: { at: 17, byte: '.' } }),
   // Private keys: BEGIN … END, or a BEGIN line with its base64 body when the END is cut off.
   P(
     'private-key',
@@ -298,7 +306,36 @@ const gated: [string, string, string, string][] = [
   ['zendesk-secret', 'zendesk', '[a-z0-9]{40}', 'zendesk-secret-key'],
 ];
 
-const keywordRules: RuleDef[] = gated.map(([name, names, value, ids]) => ({
+/**
+ * More keyword-gated formats, from the providers' own documentation (gitleaks has no rule for
+ * them): CI services and the SaaS keys CI jobs carry. [id, provider names, value, source].
+ * Where the shape is common (20–32 characters, a UUID), the key must name the secret itself
+ * (`PAGERDUTY_ROUTING_KEY`, not `PAGERDUTY_SUBDOMAIN`), not only the provider.
+ */
+const gatedDocs: [string, string, string, string][] = [
+  ['azure-devops-pat', 'azure_devops|azure-devops|azuredevops|azdo|vsts|ado_pat|ado_token|system_accesstoken', '[a-z2-7]{52}|[a-z0-9]{52}JQQJ99[a-z0-9]{20}AZDO[a-z0-9]{4}', 'Azure DevOps personal access tokens (Microsoft Learn, "Use personal access tokens": 52 base32 characters; 84 characters with the AZDO signature)'],
+  ['circleci-token', 'circleci|circle_token|circle-token', '[a-f0-9]{40}|CCIPAT_[a-z0-9]{22}_[a-f0-9]{40}', 'CircleCI API tokens (CircleCI docs, "Managing API tokens": 40 hex; CCIPAT_ personal tokens)'],
+  ['coveralls-token', 'coveralls_repo_token|coveralls_token', '[a-z0-9]{32,37}', 'Coveralls repo token (docs.coveralls.io, COVERALLS_REPO_TOKEN)'],
+  ['saucelabs-access-key', 'sauce_access_key|saucelabs_access_key|sauce_key', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Sauce Labs access key, a UUID (docs.saucelabs.com, SAUCE_ACCESS_KEY)'],
+  ['browserstack-access-key', 'browserstack_access_key|browserstack_accesskey|browserstack_key', '[a-z0-9]{20}', 'BrowserStack access key, 20 characters (browserstack.com docs, BROWSERSTACK_ACCESS_KEY)'],
+  ['percy-token', 'percy', '(?:(?:web|auto|app|ss|vmw|res)_)?[a-f0-9]{64}', 'Percy project tokens (docs.percy.io, PERCY_TOKEN: a project-type prefix and 64 hex)'],
+  ['cypress-record-key', 'cypress_record_key|cypress_key', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Cypress Cloud record key, a UUID (docs.cypress.io, CYPRESS_RECORD_KEY)'],
+  ['firebase-token', 'firebase', '1//[a-z0-9_-]{40,512}', 'Firebase CLI CI token from `firebase login:ci`: a Google OAuth refresh token, 1//… (firebase.google.com docs, FIREBASE_TOKEN)'],
+  ['auth0-client-secret', 'auth0', '[a-z0-9_-]{64}', 'Auth0 application client secret, 64 characters (auth0.com docs, AUTH0_CLIENT_SECRET)'],
+  ['pagerduty-key', 'pagerduty_routing|pagerduty_integration|pagerduty_api|pagerduty_token|pagerduty_key|pagerduty_service_key', '[a-z0-9]{32}|[a-z0-9_+-]{20}', 'PagerDuty Events API v2 routing key (32) and REST API key (20) (developer.pagerduty.com)'],
+  ['opsgenie-api-key', 'opsgenie_api_key|opsgenie_key|opsgenie_token', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'Opsgenie API key, a UUID (docs.opsgenie.com, OPSGENIE_API_KEY)'],
+  ['rollbar-token', 'rollbar', '[a-f0-9]{32}', 'Rollbar project access token, 32 hex (docs.rollbar.com, ROLLBAR_ACCESS_TOKEN)'],
+  ['cloudinary-secret', 'cloudinary_api_secret|cloudinary_secret', '[a-z0-9_-]{27}', 'Cloudinary API secret, 27 characters (cloudinary.com docs, CLOUDINARY_API_SECRET)'],
+  ['pusher-secret', 'pusher_app_secret|pusher_secret|pusher-secret', '[a-f0-9]{20}', 'Pusher Channels app secret, 20 hex (pusher.com docs; the app key, also 20 hex, is public and not matched)'],
+  ['twilio-auth-token', 'twilio', '[a-f0-9]{32}', 'Twilio auth token, 32 hex (twilio.com docs, TWILIO_AUTH_TOKEN)'],
+  ['vonage-api-secret', 'vonage_api_secret|nexmo_api_secret|vonage_secret|nexmo_secret', '[a-z0-9]{16}', 'Vonage (Nexmo) API secret, 16 characters (developer.vonage.com, VONAGE_API_SECRET)'],
+  ['jenkins-api-token', 'jenkins', '11[a-f0-9]{32}|[a-f0-9]{32}', 'Jenkins user API token, 34 hex starting 11 (older: 32 hex) (jenkins.io docs, JENKINS_API_TOKEN)'],
+  ['azure-storage-key', 'azure_storage|azure-storage|storage_account|storageaccount|account_key', '[a-z0-9+/]{86}==', 'Azure storage account access key, 64 bytes in base64 (Microsoft Learn, "Manage storage account access keys"; AZURE_STORAGE_KEY of the az CLI)'],
+  ['honeycomb-key', 'honeycomb_api_key|honeycomb_key|honeycomb_writekey|honeycomb_write_key', '[a-f0-9]{32}|[a-z0-9]{22}', 'Honeycomb API keys: 32 hex (classic) or 22 characters (docs.honeycomb.io, HONEYCOMB_API_KEY)'],
+  ['mongodb-atlas-key', 'atlas_private_key|atlas_api_private_key', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'MongoDB Atlas programmatic API private key, a UUID (mongodb.com docs, MONGODB_ATLAS_PRIVATE_KEY)'],
+];
+
+const keywordRules: RuleDef[] = [...gated, ...gatedDocs.map(([n, k, v, src]) => [n, k, v, '', src] as const)].map(([name, names, value, ids, src]) => ({
   name,
   keywords: names.split('|').map((n) => n.toLowerCase()),
   // The provider's name in the key, up to 30 more key characters, then an assignment.
@@ -309,10 +346,12 @@ const keywordRules: RuleDef[] = gated.map(([name, names, value, ids]) => ({
   keyChecks: true,
   uuidOk: true,
   priority: 2,
-  source: ids
-    .split(', ')
-    .map((id) => GL(id))
-    .join(', '),
+  source:
+    src ??
+    ids
+      .split(', ')
+      .map((id) => GL(id))
+      .join(', '),
 }));
 
 /** The names a key may carry for the generic assignment rule, by what it names. */
@@ -353,7 +392,7 @@ const context: RuleDef[] = [
   C('docker-config-auth', ['"auth"'], '"auth"[ \\t]*:[ \\t]*"(?<secret>[A-Za-z0-9+/]{8,4096}={0,2})"', 'docker config.json auths', { priority: 2 }),
   // .netrc: `machine host login bot password SECRET`, or a `password SECRET` line of its own.
   C('netrc-password', ['machine'], `\\bmachine[ \\t]+\\S+[ \\t]+(?:login[ \\t]+\\S+[ \\t]+)?password[ \\t]+(?<secret>[^\\s]{1,512})`, '.netrc (GNU inetutils manual)', { flags: 'i' }),
-  C('netrc-password', ['password ', 'password\t'], `(?<=^[ \\t]*)password[ \\t]+(?<secret>[^\\s]{1,512})[ \\t]*\\r?$`, '.netrc (GNU inetutils manual)', { flags: 'im', anchored: true }),
+  C('netrc-password', ['password ', 'password\t'], `(?<=^[ \\t]*)password[ \\t]+(?<secret>[^\\s]{1,512})[ \\t]*\\r?$`, '.netrc (GNU inetutils manual)', { flags: 'im', anchored: true, gate: 'line-start' }),
   // CLI flags that take a password on the command line.
   C('cli-password-flag', ['login'], `\\b(?:docker|podman|buildah|skopeo|helm|oras|nerdctl|crane|regctl)\\b[^\\r\\n]{0,200}?\\blogin\\b[^\\r\\n]{0,300}?[ \\t](?:-p|--password)(?:=|[ \\t]+)${WORD('secret')}`, 'docker/podman/helm login -p (their CLI references)'),
   C('cli-password-flag', ['mysql', 'mariadb'], `\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\\b[^\\r\\n]{0,300}?[ \\t]-p(?<secretu>[^\\s'"\`;&|]{1,512}|'(?<secrets>[^'\\r\\n]{1,512})'|"(?<secretq>[^"\\r\\n]{1,512})")`, 'mysql client -pPASSWORD (MySQL reference manual)'),
@@ -384,7 +423,44 @@ const context: RuleDef[] = [
   },
 ];
 
-export const builtinRules: RuleDef[] = [...providers, ...keywordRules, ...context];
+/** A value recognised by a keyword of its own format near it (a manifest's kind, a header, a file type). */
+const K = (name: string, keywords: string[], pattern: string, source: string, o: Partial<RuleDef> = {}): RuleDef => ({ name, keywords, pattern, source, kind: 'keyword', priority: 2, ...o });
+const B64V = '[A-Za-z0-9+/]';
+/**
+ * A Kubernetes `data:` entry: an indented key, a base64 value, the end of the line. It starts
+ * with `^` and a lookahead for the whole entry, so that the lookbehind for the manifest around
+ * it (slow: it reads back up to hundreds of lines) runs only on lines that are entries.
+ */
+const K8S_AT = `^(?=[ \\t]+[\\w.-]+:[ \\t]*${B64V}{4,}={0,2}[ \\t]*\\r?$)`;
+const K8S_ENTRY = `[ \\t]+[\\w.-]+:[ \\t]*(?<secret>${B64V}{4,}={0,2})(?=[ \\t]*\\r?$)`;
+/** Lines of a `data:` map before the entry. */
+const K8S_DATA = `[ \\t-]*data:[ \\t]*\\r?\\n(?:[ \\t]+[\\w.-]+:[ \\t]*${B64V}*={0,2}[ \\t]*\\r?\\n){0,200}`;
+/** A YAML document's other lines (not past a `---`). */
+const K8S_LINES = `(?:(?!---)[^\\n]*\\n){0,60}?`;
+const K8S_KIND = `[ \\t-]*kind:[ \\t]*["']?Secret["']?[ \\t]*\\r?`;
+const SESSION_COOKIE = '[A-Za-z0-9_.-]*(?:sess(?:ion)?(?:[_.-]?id)?|sid|jsessionid|phpsessid|auth[_-]?token|remember[_-]?(?:me|token)|xsrf[_-]?token|csrftoken)[A-Za-z0-9_.-]*';
+
+const nearKeyword: RuleDef[] = [
+  // kind: Secret, then data: (a hand-written manifest), or data: first (kubectl get -o yaml sorts keys).
+  K('kubernetes-secret-yaml', ['kind: secret', 'kind: "secret"', "kind: 'secret'"], `${K8S_AT}(?<=^${K8S_KIND}\\n${K8S_LINES}${K8S_DATA})${K8S_ENTRY}`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true, reach: 4096 }),
+  K('kubernetes-secret-yaml', ['\ndata:\n', '\ndata:\r\n', ' data:\n', ' data:\r\n'], `${K8S_AT}(?<=^${K8S_DATA})${K8S_ENTRY}(?=[ \\t]*\\r?\\n(?:[ \\t]+[^\\n]*\\n){0,200}${K8S_LINES}${K8S_KIND}$)`, `Kubernetes Secret data values (kubernetes.io, "Secrets"); ${GL('kubernetes-secret-yaml')}`, { flags: 'm', block: true, reach: 4096 }),
+  // A PKCS#12 (.p12/.pfx) file in base64 near its name: DER, a SEQUENCE holding version 3 (MII… AzC…).
+  K('pkcs12-file', ['p12', 'pfx', 'pkcs12'], `(?<![A-Za-z0-9+/])MII${B64V}{5}AzC[A-D]${B64V}{60,65536}={0,2}`, `RFC 7292 (PKCS #12 PFX, version 3) in base64; ${GL('pkcs12-file')} (file names .p12/.pfx)`, { block: true }),
+  // A legacy Vault service token (s. + 24) on a line that names Vault (vault login, X-Vault-Token, -token=).
+  K('vault-cli-token', ['vault'], `vault[^\\r\\n]{0,200}?(?<![A-Za-z0-9_.-])(?<secret>s\\.[A-Za-z0-9]{24})(?![A-Za-z0-9_.-])`, `Vault token prefixes (legacy s. service tokens); ${GL('vault-service-token')}`, { flags: 'i', priority: 3 }),
+  // Session cookies in a Cookie/Set-Cookie header or a --cookie flag.
+  K('session-cookie', ['cookie'], `(?<=cookie\\\\?["']?(?:[ \\t]*[:=][ \\t]*|[ \\t]+)\\\\?["']?(?:[^\\r\\n;"']*;[ \\t]*){0,40})(?<key>${SESSION_COOKIE})=(?<secret>[^;\\s"',]{16,4096})`, 'RFC 6265 Cookie / Set-Cookie headers (session cookies: session, sid, JSESSIONID, PHPSESSID, connect.sid, …)', { flags: 'i' }),
+  // A GCP service-account key file: its private_key_id (the private_key is private-key's).
+  K('gcp-service-account-key', ['"service_account'], `service_account\\\\?"[\\s\\S]{0,4000}?\\\\?"private_key_id\\\\?"[ \\t]*:[ \\t]*\\\\?"(?<secret>[0-9a-f]{40})\\\\?"`, `Google Cloud service account keys (cloud.google.com, "Create and delete service account keys"); ${SL('gcp')}`, { block: true }),
+  K('gcp-service-account-key', ['"private_key_id'], `private_key_id\\\\?"[ \\t]*:[ \\t]*\\\\?"(?<secret>[0-9a-f]{40})\\\\?"(?=[\\s\\S]{0,4000}?\\\\?"type\\\\?"[ \\t]*:[ \\t]*\\\\?"service_account)`, `Google Cloud service account keys (cloud.google.com, "Create and delete service account keys"); ${SL('gcp')}`, { block: true }),
+  K('nuget-config-password', ['<add key='], `<add key=\\\\?"(?:ClearText)?Password\\\\?"[ \\t]*value=\\\\?"(?<secret>[^"\\r\\n\\\\]{8,512})\\\\?"`, `NuGet config packageSourceCredentials (learn.microsoft.com, "nuget.config reference"); ${GL('nuget-config-password')}`, { flags: 'i' }),
+  K('freemius-secret-key', ['secret_key'], `["']secret_key["'][ \\t]*=>[ \\t]*["'](?<secret>sk_[^\\s"']{29})["']`, `Freemius SDK secret key (PHP config); ${GL('freemius-secret-key')}`, { flags: 'i' }),
+  K('sidekiq-sensitive-url', ['contribsys.com'], `https?://(?<secret>[a-f0-9]{8}:[a-f0-9]{8})@(?:gems|enterprise)\\.contribsys\\.com`, `Sidekiq Pro/Enterprise gem source credentials; ${GL('sidekiq-sensitive-url')}`, { flags: 'i' }),
+  // An Azure SAS URL's signature: sig= after sv=<date> in the same query string.
+  K('azure-sas-token', ['sig='], `(?<=[?&;]sv=[0-9]{4}-[0-9]{2}-[0-9]{2}(?:&[^\\s&"'<>#]{1,200}){0,20}&)sig=(?<secret>[A-Za-z0-9%+/]{20,200}(?:%3D|=){0,2})`, 'Azure shared access signatures (Microsoft Learn, "Grant limited access with SAS": the sig parameter)', { flags: 'i' }),
+];
+
+export const builtinRules: RuleDef[] = [...providers, ...keywordRules, ...nearKeyword, ...context];
 
 /** Distinct rule ids (several definitions may share one: basic-auth-url, cli-password-flag). */
 export const builtinRuleIds: string[] = [...new Set(builtinRules.map((r) => r.name))];

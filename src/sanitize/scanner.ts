@@ -1,23 +1,34 @@
 /**
  * The pure scanner: a Latin-1 text (one char per byte) in, the spans to mask out.
  *
- * Speed comes from a keyword pre-filter (the gitleaks idea): one `indexOf` pass per keyword
- * over the lower-cased text; a rule's regex then runs only on the lines (windows of at most
- * ±4 KiB) where one of its keywords occurs. Env-secret values are plain `indexOf` hits, and
- * their percent-encoded forms are found by decoding the text around each `%XX`.
+ * Speed comes from a keyword pre-filter (the gitleaks idea): one pass of a keyword automaton
+ * over the bytes finds every keyword; a rule's regex then runs only on the lines (windows of
+ * at most ±4 KiB) where one of its keywords occurs, or (anchored rules) at the keyword itself.
+ * Env-secret values are keyword hits too, and their percent-encoded forms are found by
+ * decoding the text around each `%XX`.
+ *
+ * The work is split into small functions, each with one shape of data (V8 optimizes a small
+ * monomorphic function quickly and keeps it; one big function mixing every step was compiled
+ * and thrown away several times per run).
  */
 import { builtinRules, nameForKey, type RuleDef, type RuleKind } from './rules';
-import { entropy, judgeValue, keyIsSecret, placeholderToken } from './judge';
+import { entropy, judgeValue, keyIsSecret, placeholderToken, type Verdict } from './judge';
 import { envSecrets, envSecretValues } from './env-secrets';
 import { maskStyle, type MaskStyle } from './mask';
 
 export interface CompiledRule {
+  /** Index in `RuleSet.rules`: per-scan lists are arrays by this id. */
+  id: number;
   name: string;
-  /** null for a literal (env-secret) rule. */
+  /** null for a literal (env-secret) rule. Without the `d` flag: indices cost, and most matches are rejected. */
   re: RegExp | null;
+  /** The same pattern with the `d` flag: where the secret group is, asked only for a match that is kept. */
+  reD: RegExp | null;
   /** A literal (env-secret) rule's text, as bytes: its keyword is the first bytes only, lower-cased. */
   literal: Buffer | null;
   block: boolean;
+  /** Block rules: bytes the window reaches past the keyword. */
+  reach: number;
   valueChecks: boolean;
   keyChecks: boolean;
   uuidOk: boolean;
@@ -36,6 +47,8 @@ export interface CompiledRule {
 }
 
 export interface RuleSet {
+  /** Every compiled rule, by id. */
+  rules: CompiledRule[];
   /** keyword (lower case) → rules tried where it occurs, case-insensitively. */
   ci: Map<string, CompiledRule[]>;
   /** keyword → rules, case-sensitive (SK…). */
@@ -99,16 +112,19 @@ const MASK_REACH = 512;
 /** How many first bytes of an env-secret literal make its keyword. */
 const LITERAL_ANCHOR = 8;
 
-function compile(def: RuleDef): CompiledRule {
+function compile(def: RuleDef, id: number): CompiledRule {
   const secretGroup = /\(\?<secret/.test(def.pattern) || Boolean(def.nameByKey);
-  const flags = (def.anchored ? 'y' : 'g') + (secretGroup ? 'd' : '') + (def.flags ?? '').replace(/[gdy]/g, '');
+  const flags = (def.anchored ? 'y' : 'g') + (def.flags ?? '').replace(/[gdy]/g, '');
   return {
+    id,
     name: def.name,
     re: new RegExp(def.pattern, flags),
+    reD: secretGroup ? new RegExp(def.pattern, `${flags}d`) : null,
     literal: null,
     block: Boolean(def.block),
+    reach: def.reach ?? BLOCK_WINDOW,
     anchored: Boolean(def.anchored),
-    gate: def.anchored && def.gate ? GATES[def.gate] : null,
+    gate: def.anchored && def.gate ? gateOf(def.gate) : null,
     valueChecks: Boolean(def.valueChecks),
     keyChecks: Boolean(def.keyChecks),
     uuidOk: Boolean(def.uuidOk),
@@ -142,6 +158,7 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     });
   }
   const set: RuleSet = {
+    rules: [],
     ci: new Map(),
     cs: new Map(),
     csBytes: new Map(),
@@ -161,7 +178,8 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
   };
   const custom = new Set((config.rules ?? []).map((r) => r.name));
   for (const def of defs) {
-    const rule = compile(def);
+    const rule = compile(def, set.rules.length);
+    set.rules.push(rule);
     if (custom.has(def.name)) rule.kind = 'custom';
     set.names.push(def.name);
     if (!def.keywords.length) set.always.push(rule);
@@ -177,7 +195,8 @@ export function loadRules(config: MaskRulesConfig = {}, env: NodeJS.ProcessEnv =
     if (set.exclusions.some((x) => x.test(latin1))) continue;
     // Found by the keyword automaton's one pass whatever their number (an indexOf pass each
     // was the cost of many forms): its first bytes, any case, then the whole literal, exactly.
-    const rule: CompiledRule = { name: ENV_RULE, re: null, literal: Buffer.from(latin1, 'latin1'), block: false, anchored: false, gate: null, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    const rule: CompiledRule = { id: set.rules.length, name: ENV_RULE, re: null, reD: null, literal: Buffer.from(latin1, 'latin1'), block: false, reach: 0, anchored: false, gate: null, valueChecks: false, keyChecks: false, uuidOk: false, kind: 'env', source: s.source, keywords: [], nameByKey: false, secretGroup: false, groups: [], priority: 2 };
+    set.rules.push(rule);
     add(set.ci, latin1.slice(0, LITERAL_ANCHOR).toLowerCase(), rule);
   }
   for (const kw of set.cs.keys()) set.csBytes.set(kw, Buffer.from(kw, 'latin1'));
@@ -217,21 +236,28 @@ export function lineEnd(text: Uint8Array, p: number, limit: number): number {
 }
 
 /**
- * Aho–Corasick automaton over the case-insensitive keywords, as a dense DFA on byte classes:
- * one pass over the text finds every keyword occurrence (instead of one indexOf pass each).
+ * Aho–Corasick automaton over the case-insensitive keywords, as a dense DFA indexed by state
+ * and byte: one pass over the text finds every keyword occurrence (instead of one indexOf
+ * pass each).
  */
 interface KeywordAutomaton {
   /**
-   * Next state by byte class: delta[state + cls[byte]], states pre-multiplied by the class
-   * count. Classes keep the table small (≈ 200 keywords, 1 400 states): rows stay in cache.
+   * Next state: next[(state << 8) | byte], with FLAG set when keywords end in that state
+   * (the hot loop tests a bit of what it loaded instead of loading a flag). 16-bit entries
+   * while the states fit (the table stays small: its hot rows, the shallow states, stay in
+   * cache); indexing by the byte itself saves the byte-class load a smaller table needs.
    */
-  delta: Int32Array;
-  cls: Uint8Array;
-  /** Keyword ids ending in a state (pre-multiplied index), or undefined. */
+  next: Uint16Array | Int32Array;
+  flag: number;
+  /** Keyword ids ending in a state, or undefined. */
   out: (number[] | undefined)[];
   keywords: string[];
-  /** Case-insensitive rules by keyword id (empty for a keyword only the case-sensitive map has). */
-  rules: CompiledRule[][];
+  /** Keyword lengths by id. */
+  lengths: Int32Array;
+  /** Case-insensitive anchored rules by keyword id (tried at the keyword). */
+  anchored: CompiledRule[][];
+  /** The other case-insensitive rules by keyword id (env literals, windowed rules), in rule order. */
+  others: CompiledRule[][];
   /** Case-sensitive keywords (`set.cs` keys) by keyword id: the automaton finds them in any case, the scan checks the bytes. */
   cs: (string[] | undefined)[];
   /** The longest keyword's length. */
@@ -253,6 +279,8 @@ function automaton(set: RuleSet): KeywordAutomaton {
     if (id === -1) id = keywords.push(lower) - 1;
     (csOf[id] ??= []).push(kw);
   }
+  // The trie is built on byte classes (the bytes keywords use, either case, and "any other"),
+  // then spread out to one row of 256 per state.
   const cls = new Uint8Array(256);
   let width = 1;
   for (const kw of keywords) {
@@ -265,62 +293,99 @@ function automaton(set: RuleSet): KeywordAutomaton {
       }
     }
   }
-  // Trie.
-  const next: number[][] = [new Array(width).fill(-1)];
+  // Trie: children per state as pairs (class, child). This runs once per rule set, before any
+  // code is optimized: the work stays proportional to the keywords' length, not to the table.
+  const kids: number[][] = [[]];
   const outs: number[][] = [[]];
-  keywords.forEach((kw, id) => {
+  for (let id = 0; id < keywords.length; id++) {
+    const kw = keywords[id]!;
     let st = 0;
     for (let i = 0; i < kw.length; i++) {
       const c = cls[kw.charCodeAt(i)]!;
-      if (next[st]![c] === -1) {
-        next[st]![c] = next.length;
-        next.push(new Array(width).fill(-1));
+      const ks = kids[st]!;
+      let t = -1;
+      for (let k = 0; k < ks.length; k += 2) if (ks[k] === c) t = ks[k + 1]!;
+      if (t === -1) {
+        t = kids.length;
+        kids.push([]);
         outs.push([]);
+        ks.push(c, t);
       }
-      st = next[st]![c]!;
+      st = t;
     }
     outs[st]!.push(id);
-  });
-  // Failure links, breadth first, turned into a full transition table.
-  const fail = new Array<number>(next.length).fill(0);
-  const queue: number[] = [];
-  for (let c = 0; c < width; c++) {
-    const t = next[0]![c]!;
-    if (t === -1) next[0]![c] = 0;
-    else queue.push(t);
   }
-  next[0]![0] = 0;
-  // States renumbered in breadth-first order: the shallow states, where the scan spends its
-  // time, sit together at the start of the table (it stays in the fastest cache).
-  const order: number[] = [0];
-  while (queue.length) {
-    const st = queue.shift()!;
-    order.push(st);
-    outs[st]!.push(...outs[fail[st]!]!);
-    for (let c = 0; c < width; c++) {
-      const t = next[st]![c]!;
-      if (t === -1 || c === 0) next[st]![c] = c === 0 ? 0 : next[fail[st]!]![c]!;
-      else {
-        fail[t] = next[fail[st]!]![c]!;
-        queue.push(t);
+  const states = kids.length;
+  // States are numbered in breadth-first order (the shallow states, where the scan spends its
+  // time, sit together at the start of the table: it stays in the fastest cache).
+  const order = new Int32Array(states);
+  const rank = new Int32Array(states);
+  let qn = 1;
+  for (let qi = 0; qi < qn; qi++) {
+    const ks = kids[order[qi]!]!;
+    for (let k = 0; k < ks.length; k += 2) {
+      rank[ks[k + 1]!] = qn;
+      order[qn++] = ks[k + 1]!;
+    }
+  }
+  // 16-bit entries hold 32 767 states and the flag; a larger set (thousands of long custom
+  // keywords) takes 32-bit entries, with the flag above any state index.
+  const small = states < 0x8000;
+  if (states >= 1 << 21) throw new Error(`mask rules: too many keywords (${states} automaton states)`);
+  const flag = small ? 0x8000 : 0x20000000;
+  const bytesOf: number[][] = Array.from({ length: width }, () => []);
+  for (let b = 0; b < 256; b++) if (cls[b]) bytesOf[cls[b]!]!.push(b);
+  // Failure links (the classic walk up the failure chain), and the keywords each state ends:
+  // its own and its failure state's (shallower: done before it).
+  const fail = new Int32Array(states);
+  const childOf = (st: number, c: number): number => {
+    const ks = kids[st]!;
+    for (let k = 0; k < ks.length; k += 2) if (ks[k] === c) return ks[k + 1]!;
+    return -1;
+  };
+  for (let r = 1; r < states; r++) {
+    const st = order[r]!;
+    if (outs[fail[st]!]!.length) outs[st]!.push(...outs[fail[st]!]!);
+    const ks = kids[st]!;
+    for (let k = 0; k < ks.length; k += 2) {
+      let f = fail[st]!;
+      let t = childOf(f, ks[k]!);
+      while (t === -1 && f !== 0) {
+        f = fail[f]!;
+        t = childOf(f, ks[k]!);
       }
+      fail[ks[k + 1]!] = t === -1 ? 0 : t;
     }
   }
-  const rank = new Int32Array(next.length);
-  order.forEach((st, i) => (rank[st] = i));
-  const delta = new Int32Array(next.length * width);
-  const out: (number[] | undefined)[] = new Array(next.length * width);
-  for (let st = 0; st < next.length; st++) {
-    const r = rank[st]!;
-    // A transition into a state where keywords end is stored negated: the hot loop tests the
-    // sign of what it loaded instead of loading a flag.
-    for (let c = 0; c < width; c++) {
-      const to = next[st]![c]!;
-      delta[r * width + c] = outs[to]!.length ? -rank[to]! * width : rank[to]! * width;
+  // Rows in breadth-first order: a state's row is its failure state's row (shallower: done
+  // before it) with its own children written over; the root's row leads back to the root.
+  const entry = (st: number) => (outs[st]!.length ? rank[st]! | flag : rank[st]!);
+  const table = small ? new Uint16Array(states << 8) : new Int32Array(states << 8);
+  table.fill(entry(0), 0, 256);
+  const out: (number[] | undefined)[] = new Array(states);
+  for (let r = 0; r < states; r++) {
+    const st = order[r]!;
+    if (r > 0) table.copyWithin(r << 8, rank[fail[st]!]! << 8, (rank[fail[st]!]! + 1) << 8);
+    const ks = kids[st]!;
+    for (let k = 0; k < ks.length; k += 2) {
+      const bytes = bytesOf[ks[k]!]!;
+      const v = entry(ks[k + 1]!);
+      for (let j = 0; j < bytes.length; j++) table[(r << 8) | bytes[j]!] = v;
     }
-    if (outs[st]!.length) out[r * width] = outs[st];
+    if (outs[st]!.length) out[r] = outs[st];
   }
-  a = { delta, cls, out, keywords, rules: keywords.map((k) => set.ci.get(k) ?? []), cs: keywords.map((_, id) => csOf[id]), maxLen: Math.max(1, ...keywords.map((k) => k.length)) };
+  const rulesOf = keywords.map((k) => set.ci.get(k) ?? []);
+  a = {
+    next: table,
+    flag,
+    out,
+    keywords,
+    lengths: Int32Array.from(keywords, (k) => k.length),
+    anchored: rulesOf.map((rs) => rs.filter((r) => r.literal === null && r.anchored)),
+    others: rulesOf.map((rs) => rs.filter((r) => r.literal !== null || !r.anchored)),
+    cs: keywords.map((_, id) => csOf[id]),
+    maxLen: Math.max(1, ...keywords.map((k) => k.length)),
+  };
   automata.set(set, a);
   // The line-bound helpers' native search runs for long lines only, seldom: run it once now,
   // so that code optimized before a long line comes has seen it (instead of deoptimizing there).
@@ -336,8 +401,53 @@ function automaton(set: RuleSet): KeywordAutomaton {
   return a;
 }
 
+/** Rule sets whose scan paths were taken once (`warmUp`). */
+const warmed = new WeakSet<RuleSet>();
+/** Texts from this size on are worth the warm-up (≈ 20 ms; a big log's first megabytes pay it back several times over). */
+const WARM_FROM = 256 << 10;
+
 /**
- * Where keywords end, as pairs (index of the last byte, keyword id), in text order.
+ * Takes every path of the scan's hot functions once, on a few made-up lines, before any log
+ * is read. V8 optimizes a function with the type feedback its paths have gathered; a path that
+ * never ran is compiled as "give up here", so a log that takes it later throws the optimized
+ * code away, runs slowly until it is compiled again, and pays the compilation again (measured:
+ * the keyword dispatch compiled 6 times per run). The text holds, for one keyword of each
+ * kind of rule list, the shapes the gates and value checks tell apart (assignment operators,
+ * quotes, flags, weak and placeholder values, a long line). The spans found are dropped.
+ */
+function warmUp(set: RuleSet, ac: KeywordAutomaton): void {
+  // One keyword per kind of rule list: the rules' kinds, gates, and whether the keyword is case-sensitive.
+  const kinds = new Set<string>();
+  const picked: string[] = [];
+  ac.keywords.forEach((kw, id) => {
+    const kind = [...ac.anchored[id]!.map((r) => `a${String(r.gate === null ? '' : r.gate.name || 'fixed')}`), ...ac.others[id]!.map((r) => (r.literal ? 'l' : r.block ? 'b' : 'w')), ac.cs[id] ? 'cs' : ''].join();
+    if (kinds.has(kind)) return;
+    kinds.add(kind);
+    picked.push(...(ac.cs[id] ?? [kw]));
+  });
+  const v = 'Qz8xW3rT5yU7iO9p';
+  const lines: string[] = [];
+  for (const kw of picked) {
+    lines.push(
+      `ab${kw}=${v}`,
+      `  ${kw} ${v}`,
+      `"${kw}": "${v}", '${kw}' => '${v}'`,
+      `x_${kw}\\"=\\"${v}\\" ${kw} := ${v}`,
+      `--${kw} ${v} --${kw}=${v} --${kw} "x"`,
+      `${kw}_file: /run/${kw} ${kw}: changeme ${kw}: YOUR_${kw} ${kw}=[MASKED:x]`,
+      `ab${kw}u:${v}@h.example ${kw.toUpperCase()}${kw.toLowerCase()}`,
+    );
+  }
+  // Twice over: the second time, each rule's list exists already. Between the two, a line
+  // longer than two windows, with keywords 600 bytes apart (windows shared along a long line).
+  const text = lines.join('\n');
+  const gap = ' ab'.repeat(200);
+  scan(set, Buffer.from(`${text}\n${gap.repeat(15)}${picked.map((kw) => `${kw}=${v}`).join(gap)}\n${text}`, 'latin1'));
+}
+
+/**
+ * Where keywords end, as pairs (index of the last byte, keyword id), in text order: the
+ * concatenation of the lists returned.
  *
  * A long text is read as four quarters at once: each byte's step depends on the state the
  * last one left, so one pass is a chain of dependent loads; four independent chains keep the
@@ -349,29 +459,26 @@ function automaton(set: RuleSet): KeywordAutomaton {
  * chain runs on past its quarter's end (all take the same number of steps) and drops what it
  * finds there: the next chain reports those.
  */
-function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[] {
+function findKeywords(ac: KeywordAutomaton, text: Uint8Array): number[][] {
   if (text.length < 1 << 16) {
     const hits: number[] = [];
     chain(ac, text, hits);
-    return hits;
+    return [hits];
   }
-  const h0: number[] = [];
-  const h1: number[] = [];
-  const h2: number[] = [];
-  const h3: number[] = [];
-  quarters(ac, text, h0, h1, h2, h3);
-  return h0.concat(h1, h2, h3);
+  const h: number[][] = [[], [], [], []];
+  quarters(ac, text, h[0]!, h[1]!, h[2]!, h[3]!);
+  return h;
 }
 
 /** One chain over the whole text. */
 function chain(ac: KeywordAutomaton, text: Uint8Array, hits: number[]): void {
-  const { delta, cls, out } = ac;
+  const { next, flag, out } = ac;
   const len = text.length;
   let st = 0;
   for (let i = 0; i < len; i++) {
-    st = delta[st + cls[text[i]!]!]!;
-    if (st < 0) {
-      st = -st;
+    st = next[(st << 8) | text[i]!]!;
+    if ((st & flag) !== 0) {
+      st ^= flag;
       const hit = out[st]!;
       for (let k = 0; k < hit.length; k++) hits.push(i, hit[k]!);
     }
@@ -383,7 +490,7 @@ function chain(ac: KeywordAutomaton, text: Uint8Array, hits: number[]): void {
  * the loop runs (on-stack replacement) must not meet code that never ran (it would deoptimize).
  */
 function quarters(ac: KeywordAutomaton, text: Uint8Array, h0: number[], h1: number[], h2: number[], h3: number[]): void {
-  const { delta, cls, out } = ac;
+  const { next, flag, out } = ac;
   const len = text.length;
   const back = ac.maxLen - 1;
   const q = len >>> 2;
@@ -400,36 +507,36 @@ function quarters(ac: KeywordAutomaton, text: Uint8Array, h0: number[], h1: numb
   let s2 = 0;
   let s3 = 0;
   for (let j = 0; j < steps; j++) {
-    s0 = delta[s0 + cls[text[j]!]!]!;
-    s1 = delta[s1 + cls[text[f1 + j]!]!]!;
-    s2 = delta[s2 + cls[text[f2 + j]!]!]!;
-    s3 = delta[s3 + cls[text[f3 + j]!]!]!;
-    if ((s0 | s1 | s2 | s3) < 0) {
-      if (s0 < 0) {
-        s0 = -s0;
+    s0 = next[(s0 << 8) | text[j]!]!;
+    s1 = next[(s1 << 8) | text[f1 + j]!]!;
+    s2 = next[(s2 << 8) | text[f2 + j]!]!;
+    s3 = next[(s3 << 8) | text[f3 + j]!]!;
+    if (((s0 | s1 | s2 | s3) & flag) !== 0) {
+      if ((s0 & flag) !== 0) {
+        s0 ^= flag;
         if (j < b1) {
           const hit = out[s0]!;
           for (let k = 0; k < hit.length; k++) h0.push(j, hit[k]!);
         }
       }
-      if (s1 < 0) {
-        s1 = -s1;
+      if ((s1 & flag) !== 0) {
+        s1 ^= flag;
         const i = f1 + j;
         if (i >= b1 && i < b2) {
           const hit = out[s1]!;
           for (let k = 0; k < hit.length; k++) h1.push(i, hit[k]!);
         }
       }
-      if (s2 < 0) {
-        s2 = -s2;
+      if ((s2 & flag) !== 0) {
+        s2 ^= flag;
         const i = f2 + j;
         if (i >= b2 && i < b3) {
           const hit = out[s2]!;
           for (let k = 0; k < hit.length; k++) h2.push(i, hit[k]!);
         }
       }
-      if (s3 < 0) {
-        s3 = -s3;
+      if ((s3 & flag) !== 0) {
+        s3 ^= flag;
         const i = f3 + j;
         if (i >= b3) {
           const hit = out[s3]!;
@@ -445,142 +552,208 @@ function quarters(ac: KeywordAutomaton, text: Uint8Array, h0: number[], h1: numb
  * merged (the higher-priority rule names it).
  */
 export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
-  const spans: Span[] = [];
-  const windows = new Map<CompiledRule, number[]>();
-  /** Anchored rules: the keyword positions. */
-  const anchors = new Map<CompiledRule, number[]>();
-  const len = text.length;
+  if (text.length >= WARM_FROM && !warmed.has(set) && (set.ci.size || set.cs.size)) {
+    warmed.add(set);
+    warmUp(set, automaton(set));
+  }
+  const sc = new Scan(set, text, detail);
+  if (set.ci.size || set.cs.size) sc.keywords();
+  if (set.envValues.length) percentEncoded(set, text, sc.spans, detail);
+  for (const r of set.always) sc.windowsOf(r).push(0, text.length);
+  // Rules in the order their first keyword came (the order of spans with equal bounds).
+  for (const r of sc.windowOrder) sc.runWindows(r, sc.windows[r.id]!);
+  for (const r of sc.anchorOrder) sc.runAnchored(r, sc.anchors[r.id]!);
+  return mergeSpans(sc.spans);
+}
+
+/** One scan's state: where each rule is to be tried, the spans found. */
+class Scan {
+  readonly spans: Span[] = [];
+  /** Windows (pairs a, b) per rule id, and the rules that have some, in first-hit order. */
+  readonly windows: (number[] | undefined)[];
+  readonly windowOrder: CompiledRule[] = [];
+  /** Anchored rules: keyword positions per rule id, and the rules that have some. */
+  readonly anchors: (number[] | undefined)[];
+  readonly anchorOrder: CompiledRule[] = [];
+  private readonly len: number;
   // The window of the current line, reused while hits stay inside it.
-  let curA = -1;
-  let curB = -1;
-  let curWhole = false;
-  const note = (rules: CompiledRule[], p: number, kwLen: number) => {
+  private curA = -1;
+  private curB = -1;
+  private curWhole = false;
+  // The last window's text (windows are mostly whole lines, shared by the rules whose keywords are on them).
+  private lastA = -1;
+  private lastB = -1;
+  private lastSub = '';
+  /** Case-sensitive keyword → where it occurs (byte-exact), in text order. */
+  private csHits: Map<string, number[]> | null = null;
+
+  constructor(
+    private readonly set: RuleSet,
+    private readonly text: Buffer,
+    private readonly detail: ScanDetail | undefined,
+  ) {
+    this.len = text.length;
+    this.windows = new Array<number[] | undefined>(set.rules.length).fill(undefined);
+    this.anchors = new Array<number[] | undefined>(set.rules.length).fill(undefined);
+  }
+
+  windowsOf(r: CompiledRule): number[] {
+    let w = this.windows[r.id];
+    if (w === undefined) {
+      this.windows[r.id] = w = [];
+      this.windowOrder.push(r);
+    }
+    return w;
+  }
+
+  /** Every keyword occurrence, handed to its rules. */
+  keywords(): void {
+    const ac = automaton(this.set);
+    const lists = findKeywords(ac, this.text);
+    for (let l = 0; l < lists.length; l++) this.hits(ac, lists[l]!);
+    if (this.csHits !== null) this.csNotes();
+  }
+
+  /**
+   * Hits (pairs: last byte, keyword id) handed to their rules. Anchored rules only take the
+   * position (most hits), the others go through `note`. (Which kind comes first does not
+   * matter: each kind has its own list.)
+   */
+  private hits(ac: KeywordAutomaton, hits: number[]): void {
+    const lengths = ac.lengths;
+    for (let i = 0; i < hits.length; i += 2) {
+      const id = hits[i + 1]!;
+      const kwLen = lengths[id]!;
+      const p = hits[i]! + 1 - kwLen;
+      const anchored = ac.anchored[id]!;
+      for (let k = 0; k < anchored.length; k++) this.anchor(anchored[k]!, p);
+      const others = ac.others[id]!;
+      if (others.length !== 0) this.note(others, p, kwLen);
+      const cs = ac.cs[id];
+      if (cs !== undefined) this.csHit(cs, p, kwLen);
+    }
+  }
+
+  private anchor(r: CompiledRule, p: number): void {
+    let h = this.anchors[r.id];
+    if (h === undefined) {
+      this.anchors[r.id] = h = [];
+      this.anchorOrder.push(r);
+    }
+    h.push(p);
+  }
+
+  /** A case-insensitive hit of case-sensitive keywords: kept for `csNotes` where the bytes are exactly one. */
+  private csHit(cs: string[], p: number, kwLen: number): void {
+    const text = this.text;
+    for (let k = 0; k < cs.length; k++) {
+      const kw = cs[k]!;
+      if (text.compare(this.set.csBytes.get(kw)!, 0, kwLen, p, p + kwLen) !== 0) continue;
+      this.csHits ??= new Map();
+      const at = this.csHits.get(kw);
+      if (at) at.push(p);
+      else this.csHits.set(kw, [p]);
+    }
+  }
+
+  /**
+   * The case-sensitive keywords' rules, after all the others, as `indexOf` from each
+   * occurrence's end found them before: keyword by keyword (in map order), and an occurrence
+   * overlapping the last one taken is skipped.
+   */
+  private csNotes(): void {
+    const csHits = this.csHits!;
+    for (const [kw, rules] of this.set.cs) {
+      const at = csHits.get(kw);
+      if (!at) continue;
+      let from = 0;
+      for (const p of at) {
+        if (p < from) continue;
+        this.note(rules, p, kw.length);
+        from = p + kw.length;
+      }
+    }
+  }
+
+  /** A keyword of `rules` at `p`: an env literal is compared now; other rules get a window or an anchor. */
+  private note(rules: CompiledRule[], p: number, kwLen: number): void {
+    const text = this.text;
+    const len = this.len;
     let a = -1;
     let b = -1;
-    for (const r of rules) {
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k]!;
       if (r.literal !== null) {
-        const lit = r.literal;
-        if (p + lit.length <= len && text.compare(lit, 0, lit.length, p, p + lit.length) === 0) {
-          spans.push(detail ? { rule: r.name, start: p, end: p + lit.length, priority: r.priority, source: r.source, why: `the value of a secret-named environment variable (${r.source})` } : { rule: r.name, start: p, end: p + lit.length, priority: r.priority });
-        }
+        this.literal(r, p);
         continue;
       }
       if (r.anchored) {
         // Tried at the keyword itself: no line window needed (the patterns never cross a line).
-        let h = anchors.get(r);
-        if (!h) anchors.set(r, (h = []));
-        h.push(p);
+        this.anchor(r, p);
         continue;
       }
       if (a === -1) {
         // The current window serves while the hit is inside it, with room either side when it
         // is a piece of a long line (a minified bundle full of keywords: one window, not one per hit).
-        if (p >= curA && p + kwLen <= curB && (curWhole || ((p - curA >= 512 || curA === 0 || text[curA - 1] === 10) && (curB - p >= 2048 || curB === len || text[curB] === 10)))) {
+        const curA = this.curA;
+        const curB = this.curB;
+        if (p >= curA && p + kwLen <= curB && (this.curWhole || ((p - curA >= 512 || curA === 0 || text[curA - 1] === 10) && (curB - p >= 2048 || curB === len || text[curB] === 10)))) {
           a = curA;
           b = curB;
         } else {
           a = lineStart(text, p, LINE_WINDOW);
           b = lineEnd(text, p + kwLen, LINE_WINDOW);
-          curA = a;
-          curB = b;
-          curWhole = (a === 0 || text[a - 1] === 10) && (b === len || text[b] === 10);
+          this.curA = a;
+          this.curB = b;
+          this.curWhole = (a === 0 || text[a - 1] === 10) && (b === len || text[b] === 10);
         }
       }
-      const e = r.block ? Math.min(len, p + BLOCK_WINDOW) : b;
-      let w = windows.get(r);
-      if (!w) windows.set(r, (w = []));
+      const e = r.block ? Math.min(len, p + r.reach) : b;
+      const w = this.windowsOf(r);
       if (w.length && w[w.length - 2] === a && w[w.length - 1]! >= e) continue;
       w.push(a, e);
     }
-  };
-  if (set.ci.size || set.cs.size) {
-    const ac = automaton(set);
-    const hits = findKeywords(ac, text);
-    /** Case-sensitive keyword → where it occurs (byte-exact), in text order. */
-    let csHits: Map<string, number[]> | null = null;
-    for (let i = 0; i < hits.length; i += 2) {
-      const id = hits[i + 1]!;
-      const kwLen = ac.keywords[id]!.length;
-      const p = hits[i]! + 1 - kwLen;
-      const rules = ac.rules[id]!;
-      if (rules.length) note(rules, p, kwLen);
-      const cs = ac.cs[id];
-      if (cs !== undefined) {
-        for (const kw of cs) {
-          const needle = set.csBytes.get(kw)!;
-          if (text.compare(needle, 0, kwLen, p, p + kwLen) !== 0) continue;
-          csHits ??= new Map();
-          const at = csHits.get(kw);
-          if (at) at.push(p);
-          else csHits.set(kw, [p]);
-        }
-      }
-    }
-    // As `indexOf` from each occurrence's end found them before: keyword by keyword (ci notes
-    // first, then cs in map order), and an occurrence overlapping the last one taken is skipped.
-    for (const [kw, rules] of set.cs) {
-      const at = csHits?.get(kw);
-      if (!at) continue;
-      let from = 0;
-      for (const p of at) {
-        if (p < from) continue;
-        note(rules, p, kw.length);
-        from = p + kw.length;
-      }
-    }
   }
-  if (set.envValues.length) percentEncoded(set, text, spans, detail);
-  for (const r of set.always) (windows.get(r) ?? (windows.set(r, []), windows.get(r)!)).push(0, text.length);
 
-  // Windows are mostly whole lines, shared by the rules whose keywords are on them.
-  let lastA = -1;
-  let lastB = -1;
-  let lastSub = '';
-  const window = (a: number, b: number) => {
-    if (a !== lastA || b !== lastB) {
-      lastA = a;
-      lastB = b;
-      lastSub = text.toString('latin1', a, b);
+  /** An env-secret literal whose first bytes are at `p`: masked when the whole value is there. */
+  private literal(r: CompiledRule, p: number): void {
+    const lit = r.literal!;
+    if (p + lit.length > this.len || this.text.compare(lit, 0, lit.length, p, p + lit.length) !== 0) return;
+    this.spans.push(this.detail ? { rule: r.name, start: p, end: p + lit.length, priority: r.priority, source: r.source, why: `the value of a secret-named environment variable (${r.source})` } : { rule: r.name, start: p, end: p + lit.length, priority: r.priority });
+  }
+
+  private window(a: number, b: number): string {
+    if (a !== this.lastA || b !== this.lastB) {
+      this.lastA = a;
+      this.lastB = b;
+      this.lastSub = this.text.toString('latin1', a, b);
     }
-    return lastSub;
-  };
-  const matched = (rule: CompiledRule, m: RegExpExecArray, sub: string, a: number) => {
-    let s = m.index;
-    let e = s + m[0].length;
-    let name = rule.name;
-    if (rule.secretGroup && m.indices?.groups) {
-      const ig = m.indices.groups;
-      for (const g of rule.groups) {
-        const idx = ig[g];
-        if (idx) {
-          [s, e] = idx;
-          break;
-        }
-      }
-    }
-    const key = m.groups?.key;
-    if (rule.keyChecks && key !== undefined && !keyIsSecret(key)) return;
-    if (rule.nameByKey) name = nameForKey(key ?? '');
-    accept(set, rule, name, sub, m.index, m.index + m[0].length, s, e, spans, a, detail, key);
-  };
-  for (const [rule, w] of windows) {
+    return this.lastSub;
+  }
+
+  /** A rule's regex along its windows. */
+  runWindows(rule: CompiledRule, w: number[]): void {
     const merged = mergePairs(w);
     const re = rule.re!;
     for (let i = 0; i < merged.length; i += 2) {
       const a = merged[i]!;
-      const sub = window(a, merged[i + 1]!);
+      const sub = this.window(a, merged[i + 1]!);
       re.lastIndex = 0;
+      let from = 0;
       let m: RegExpExecArray | null;
       while ((m = re.exec(sub)) !== null) {
         if (m[0].length === 0) {
           re.lastIndex++;
-          continue;
-        }
-        matched(rule, m, sub, a);
+        } else this.matched(rule, m, sub, a, from);
+        from = re.lastIndex;
       }
     }
   }
-  for (const [rule, h] of anchors) {
+
+  /** An anchored rule's regex at each of its keywords (sticky). */
+  runAnchored(rule: CompiledRule, h: number[]): void {
+    const text = this.text;
+    const len = this.len;
     const re = rule.re!;
     const gate = rule.gate;
     let done = -1;
@@ -605,16 +778,95 @@ export function scan(set: RuleSet, text: Buffer, detail?: ScanDetail): Span[] {
         wb = lineEnd(text, p, 2 * ANCHOR_AFTER);
       }
       const a = wa;
-      const sub = window(wa, wb);
+      const sub = this.window(wa, wb);
       re.lastIndex = p - a;
       const m = re.exec(sub);
       if (m !== null && m[0].length) {
-        matched(rule, m, sub, a);
+        this.matched(rule, m, sub, a, p - a);
         done = a + m.index + m[0].length;
       }
     }
   }
-  return mergeSpans(spans);
+
+  /**
+   * A match (found without indices, from `from`): its key and secret are checked first, from
+   * the groups' text; only a match kept (or listed as weak) is asked for its secret's bounds.
+   */
+  private matched(rule: CompiledRule, m: RegExpExecArray, sub: string, a: number, from: number): void {
+    let secret = m[0];
+    const groups = m.groups;
+    if (rule.secretGroup && groups !== undefined) {
+      for (const g of rule.groups) {
+        const v = groups[g];
+        if (v !== undefined) {
+          secret = v;
+          break;
+        }
+      }
+    }
+    const key = groups?.key;
+    if (rule.keyChecks && key !== undefined && !keyIsSecret(key)) return;
+    const name = rule.nameByKey ? nameForKey(key ?? '') : rule.name;
+    this.accept(rule, name, sub, m, from, secret, a, key);
+  }
+
+  /**
+   * Keeps a match unless it is a placeholder token, (context rules) not a secret value, already
+   * masked, or allow-listed; a weak value (under the entropy floor) goes to `detail.weak`.
+   */
+  private accept(rule: CompiledRule, name: string, text: string, m: RegExpExecArray, from: number, secret: string, offset: number, key: string | undefined): void {
+    const set = this.set;
+    const detail = this.detail;
+    let verdict: Readonly<Verdict> | null = null;
+    // The checks on the secret's text first: they reject most matches, and need no bounds.
+    if (rule.valueChecks) {
+      verdict = judgeValue(secret, rule.uuidOk && key !== undefined);
+      if (!verdict.secret && !(verdict.weak && detail)) return;
+    } else if ((rule.kind === 'prefix' || rule.kind === 'keyword') && placeholderToken(secret)) return;
+    const ms = m.index;
+    const me = ms + m[0].length;
+    let s = ms;
+    let e = me;
+    if (rule.secretGroup && rule.reD !== null) {
+      // The same pattern from the same place, with indices: the same match.
+      const reD = rule.reD;
+      reD.lastIndex = from;
+      const ig = reD.exec(text)?.indices?.groups;
+      if (ig) {
+        for (const g of rule.groups) {
+          const idx = ig[g];
+          if (idx) {
+            [s, e] = idx;
+            break;
+          }
+        }
+      }
+    }
+    if (set.style.prefix && overlapsMask(set, text, s, e)) return;
+    let why = '';
+    if (verdict !== null) {
+      if (!verdict.secret) {
+        if (verdict.weak && detail) detail.weak.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority, source: rule.source, why: `${key ? `key ${key}; ` : ''}value ${verdict.why}` });
+        return;
+      }
+      if (detail) why = `${key ? `key ${key}; ` : ''}${KIND_WHY[rule.kind]}; value ${verdict.why}`;
+    } else if (detail) {
+      // The prefix shown is the rule's own keyword (never characters of the secret itself).
+      const kw = rule.kind === 'prefix' ? rule.keywords.find((k) => secret.toLowerCase().startsWith(k.toLowerCase())) : undefined;
+      const what = kw ? `prefix "${secret.slice(0, kw.length)}" and shape` : KIND_WHY[rule.kind];
+      why = `${key ? `key ${key}; ` : ''}${what}; ${e - s} chars, entropy ${entropy(secret).toFixed(1)} bits/char`;
+    }
+    if (set.exclusions.length) {
+      const whole = text.slice(ms, me);
+      if (set.exclusions.some((x) => x.test(whole) || x.test(secret))) return;
+    }
+    const span: Span = { rule: name, start: s + offset, end: e + offset, priority: rule.priority };
+    if (detail) {
+      span.source = rule.source;
+      span.why = why;
+    }
+    this.spans.push(span);
+  }
 }
 
 /** Key bytes of an assignment pattern: [A-Za-z0-9_.-] (the same set under the i flag on Latin-1 text). */
@@ -626,13 +878,14 @@ for (let c = 0; c < 256; c++) {
 
 /**
  * The 'assignment' gate: can `(?<key>KEY[A-Za-z0-9_.-]{0,n})` followed by
- *   (1) `\\?["']?[ \t]*(?:=|:|=>|:=)…`, or
- *   (2) `(?<=--[A-Za-z0-9_.-]{1,130})(?:[ \t]+|=)…`
+ *   (1) `\\?["']?[ \t]*(?:=|:|=>|:=)[ \t]*VALUE`, or
+ *   (2) `(?<=--[A-Za-z0-9_.-]{1,130})(?:[ \t]+|=)VALUE`
  * match at byte `p`? Every key byte is in [A-Za-z0-9_.-] and neither continuation starts with
  * one, so the key must end at q, the first byte from p that is not a key byte (a shorter key
  * leaves a key byte where the continuation needs another): then (1) optional `\`, optional
- * quote, blanks, `=` or `:`; or (2) a blank or `=` at q, with `--` and 1 to 130 key bytes
- * just before q. False only when the regex cannot match at p in any window of the text
+ * quote, blanks, `=` or `:` (or `=>`, `:=`); or (2) a blank or `=` at q, with `--` and 1 to
+ * 130 key bytes just before q. Either way VALUE must be able to start after the blanks that
+ * follow (`valueAt`). False only when the regex cannot match at p in any window of the text
  * (bounds are the whole text's: looser than a window's, so never stricter than the regex).
  */
 function assignmentGate(text: Uint8Array, p: number): boolean {
@@ -644,15 +897,77 @@ function assignmentGate(text: Uint8Array, p: number): boolean {
   // (2): a blank or = after a --flag name.
   if (c === 0x20 || c === 0x09 || c === 0x3d) {
     for (let k = 1; k <= 130 && q - k >= 0 && KEY_BYTE[text[q - k]!] === 1; k++) {
-      if (q - k - 2 >= 0 && text[q - k - 1] === 0x2d && text[q - k - 2] === 0x2d) return true;
+      if (q - k - 2 >= 0 && text[q - k - 1] === 0x2d && text[q - k - 2] === 0x2d) {
+        if (valueAt(text, c === 0x3d ? q + 1 : blanks(text, q))) return true;
+        break;
+      }
     }
   }
   // (1)
   let i = q;
   if (text[i] === 0x5c) i++;
   if (i < len && (text[i] === 0x22 || text[i] === 0x27)) i++;
+  i = blanks(text, i);
+  if (i >= len) return false;
+  const op = text[i]!;
+  if (op !== 0x3d && op !== 0x3a) return false;
+  if (valueAt(text, blanks(text, i + 1))) return true;
+  // `=>` and `:=`: the value after the second byte.
+  const op2 = i + 1 < len ? text[i + 1]! : -1;
+  return ((op === 0x3d && op2 === 0x3e) || (op === 0x3a && op2 === 0x3d)) && valueAt(text, blanks(text, i + 2));
+}
+
+/** The first byte from `i` that is not a blank (space or tab). */
+function blanks(text: Uint8Array, i: number): number {
+  const len = text.length;
   while (i < len && (text[i] === 0x20 || text[i] === 0x09)) i++;
-  return i < len && (text[i] === 0x3d || text[i] === 0x3a);
+  return i;
+}
+
+/** VALUE's bytes (rules.ts): double-quoted [^"\r\n\\], single-quoted [^'\r\n], bare [^\s"'`,;&)}\]\\]. */
+const DQ_BYTE = new Uint8Array(256);
+const SQ_BYTE = new Uint8Array(256);
+const BARE_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  DQ_BYTE[c] = /[^"\r\n\\]/.test(ch) ? 1 : 0;
+  SQ_BYTE[c] = /[^'\r\n]/.test(ch) ? 1 : 0;
+  BARE_BYTE[c] = /[^\s"'`,;&)}\]\\]/.test(ch) ? 1 : 0;
+}
+/** VALUE's shortest value. */
+const VALUE_MIN = 6;
+
+/**
+ * Can VALUE start at `v`: `\\?"` then 6 double-quoted bytes, `'` then 6 single-quoted bytes,
+ * or 6 bare bytes? (The closing quote is left to the regex.)
+ */
+function valueAt(text: Uint8Array, v: number): boolean {
+  const len = text.length;
+  if (v >= len) return false;
+  let c = text[v]!;
+  if (c === 0x5c && v + 1 < len && text[v + 1] === 0x22) c = text[++v]!;
+  if (c === 0x22) return runOf(text, v + 1, DQ_BYTE);
+  if (c === 0x27) return runOf(text, v + 1, SQ_BYTE);
+  return runOf(text, v, BARE_BYTE);
+}
+
+/** Are the VALUE_MIN bytes from `i` all in `cls`? */
+function runOf(text: Uint8Array, i: number, cls: Uint8Array): boolean {
+  if (i + VALUE_MIN > text.length) return false;
+  for (let k = i; k < i + VALUE_MIN; k++) if (cls[text[k]!] !== 1) return false;
+  return true;
+}
+
+/**
+ * The 'line-start' gate: can `(?<=^[ \t]*)…` (flag m) match at `p`? Only blanks may stand
+ * between the line's start and `p`. A window may also start in the middle of a long line, at
+ * least ANCHOR_BEFORE bytes before `p` (`^` matches there too): a run of that many blanks
+ * passes as well.
+ */
+function lineStartGate(text: Uint8Array, p: number): boolean {
+  let i = p - 1;
+  while (i >= 0 && p - i <= ANCHOR_BEFORE && (text[i] === 0x20 || text[i] === 0x09)) i--;
+  return i < 0 || p - i > ANCHOR_BEFORE || text[i] === 0x0a || text[i] === 0x0d;
 }
 
 /** Bytes a URL's user name may hold: [^\\s:@/?#'"`<>] (JS `\\s` on Latin-1: 9-13, space, 0xA0). */
@@ -671,7 +986,15 @@ function userinfoGate(text: Uint8Array, p: number): boolean {
   return q < len && text[q] === 0x3a;
 }
 
-const GATES = { assignment: assignmentGate, userinfo: userinfoGate } as const;
+const GATES = { assignment: assignmentGate, userinfo: userinfoGate, 'line-start': lineStartGate } as const;
+
+/** A gate of its own: the pattern has a fixed byte at a fixed distance from its keyword. */
+function gateOf(gate: NonNullable<RuleDef['gate']>): (text: Uint8Array, p: number) => boolean {
+  if (typeof gate === 'string') return GATES[gate];
+  const at = gate.at;
+  const byte = gate.byte.charCodeAt(0);
+  return (text, p) => p + at < text.length && text[p + at] === byte;
+}
 
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 16; i++) {
@@ -753,42 +1076,6 @@ const KIND_WHY: Record<string, string> = {
   custom: 'custom rule of .ops/mask-rules.json',
   env: 'environment',
 };
-
-/**
- * Keeps a match unless it is allow-listed, already masked, a placeholder token, or (context
- * rules) not a secret value; a weak value (under the entropy floor) goes to `detail.weak`.
- */
-function accept(set: RuleSet, rule: CompiledRule, name: string, text: string, ms: number, me: number, s: number, e: number, out: Span[], offset: number, detail: ScanDetail | undefined, key: string | undefined): void {
-  const secret = text.slice(s, e);
-  if (set.style.prefix && overlapsMask(set, text, s, e)) return;
-  let why = '';
-  if (rule.valueChecks) {
-    const v = judgeValue(secret, rule.uuidOk && key !== undefined);
-    if (!v.secret) {
-      if (v.weak && detail) detail.weak.push({ rule: name, start: s + offset, end: e + offset, priority: rule.priority, source: rule.source, why: `${key ? `key ${key}; ` : ''}value ${v.why}` });
-      return;
-    }
-    if (detail) why = `${key ? `key ${key}; ` : ''}${KIND_WHY[rule.kind]}; value ${v.why}`;
-  } else {
-    if ((rule.kind === 'prefix' || rule.kind === 'keyword') && placeholderToken(secret)) return;
-    if (detail) {
-      // The prefix shown is the rule's own keyword (never characters of the secret itself).
-      const kw = rule.kind === 'prefix' ? rule.keywords.find((k) => secret.toLowerCase().startsWith(k.toLowerCase())) : undefined;
-      const what = kw ? `prefix "${secret.slice(0, kw.length)}" and shape` : KIND_WHY[rule.kind];
-      why = `${key ? `key ${key}; ` : ''}${what}; ${e - s} chars, entropy ${entropy(secret).toFixed(1)} bits/char`;
-    }
-  }
-  if (set.exclusions.length) {
-    const whole = text.slice(ms, me);
-    if (set.exclusions.some((x) => x.test(whole) || x.test(secret))) return;
-  }
-  const span: Span = { rule: name, start: s + offset, end: e + offset, priority: rule.priority };
-  if (detail) {
-    span.source = rule.source;
-    span.why = why;
-  }
-  out.push(span);
-}
 
 /**
  * The span holds, or is part of, a mask already written (the re-scan of masked output, or

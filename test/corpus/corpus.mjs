@@ -53,6 +53,8 @@ export function tokenMakers(g) {
   const b64json = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64').replace(/=+$/, '');
   return [
     ['github-pat', () => `ghp_${strong(36)}`],
+    ['jwt-base64', () => Buffer.from(`eyJhbGciOiJSUzI1NiIsImtpZCI6Ij${strong(20)}In0.${b64json({ iss: 'https://token.actions.githubusercontent.com', sub: `repo:acme/api:${s(8)}` })}.${strong(86, B64U)}`).toString('base64')],
+    ['defined-networking-token', () => `dnkey-${s(26, LO + DG)}-${s(52, LO + DG)}`],
     ['github-oauth-token', () => `gho_${strong(36)}`],
     ['github-user-token', () => `ghu_${strong(36)}`],
     ['github-app-token', () => `ghs_${strong(36)}`],
@@ -230,6 +232,26 @@ export function keywordMakers(g) {
     ['yandex-key', 'YANDEX_API_KEY', () => `AQVN${strong(36, B64U)}`],
     ['zendesk-secret', 'ZENDESK_API_TOKEN', () => strong(40)],
     ['privateai-api-key', 'PRIVATEAI_API_KEY', () => lo(32)],
+    ['azure-devops-pat', 'AZURE_DEVOPS_EXT_PAT', () => s(52, 'abcdefghijklmnopqrstuvwxyz234567')],
+    ['circleci-token', 'CIRCLECI_TOKEN', () => hex(40)],
+    ['coveralls-token', 'COVERALLS_REPO_TOKEN', () => strong(35)],
+    ['saucelabs-access-key', 'SAUCE_ACCESS_KEY', () => uuid()],
+    ['browserstack-access-key', 'BROWSERSTACK_ACCESS_KEY', () => strong(20)],
+    ['percy-token', 'PERCY_TOKEN', () => `web_${hex(64)}`],
+    ['cypress-record-key', 'CYPRESS_RECORD_KEY', () => uuid()],
+    ['firebase-token', 'FIREBASE_TOKEN', () => `1//0${strong(60, B64U)}`],
+    ['auth0-client-secret', 'AUTH0_CLIENT_SECRET', () => strong(64, B64U)],
+    ['pagerduty-key', 'PAGERDUTY_ROUTING_KEY', () => lo(32)],
+    ['opsgenie-api-key', 'OPSGENIE_API_KEY', () => uuid()],
+    ['rollbar-token', 'ROLLBAR_ACCESS_TOKEN', () => hex(32)],
+    ['cloudinary-secret', 'CLOUDINARY_API_SECRET', () => strong(27, B64U)],
+    ['pusher-secret', 'PUSHER_APP_SECRET', () => hex(20)],
+    ['twilio-auth-token', 'TWILIO_AUTH_TOKEN', () => hex(32)],
+    ['vonage-api-secret', 'VONAGE_API_SECRET', () => strong(16)],
+    ['jenkins-api-token', 'JENKINS_API_TOKEN', () => `11${hex(32)}`],
+    ['azure-storage-key', 'AZURE_STORAGE_KEY', () => `${strong(86, AN + '+/')}==`],
+    ['honeycomb-key', 'HONEYCOMB_API_KEY', () => strong(22)],
+    ['mongodb-atlas-key', 'MONGODB_ATLAS_PRIVATE_KEY', () => uuid()],
   ].map(([rule, key, make]) => [rule, key, make, digits]);
 }
 
@@ -311,8 +333,27 @@ function contextCases(g) {
     ['token-assignment', (v) => `SNYK_TOKEN=${v}`, uuid],
     ['api-key-assignment', (v) => `HEROKU_API_KEY: ${v}`, uuid],
     ['private-key', (v) => `key file:\n${v}\ndone`, () => privateKey(g)],
-    ['private-key', (v) => `{"type": "service_account", "private_key_id": "${g.hex(40)}", "private_key": "${v}\\n", "client_email": "ci@acme.iam.gserviceaccount.com"}`, () => privateKey(g).replace(/\n/g, '\\n')],
+    ['private-key', (v) => `{"type": "service_account", "private_key": "${v}\\n", "client_email": "ci@acme.iam.gserviceaccount.com"}`, () => privateKey(g).replace(/\n/g, '\\n')],
+    ['gcp-service-account-key', (v) => `{"type": "service_account", "project_id": "acme-ci", "private_key_id": "${v}", "client_email": "ci@acme-ci.iam.gserviceaccount.com"}`, () => g.hex(40)],
+    ['kubernetes-secret-yaml', (v) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-credentials\ntype: Opaque\ndata:\n  password: ${v}`, () => Buffer.from(strong(18)).toString('base64')],
+    ['kubernetes-secret-yaml', (v) => `+ kubectl get secret api -o yaml\napiVersion: v1\ndata:\n  api-key: ${v}\nkind: Secret\nmetadata:\n  name: api`, () => Buffer.from(strong(24)).toString('base64')],
+    ['pkcs12-file', (v) => `+ echo "${v}" | base64 --decode > signing.p12`, () => pkcs12(g)],
+    ['vault-cli-token', (v) => `+ vault login -no-print ${v}`, () => `s.${strong(24)}`],
+    ['vault-cli-token', (v) => `curl -sS -H "X-Vault-Token: ${v}" https://vault.internal:8200/v1/secret/data/ci`, () => `s.${strong(24)}`],
+    ['session-cookie', (v) => `> Cookie: theme=dark; session=${v}; lang=en`, () => strong(32, B64U)],
+    ['session-cookie', (v) => `< Set-Cookie: JSESSIONID=${v}; Path=/; Secure; HttpOnly`, () => g.hex(32).toUpperCase()],
+    ['nuget-config-password', (v) => `      <add key="ClearTextPassword" value="${v}" />`, pw],
+    ['freemius-secret-key', (v) => `    'secret_key' => '${v}',`, () => `sk_${strong(29)}`],
+    ['sidekiq-sensitive-url', (v) => `Fetching source index from https://${v}@gems.contribsys.com/`, () => `${g.hex(8)}:${g.hex(8)}`],
+    ['azure-sas-token', (v) => `GET https://acme.blob.core.windows.net/artifacts/build.zip?sv=2022-11-02&ss=b&srt=o&sp=r&se=2025-12-01T00:00:00Z&spr=https&sig=${v} 200`, () => encodeURIComponent(Buffer.from(strong(32)).toString('base64'))],
   ].map(([rule, line, value]) => [rule, line, value ?? pick]);
+}
+
+/** A PKCS#12 file in base64: DER SEQUENCE (two length bytes), INTEGER 3, then random content. */
+function pkcs12(g) {
+  const body = Buffer.from(g.strong(700, B64));
+  const head = Buffer.from([0x30, 0x82, (body.length + 7) >> 8, (body.length + 7) & 0xff, 0x02, 0x01, 0x03, 0x30, 0x82, body.length >> 8, body.length & 0xff]);
+  return Buffer.concat([head, body]).toString('base64');
 }
 
 function privateKey(g) {
@@ -386,6 +427,8 @@ export function cleanCorpus(seed = 1, rounds = 3) {
     () => `<img src="data:image/png;base64,${b64(n(300, 900))}" alt="coverage badge">\nnext page cursor: ${Buffer.from(JSON.stringify({ page: n(2, 50), after: uuid() })).toString('base64url')}\nid_token_hint: (none)\nrequest-id: ${uuid()} trace ${hex(32)} span ${hex(16)}`,
     // placeholders, templates, weak fixtures, key names without values
     () => `password: \${{ secrets.DB_PASSWORD }}\ntoken: \${{ github.token }}\nNPM_TOKEN=$NPM_TOKEN --token "$GITHUB_TOKEN"\nDB_PASSWORD=YOUR_PASSWORD\nconnect "postgres://{USER}:{PASS}@db/app"\napi_key: not_a_real_token\nsecret: xxxxxxxxxxxxxxxx\ntoken: ***\n# fixtures/users.yml\n  password = changeme\n  password: "hunter"\nmysql -u root -p app\ndocker login -u ci --password-stdin ghcr.io\nDB_PASSWORD_FILE=/run/secrets/db_password\nSECRET_KEY_PATH=./keys/dev.pem\naws configure set region eu-west-1\naws configure set aws_access_key_id_source env\nprivate_key: <your-private-key>\ntoken_type: bearer\npassword_policy=strict tokens_used=${n(100, 9000)} secret_scanning=enabled\nlet token = await getAccessToken();\nconst password = process.env.DB_PASSWORD;\nAuthorization: Bearer \${ACCESS_TOKEN}\ncurl -u "$USER:$PASS" https://example.com\nAKIAIOSFODNN7EXAMPLE ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`,
+    // Look-alikes of the keyword-gated formats: the names without the shapes, the shapes without the names.
+    () => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata:\n  LOG_LEVEL: ZGVidWc=\n  REGION: ZXUtd2VzdC0x\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: from-vault\nstringData:\n  password: \${DB_PASSWORD}\nGenerated signing.p12 (${n(2000, 4000)} bytes), sha256 ${hex(64)}\n+ vault kv get -field=password secret/ci\nvault status: Version 1.15.${n(0, 9)} Cluster ID ${uuid()} HA Enabled true\nSet-Cookie: theme=dark; Path=/\nCookie: _ga=GA1.1.${digits(10)}.${digits(10)}; lang=en-US\nSet-Cookie: session=deleted; Max-Age=0\n{"type": "authorized_user", "client_id": "${digits(12)}-${s(32, 'abcdefghijklmnopqrstuvwxyz0123456789')}.apps.googleusercontent.com", "quota_project_id": "acme"}\npayload ${Buffer.from(`eyJub3RhIjoiand0In0.${hex(20)}`).toString('base64')}\nwebhook verified: sig=${hex(16)} ts=${digits(10)}\n<add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />\n'secret_key' => env('FREEMIUS_SECRET_KEY'),\nCIRCLE_SHA1=${hex(40)}\nSAUCE_USERNAME=ci-bot\nJENKINS_URL=https://jenkins.internal/\nPERCY_BRANCH=main\nTWILIO_ACCOUNT_SID=AC${hex(32)}\nPUSHER_APP_KEY=${hex(20)}\nCYPRESS_PROJECT_ID=${s(6, 'abcdefghijklmnopqrstuvwxyz0123456789')}\nPAGERDUTY_SUBDOMAIN=acme-production-ops1\nHONEYCOMB_DATASET=${s(22, 'abcdefghijklmnopqrstuvwxyz0123456789')}\nBROWSERSTACK_LOCAL_IDENTIFIER=${s(20, 'abcdefghijklmnopqrstuvwxyz0123456789')}\nCYPRESS_RUN_GROUP=${uuid()}\nOPSGENIE_TEAM_ID: ${uuid()}\nBROWSERSTACK_USERNAME=jane_${s(8, 'abcdefghijklmnopqrstuvwxyz')}`,
     // SHAs, UUIDs, versions, line:col, numbers
     () => `HEAD is now at ${hex(40)} Merge pull request #${n(1, 9999)} from acme/fix-token-refresh\nGITHUB_SHA=${hex(40)}\ntoken: ${hex(40)}\nsecret_id: ${uuid()}\nsession: ${uuid()}\nDigest: sha256:${hex(64)}\nversion: ${n(1, 9)}.${n(0, 20)}.${n(0, 20)}\npassword-reset.ts:${n(1, 500)}:${n(1, 80)} - warning - 'token' is declared but never used\ntoken_ttl: ${n(60, 86400)}\nsecret_count: ${n(0, 9)}\npasswords: ${n(8, 64)}\ntokenizer: bert-base-uncased\nsecrets: inherit\nsecret: true`,
     // structured log lines
