@@ -1,0 +1,5 @@
+/** `import text from './file?raw'`: the file's text, bundled by build/plugins.mjs rawText (Vite reads it the same way in tests). */
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}
