@@ -105,20 +105,20 @@ describe('ops serve: the web dashboard in headless Chromium', () => {
     await shot(page, 'dashboard-1280x800-released');
 
     // Engaged from the CLI, another process: the banner turns within 2 s, same page.
-    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    await page.evaluate('window.__sameDocument = true');
     await opsAsync(['killswitch', '--reason', 'INC-4711 bad migration', '--workspace', ws]);
     const committed = Date.now();
     await page.locator('#killswitch[data-state="engaged"]').waitFor({ timeout: 2000 });
     const tookMs = Date.now() - committed;
     console.log(`killswitch from the CLI on the page after ${tookMs} ms`);
     expect(tookMs).toBeLessThan(2000);
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
     const banner = await page.locator('#killswitch').innerText();
     expect(banner).toMatch(/Killswitch engaged/i);
     expect(banner).toContain('INC-4711 bad migration');
     expect(banner).toContain('All workflows');
     // Impossible to miss: red, across the page.
-    const look = await page.locator('#killswitch').evaluate((e) => ({ bg: getComputedStyle(e).backgroundColor, width: e.getBoundingClientRect().width }));
+    const look = (await page.evaluate(`(() => { const e = document.getElementById('killswitch'); return { bg: getComputedStyle(e).backgroundColor, width: e.getBoundingClientRect().width }; })()`)) as { bg: string; width: number };
     expect(look.bg).toBe('rgb(185, 28, 28)');
     expect(look.width).toBe(1280);
     await shot(page, 'dashboard-1280x800-engaged');
@@ -126,7 +126,7 @@ describe('ops serve: the web dashboard in headless Chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300); // the charts' resize is debounced
     // One column, nothing wider than the phone (tables scroll inside their panel).
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect((await page.locator('#killswitch').boundingBox())!.width).toBe(390);
     expect((await page.locator('#chart-runs canvas').boundingBox())!.width).toBeLessThanOrEqual(390);
     await shot(page, 'dashboard-390x844-engaged');
@@ -197,21 +197,21 @@ describe('ops serve: the web dashboard in headless Chromium', () => {
 
     // 4 jumps to the runs, with the focus ring drawn.
     await page.locator('body').press('4');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('runs');
-    const outline = await page.locator('#runs').evaluate((e) => getComputedStyle(e).outlineStyle);
+    expect(await page.evaluate('document.activeElement?.id')).toBe('runs');
+    const outline = await page.evaluate(`getComputedStyle(document.getElementById('runs')).outlineStyle`);
     expect(outline).not.toBe('none');
     // A reload keeps the key (the tab's sessionStorage); Tab from the top: the skip link first, then the header's controls.
     await page.reload();
     await page.locator('#runs-table tbody tr[data-run]').first().waitFor();
     expect(await page.locator('#login').isVisible()).toBe(false);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to runs');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to runs');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('help-open');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('help-open');
     // Signing out forgets the key (sessionStorage) and asks again.
     await page.click('#signout');
     await page.locator('#login').waitFor({ state: 'visible' });
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     expect(problems).toEqual([]);
   });
 
