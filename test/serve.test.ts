@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GH_RUNS, opsProcess, workspaceDir } from './helpers';
@@ -149,5 +150,38 @@ describe('ops serve: the killswitch and live events', () => {
     while (!c.comments.some((x) => x === ': heartbeat') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     expect(c.comments).toContain(': heartbeat');
     c.close();
+  });
+});
+
+describe('ops serve: a slow SSE client', () => {
+  it('is dropped once its unsent bytes pass the bound; the other clients get every event', async () => {
+    const { ws, viewer, operator } = workspace();
+    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ serve: { rateLimit: { perMinute: 100_000, burst: 10_000 } } }));
+    const s = await startServe(ws);
+    const { port } = new URL(s.url);
+    // Asks for the stream, then never reads a byte.
+    const stalled = connect({ host: '127.0.0.1', port: Number(port) });
+    stalled.write(`GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${viewer}\r\n\r\n`);
+    stalled.pause();
+    const closed = new Promise((resolve) => stalled.once('close', resolve));
+    stalled.on('error', () => undefined);
+    const reader = sse(s.url, viewer);
+    await reader.ready;
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await call(s.url, '/api/v1/healthz')).json.sse_clients).toBe(2);
+    // ~120 KB per event (a long reason): the kernel's socket buffers fill, then the server's bound.
+    const reason = 'r'.repeat(120_000);
+    let sent = 0;
+    for (; sent < 200; sent++) {
+      await call(s.url, sent % 2 ? '/api/v1/killswitch/release' : '/api/v1/killswitch', { key: operator, body: { reason } });
+      if ((await call(s.url, '/api/v1/healthz')).json.sse_dropped > 0) break;
+    }
+    const health = (await call(s.url, '/api/v1/healthz')).json;
+    expect(health.sse_dropped).toBe(1);
+    expect(health.sse_clients).toBe(1);
+    stalled.resume();
+    await closed;
+    await reader.waitFor((e) => e.length === sent + 1, 5000);
+    reader.close();
   });
 });

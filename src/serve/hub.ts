@@ -10,9 +10,9 @@ import type { Ledger } from '../ledger/open';
  * SSE frame once, and hands the same bytes to every subscribed client.
  *
  * A client that resumes (Last-Event-ID / ?since=) first catches up from the ledger at its
- * own pace (pull: a page when its stream wants more), then joins the live feed where the
- * hub is. A client whose unsent bytes pass `maxBufferedBytes` is dropped (its stream
- * errors, the connection closes): a stalled reader never grows the server's memory.
+ * own pace (a page whenever its socket has drained), then joins the live feed where the
+ * hub is. A client whose unsent bytes pass `maxBufferedBytes` is dropped (the connection
+ * is destroyed with its buffer): a stalled reader never grows the server's memory.
  */
 
 export interface HubOptions {
@@ -29,8 +29,21 @@ export interface Subscription {
   types: string[] | null;
 }
 
+/**
+ * Where a client's bytes go: the HTTP response (Node's ServerResponse, written directly: one
+ * socket write per event, no stream machinery between the hub and the socket).
+ */
+export interface Sink {
+  write(chunk: Uint8Array): void;
+  /** Bytes accepted but not yet handed to the kernel. */
+  readonly writableLength: number;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  end(): void;
+  destroy(): void;
+}
+
 interface Client {
-  controller: ReadableStreamDefaultController<Uint8Array>;
+  sink: Sink;
   /** The last seq this client has been given (or skipped by its filter). */
   cursor: number;
   live: boolean;
@@ -70,7 +83,7 @@ export class EventHub {
     private readonly db: Ledger,
     opts: HubOptions = {},
   ) {
-    this.opts = { pollMs: opts.pollMs ?? 100, heartbeatMs: opts.heartbeatMs ?? 15_000, maxBufferedBytes: opts.maxBufferedBytes ?? 1 << 20 };
+    this.opts = { pollMs: opts.pollMs ?? 100, heartbeatMs: opts.heartbeatMs ?? 15_000, maxBufferedBytes: opts.maxBufferedBytes ?? 256 * 1024 };
     this.last = headSeq(db);
     this.version = db.pragma('data_version', { simple: true }) as number;
   }
@@ -122,14 +135,14 @@ export class EventHub {
   }
 
   private send(c: Client, chunk: Uint8Array): void {
-    if ((c.controller.desiredSize ?? 0) <= 0) {
-      // Its unsent bytes are over the bound: drop it (the queue goes with it), it reconnects with Last-Event-ID.
+    if (c.sink.writableLength > this.opts.maxBufferedBytes) {
+      // Its unsent bytes are over the bound: drop it (its buffer goes with it); it reconnects with Last-Event-ID.
       this.stats.dropped++;
       this.clients.delete(c);
-      c.controller.error(new Error('slow client dropped'));
+      c.sink.destroy();
       return;
     }
-    c.controller.enqueue(chunk);
+    c.sink.write(chunk);
     this.stats.delivered++;
   }
 
@@ -140,45 +153,42 @@ export class EventHub {
 
   private close(c: Client): void {
     this.clients.delete(c);
-    try {
-      c.controller.close();
-    } catch {
-      // already closed or errored
-    }
+    c.sink.end();
   }
 
-  /** A client's SSE body: catch-up from `since` (if given), then the live feed. */
-  subscribe(sub: Subscription): ReadableStream<Uint8Array> {
-    let client: Client;
-    return new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          const since = sub.since === null ? this.last : Math.min(sub.since, this.last);
-          client = { controller, cursor: since, live: since >= this.last, matches: typeMatcher(sub.types) };
-          this.clients.add(client);
-          // `retry`: how long a browser waits before it reconnects; the comment tells a client it is subscribed.
-          controller.enqueue(enc.encode(`retry: 2000\n: subscribed at ${this.last}\n\n`));
-        },
-        pull: () => {
-          // Catching up, a page at a time while the client reads; up to where the hub is (the
-          // hub delivers what comes after), so nothing is sent twice and nothing is skipped.
-          while (!client.live && (client.controller.desiredSize ?? 0) > 0) {
-            const batch = eventsAfter(this.db, client.cursor, PAGE).filter((e) => e.seq <= this.last);
-            for (const e of batch) {
-              client.cursor = e.seq;
-              if (client.matches(e.event)) {
-                client.controller.enqueue(sseFrame(e));
-                this.stats.delivered++;
-              }
-            }
-            if (client.cursor >= this.last || batch.length === 0) client.live = true;
-          }
-        },
-        cancel: () => {
-          this.clients.delete(client);
-        },
-      },
-      { highWaterMark: this.opts.maxBufferedBytes, size: (chunk) => chunk.byteLength },
-    );
+  /**
+   * Subscribes a client whose response headers are sent: catch-up from `since` (if given),
+   * a page at a time as its socket drains, then the live feed.
+   */
+  subscribe(sink: Sink, sub: Subscription): void {
+    const since = sub.since === null ? this.last : Math.min(sub.since, this.last);
+    const c: Client = { sink, cursor: since, live: since >= this.last, matches: typeMatcher(sub.types) };
+    this.clients.add(c);
+    sink.once('close', () => this.clients.delete(c));
+    // `retry`: how long a browser waits before it reconnects; the comment tells a client it is subscribed.
+    sink.write(enc.encode(`retry: 2000\n: subscribed at ${this.last}\n\n`));
+    if (!c.live) this.catchUp(c);
+  }
+
+  /**
+   * Up to where the hub is (the hub delivers what comes after), so nothing is sent twice and
+   * nothing is skipped; paused while the client's buffer is over the bound.
+   */
+  private catchUp(c: Client): void {
+    while (!c.live && this.clients.has(c)) {
+      if (c.sink.writableLength > this.opts.maxBufferedBytes) {
+        c.sink.once('drain', () => this.catchUp(c));
+        return;
+      }
+      const batch = eventsAfter(this.db, c.cursor, PAGE).filter((e) => e.seq <= this.last);
+      for (const e of batch) {
+        c.cursor = e.seq;
+        if (c.matches(e.event)) {
+          c.sink.write(sseFrame(e));
+          this.stats.delivered++;
+        }
+      }
+      if (c.cursor >= this.last || batch.length === 0) c.live = true;
+    }
   }
 }

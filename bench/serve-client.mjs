@@ -1,0 +1,84 @@
+// bench/serve's load generator, a process of its own (so the server's event loop and the
+// clients' do not share a core's time slices in one process). Modes:
+//   sse URL KEY N EVENTS     N SSE clients; prints {"ready":N} once all are subscribed, then
+//                            for each of EVENTS killswitch events the latency of every
+//                            client (receive time − the event's ts, ms), per event; then {"done":…}
+//   get URL KEY PATH C N     C concurrent clients making N requests in all; latencies (ms)
+import http from 'node:http';
+
+const [mode, url, key, ...rest] = process.argv.slice(2);
+const { hostname, port } = new URL(url);
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+
+if (mode === 'sse') {
+  const n = Number(rest[0]);
+  const events = Number(rest[1]);
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const latencies = [];
+  let subscribed = 0;
+  let finished = 0;
+  let failed = 0;
+  for (let i = 0; i < n; i++) {
+    const req = http.get({ hostname, port, path: '/api/v1/events?types=killswitch.*', agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
+      if (res.statusCode !== 200) {
+        failed++;
+        res.resume();
+        return;
+      }
+      let buf = '';
+      let seen = 0;
+      res.setEncoding('utf8');
+      // Cheap parsing: 1 000 sockets share this process; the time taken is measured too.
+      res.on('data', (chunk) => {
+        const at = Date.now();
+        buf += chunk;
+        let end;
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const frame = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          if (frame.includes(': subscribed') && ++subscribed === n) out({ ready: n, failed });
+          const t = frame.indexOf('"ts":"');
+          if (t < 0 || !frame.startsWith('id: ')) continue;
+          (latencies[seen] ??= []).push(at - Date.parse(frame.slice(t + 6, frame.indexOf('"', t + 6))));
+          if (++seen === events) {
+            res.destroy();
+            if (++finished === n) {
+              out({ done: true, latencies, failed });
+              process.exit(0);
+            }
+          }
+        }
+      });
+    });
+    req.on('error', () => failed++);
+  }
+} else if (mode === 'get') {
+  const [path, c, total] = [rest[0], Number(rest[1]), Number(rest[2])];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: c });
+  const latencies = [];
+  let issued = 0;
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      http
+        .get({ hostname, port, path, agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+            latencies.push(performance.now() - t0);
+            resolve();
+          });
+        })
+        .on('error', reject);
+    });
+  const worker = async () => {
+    while (issued < total) {
+      issued++;
+      await one();
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: c }, worker));
+  out({ latencies, seconds: (performance.now() - t0) / 1000 });
+  process.exit(0);
+}
