@@ -3,7 +3,9 @@
 //   sse URL KEY N EVENTS     N SSE clients; prints {"ready":N} once all are subscribed, then
 //                            for each of EVENTS killswitch events the latency of every
 //                            client (receive time − the event's ts, ms), per event; then {"done":…}
-//   get URL KEY PATH C N     C concurrent clients making N requests in all; latencies (ms)
+//   get URL KEY PATH C N     C concurrent clients making N requests in all; latencies (ms).
+//                            `{t}` in PATH: a different time per request (2025-10-15 + n s),
+//                            so no two requests ask the same thing (no cached answer)
 import http from 'node:http';
 
 const [mode, url, key, ...rest] = process.argv.slice(2);
@@ -57,11 +59,12 @@ if (mode === 'sse') {
   const agent = new http.Agent({ keepAlive: true, maxSockets: c });
   const latencies = [];
   let issued = 0;
-  const one = () =>
+  const one = (n) =>
     new Promise((resolve, reject) => {
       const t0 = performance.now();
+      const p = path.replace('{t}', new Date(Date.UTC(2025, 9, 15) + n * 1000).toISOString().replace('.000Z', 'Z'));
       http
-        .get({ hostname, port, path, agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
+        .get({ hostname, port, path: p, agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
           res.resume();
           res.on('end', () => {
             if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
@@ -73,8 +76,7 @@ if (mode === 'sse') {
     });
   const worker = async () => {
     while (issued < total) {
-      issued++;
-      await one();
+      await one(issued++);
     }
   };
   const t0 = performance.now();

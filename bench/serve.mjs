@@ -6,12 +6,13 @@
 //     event's commit (its ts, stamped just before the commit) to its arrival. Target: p95 <
 //     100 ms for 1 000 clients (the seed's bar: 100 clients within 1.5 s, p95 under 1 s).
 //  2. GET /runs?limit=50 on a 1 000 000-run demo ledger (built once, reused: pass FRESH=1
-//     to rebuild), 50 concurrent clients: p50/p95/p99. Target: p95 < 50 ms.
+//     to rebuild), 50 concurrent clients: p50/p95/p99. Target: p95 < 50 ms. The same page
+//     asked by everyone (cached until the next commit), and a different one each time.
 //  RSS of the server: idle, with the SSE clients, after the /runs load.
 // Usage: node bench/serve.mjs [dir-for-the-1M-ledger]   (needs `npm run build`)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { OPS, tempWorkspace, time } from './lib.mjs';
@@ -62,6 +63,7 @@ async function liveEvents(n) {
   const env = { ...process.env };
   delete env.OPS_NOW;
   const s = await serve(ws, env);
+  const load = +loadavg()[0].toFixed(1);
   const idle = rssMb(s.child.pid);
   const t0 = performance.now();
   const c = client(['sse', s.url, key, String(n), String(EVENTS)]);
@@ -81,6 +83,7 @@ async function liveEvents(n) {
   const l = done.latencies.slice(1).flat();
   return {
     clients: n,
+    load_avg_1m: load,
     events: EVENTS,
     received: done.latencies.flat().length,
     expected: n * EVENTS,
@@ -109,11 +112,14 @@ async function runsPage() {
   const name = `bench-${Date.now()}`;
   const key = ops(['serve', 'keys', 'create', name, '--role', 'viewer', '--workspace', bigDir], env).trim();
   const s = await serve(bigDir, env);
-  const results = {};
+  const results = { load_avg_1m: +loadavg()[0].toFixed(1) };
   const cases = {
     latest_50: '/api/v1/runs?limit=50',
     workflow_ci_50: '/api/v1/runs?limit=50&workflow=CI',
     failed_50: '/api/v1/runs?limit=50&failed=true',
+    // A different question each time: every request is a query (the others are mostly
+    // answered from the read cache, valid until the next commit).
+    uncached_50: '/api/v1/runs?limit=50&since={t}',
   };
   // Warm-up (page cache, prepared statements), not measured.
   await new Promise((resolve) => client(['get', s.url, key, cases.latest_50, '10', '200']).child.once('exit', resolve));
@@ -140,9 +146,11 @@ const runs = part === 'sse' ? null : await runsPage();
 console.log(
   JSON.stringify(
     {
+      // 2 cores shared with other work: the 1-minute load average says how shared.
+      load_avg_1m_at_end: +loadavg()[0].toFixed(1),
       sse_100_clients: seedBar && { ...seedBar, seed_bar: '100 clients: all within 1.5 s, p95 < 1 000 ms', ok: seedBar.received === seedBar.expected && seedBar.latency_ms.max < 1500 && seedBar.latency_ms.p95 < 1000 },
       sse_1000_clients: thousand && { ...thousand, target: 'p95 < 100 ms', ok: thousand.received === thousand.expected && thousand.latency_ms.p95 < 100 },
-      runs_page_1m: runs && { ...runs, target: 'p95 < 50 ms', ok: runs.latest_50.p95 < 50 },
+      runs_page_1m: runs && { ...runs, target: 'p95 < 50 ms', ok: runs.latest_50.p95 < 50, ok_uncached: runs.uncached_50.p95 < 50 },
     },
     null,
     2,

@@ -43,6 +43,15 @@ describe('ops serve: REST', () => {
     expect(lines[0]).toBe('run_id,attempt,repository,workflow,job,event,branch,head_sha,actor,status,conclusion,started_at,completed_at,duration_ms,url,classification');
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(all.map((r: { run_id: string }) => r.run_id));
 
+    // An answer is never older than the last commit: a run imported by the CLI is in the next page.
+    const before = (await call(s.url, '/api/v1/runs?limit=3', { key: viewer })).json;
+    expect((await call(s.url, '/api/v1/runs?limit=3', { key: viewer })).json).toEqual(before);
+    const newer = { databaseId: 777, attempt: 1, workflowName: 'CI', status: 'in_progress', conclusion: '', createdAt: '2025-11-13T23:59:00Z', startedAt: '2025-11-13T23:59:01Z', url: 'https://github.com/acme/api/actions/runs/777' };
+    expect(opsProcess(['runs', 'import', '-', '--workspace', ws], { input: JSON.stringify([newer]) }).code).toBe(0);
+    const after = (await call(s.url, '/api/v1/runs?limit=3', { key: viewer })).json;
+    expect(after[0].run_id).toBe('777');
+    expect(after).toEqual(cliJson(ws, ['runs', 'list', '--limit', '3']));
+
     const bad = await call(s.url, '/api/v1/runs?limit=0', { key: viewer });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');

@@ -25,6 +25,7 @@ export const serve: CommandGroup = {
     const { startServer } = await import('../../src/serve/server');
     let server;
     try {
+      // At merge: `background: (deps) => startWatch(…)` (issue 15's job runner) and `mount` (the dashboard).
       server = await startServer(ctx, { host, port, heartbeatMs: heartbeat(ctx.io.env) });
     } catch (err) {
       const code = (err as { code?: string }).code;

@@ -176,12 +176,12 @@ export interface RunPageKey {
 export function listRunsPage(db: Ledger, filter: Omit<RunFilter, 'offset'>, after: RunPageKey | null): { runs: Run[]; next: RunPageKey | null } {
   const { where, params } = runWhere(filter);
   const keyset = after ? ' AND (sort_at < @after_sort OR (sort_at = @after_sort AND run_id < @after_run))' : '';
-  const rows = db
-    .prepare<Record<string, unknown>, AttemptRow & { sort_at: string }>(
-      `SELECT ${columns}, sort_at FROM run_attempts WHERE ${where}${keyset}
+  // Kept prepared (per filter shape): an API serves this page many times a second.
+  const rows = prepared<Record<string, unknown>, AttemptRow & { sort_at: string }>(
+    db,
+    `SELECT ${columns}, sort_at FROM run_attempts WHERE ${where}${keyset}
        ORDER BY sort_at DESC, run_id DESC LIMIT @limit`,
-    )
-    .all({ ...params, ...(after ? { after_sort: after.sort_at, after_run: after.run_id } : {}), limit: filter.limit + 1 });
+  ).all({ ...params, ...(after ? { after_sort: after.sort_at, after_run: after.run_id } : {}), limit: filter.limit + 1 });
   const more = rows.length > filter.limit;
   const page = more ? rows.slice(0, filter.limit) : rows;
   const last = page.at(-1);

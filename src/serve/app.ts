@@ -19,7 +19,7 @@ export function apiRoutes(deps: Deps): RouteDef<any, any>[] {
 }
 
 /** The HTTP app: access log around everything, then per route its key, role and rate limit. */
-export function createApp(deps: Deps): Hono<Env> {
+export function createApp(deps: Deps, mount?: (app: Hono<Env>, deps: Deps) => void): Hono<Env> {
   const app = new Hono<Env>();
   const routes = apiRoutes(deps);
   const spec = JSON.stringify(openApi(routes, deps.version));
@@ -46,6 +46,7 @@ export function createApp(deps: Deps): Hono<Env> {
   webhookRoutes(app, deps);
   // The web dashboard's page and files (no key: the page asks for one).
   dashboardRoutes(app);
+  mount?.(app, deps);
 
   app.notFound((c) => problemResponse(problem(404, `no route ${c.req.method} ${c.req.path}`)));
   app.onError((err) => errorResponse(deps, err));

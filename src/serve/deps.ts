@@ -4,6 +4,7 @@ import type { MainConfig } from '../config/schemas';
 import { resolveNow, toIso } from '../time/clock';
 import type { AccessLog } from './access-log';
 import type { EventHub } from './hub';
+import type { ReadCache } from './read-cache';
 import type { ApiKey } from './keys';
 import type { rateLimiter } from './rate-limit';
 
@@ -13,6 +14,8 @@ export interface Deps {
   base: Context;
   db: Ledger;
   hub: EventHub;
+  /** Hot read answers, valid until the next commit. */
+  readCache: ReadCache;
   limiter: ReturnType<typeof rateLimiter>;
   accessLog: AccessLog;
   config: MainConfig;

@@ -47,7 +47,11 @@ export const eventSchema = z.object({
   event: z.string(),
   run_id: z.string().nullable(),
   target_id: z.string().nullable(),
-  payload: z.unknown(),
+  payload_sha256: z.string(),
+  idempotency_key: z.string().nullable(),
+  prev_hash: z.string(),
+  hash: z.string(),
+  payload: z.unknown().describe('What happened, masked (null for events from before ops stored payloads)'),
   summary: z.string(),
 });
 

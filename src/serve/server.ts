@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Env } from './api';
 import type { Context } from '../cli/context';
 import { openLedger } from '../ledger/open';
 import { afterWrite } from '../consumers/after-write';
@@ -8,6 +10,7 @@ import { accessLog } from './access-log';
 import { createApp } from './app';
 import { requestContext, serialQueue, type Deps } from './deps';
 import { EventHub } from './hub';
+import { ReadCache } from './read-cache';
 import { rateLimiter } from './rate-limit';
 
 declare const OPS_VERSION: string;
@@ -18,6 +21,17 @@ export interface ServeOptions {
   port: number;
   /** SSE heartbeat interval (tests shorten it). */
   heartbeatMs?: number;
+  /**
+   * More routes on the same app, before the not-found handler: the web dashboard at `/`
+   * (issue 23, item 6) mounts itself here.
+   */
+  mount?: (app: Hono<Env>, deps: Deps) => void;
+  /**
+   * Work that runs in the server's process for as long as it runs, on its deps (ledger,
+   * write queue, afterWrite): `ops watch`'s job runner (src/watch, startWatch) goes here.
+   * Stopped before the ledger connections close.
+   */
+  background?: (deps: Deps) => Promise<{ stop(): Promise<void> | void }>;
 }
 
 export interface RunningServer {
@@ -62,6 +76,7 @@ export async function startServer(ctx: Context, opts: ServeOptions): Promise<Run
     base: ctx,
     db,
     hub,
+    readCache: new ReadCache(hubDb),
     limiter: rateLimiter(config.serve.rateLimit),
     accessLog: accessLog(join(ctx.workspace, '.ops', 'logs', 'serve-access.log')),
     config,
@@ -74,22 +89,23 @@ export async function startServer(ctx: Context, opts: ServeOptions): Promise<Run
     settling: () => settling !== null,
     committed: () => hub.poll(),
   };
-  // WHERE THE WATCHER STARTS: `ops watch`'s job runner (src/watch, issue 15) runs in this
-  // process, on `deps` (ledger, write queue, afterWrite), next to the routes; wired at merge.
-
-  const app = createApp(deps);
+  const app = createApp(deps, opts.mount);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
     s.once('error', reject);
   });
   // 1 000 SSE clients and their reconnects: no per-socket timeout ends a stream.
   if ('requestTimeout' in server) (server as import('node:http').Server).requestTimeout = 0;
+  // WHERE THE WATCHER STARTS: `ops watch`'s job runner (src/watch, issue 15) runs in this
+  // process, on `deps`, through opts.background (commands/serve passes it; wired at merge).
+  const background = opts.background ? await opts.background(deps) : null;
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
     deps,
     async close() {
+      await background?.stop();
       hub.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

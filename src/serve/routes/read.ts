@@ -14,7 +14,7 @@ import type { AuditEvent } from '../../events/log';
 import { BASE, type Ctx, type RouteDef } from '../api';
 import { requestContext, type Deps } from '../deps';
 import { httpProblem } from '../problem';
-import { runSchema } from '../schemas';
+import { eventSchema, runSchema } from '../schemas';
 import { evidenceRoutes } from './evidence';
 
 const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
@@ -92,14 +92,21 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       response: z.array(runSchema),
       produces: ['text/csv'],
       handler: (c, { query }: { query: z.output<typeof runsQuery> }) => {
-        const ctx = requestContext(deps, c.get('key'));
-        const since = query.since === undefined ? undefined : parseSince('since', query.since, ctx.now);
-        const workflow = query.workflow === undefined ? undefined : canonicalWorkflow(db, query.workflow);
-        const filter = { workflow, repository: query.repo, branch: query.branch, conclusion: query.conclusion, status: query.status, failed: query.failed, since, limit: query.limit };
-        const page = listRunsPage(db, filter, query.cursor ? decodeCursor(query.cursor) : null);
-        const headers: Record<string, string> = { link: linkHeader(c, page.next && encodeCursor(page.next)) };
-        if (query.format === 'csv') return c.body(runsCsv(page.runs), 200, { ...headers, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="runs.csv"' });
-        return c.json(page.runs, 200, headers);
+        const read = () => {
+          const ctx = requestContext(deps, c.get('key'));
+          const since = query.since === undefined ? undefined : parseSince('since', query.since, ctx.now);
+          const workflow = query.workflow === undefined ? undefined : canonicalWorkflow(db, query.workflow);
+          const filter = { workflow, repository: query.repo, branch: query.branch, conclusion: query.conclusion, status: query.status, failed: query.failed, since, limit: query.limit };
+          const page = listRunsPage(db, filter, query.cursor ? decodeCursor(query.cursor) : null);
+          const headers: Record<string, string> = { link: linkHeader(c, page.next && encodeCursor(page.next)) };
+          if (query.format === 'csv') return { body: runsCsv(page.runs), headers: { ...headers, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="runs.csv"' } };
+          return { body: JSON.stringify(page.runs), headers: { ...headers, 'content-type': 'application/json' } };
+        };
+        // A relative ?since= (24h) moves with the clock: not the same answer a second later.
+        const cacheable = !deps.db.inTransaction && (query.since === undefined || parseDuration(query.since) === null);
+        const url = new URL(c.req.url);
+        const answer = cacheable ? deps.readCache.get(url.pathname + url.search, read) : read();
+        return c.body(answer.body, 200, answer.headers);
       },
     },
     {
@@ -107,6 +114,7 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       path: '/runs/{id}',
       summary: 'One run: its latest attempt and every attempt (`ops runs show --json`)',
       role: 'viewer',
+      response: runSchema.extend({ attempts: z.array(runSchema) }),
       handler: (c, { params }) => {
         const attempts = runAttempts(db, params.id!);
         const latest = attempts.at(-1);
@@ -157,6 +165,7 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       summary: 'The audit log (event log), oldest first after ?since=SEQ (default: the latest ?limit events)',
       role: 'viewer',
       query: z.object({ since: z.coerce.number().int().min(0).optional().describe('Only events after this seq'), limit: limit(100, 1000) }),
+      response: z.array(eventSchema),
       handler: (c, { query }) => {
         const rows = (
           query.since === undefined
