@@ -4,7 +4,8 @@ import type { SourceReport, VariableVerdict } from './sources';
 /**
  * `ops guard --server URL` (or OPS_SERVER): the killswitch from a team's `ops serve`, so a
  * bare runner without a ledger sees what every console and CI job shares. One GET with a
- * short timeout on the global fetch (nothing heavy on guard's path). Whatever keeps the
+ * short timeout, on node:http (a first fetch() in a fresh process loads undici: 75-180 ms
+ * against 30-45 ms for http.get on this machine; guard runs before every job). Whatever keeps the
  * answer from being read — no token, no connection, a timeout, 401/403, a 5xx, a body
  * that is not the shape — blocks, as an unreadable OPS_KILLSWITCH does: an emergency
  * signal must not pass by being out of reach.
@@ -52,17 +53,16 @@ export async function askServer(o: ServerOptions, workflow: string | undefined):
   const endpoint = new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/killswitch`, base);
   if (workflow !== undefined) endpoint.searchParams.set('scope', workflow);
 
-  let res: Response;
-  let text: string;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(endpoint, { headers: { authorization: `Bearer ${o.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(o.timeoutMs), redirect: 'error' });
-    text = await res.text();
+    res = await get(endpoint, { authorization: `Bearer ${o.token}`, accept: 'application/json' }, o.timeoutMs);
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return unreadable(`no answer within ${o.timeoutMs / 1000} s`);
-    return unreadable(`unreachable (${e.cause?.code ?? e.cause?.message ?? e.message})`);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ETIMEDOUT_OPS') return unreadable(`no answer within ${o.timeoutMs / 1000} s`);
+    return unreadable(`unreachable (${e.code ?? e.message})`);
   }
-  if (!res.ok) {
+  const text = res.text;
+  if (res.status < 200 || res.status > 299) {
     let detail = '';
     try {
       const p = JSON.parse(text) as { detail?: unknown; title?: unknown };
@@ -96,4 +96,26 @@ export async function askServer(o: ServerOptions, workflow: string | undefined):
     release_kind: null,
   };
   return { source: { kind: 'server', name, state: 'engaged' }, verdict: { state: 'engaged', reason: `${describeEngagement(e)} (${name})` } };
+}
+
+/** One GET: status and body, or an error (code ETIMEDOUT_OPS when `timeoutMs` passed first). Redirects are not followed. */
+async function get(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_OPS' })), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end();
+  });
 }
