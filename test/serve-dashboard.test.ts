@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +213,37 @@ describe('ops serve: the web dashboard in headless Chromium', () => {
     await page.locator('#login').waitFor({ state: 'visible' });
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     expect(problems).toEqual([]);
+  });
+
+  it('after the server went away and came back, the page reconnects by itself and shows what happened meanwhile', async () => {
+    demo();
+    const first = await startServe(ws);
+    const { page, problems } = await browser();
+    await signIn(page, first.url, operator);
+    await expect.poll(() => page.locator('#conn').innerText()).toBe('live');
+    expect(await page.locator('#killswitch').getAttribute('data-state')).toBe('released');
+    await first.stop();
+    await expect.poll(() => page.locator('#conn').getAttribute('data-state')).not.toBe('live');
+    // Engaged while no server was there to tell anyone.
+    expect(opsProcess(['killswitch', '--reason', 'INC-5 engaged during the outage', '--workspace', ws]).code).toBe(0);
+    // The same address again (a restart).
+    const port = new URL(first.url).port;
+    const again = spawn(process.execPath, [OPS_BIN, 'serve', '--port', port, '--json', '--workspace', ws], { env: { PATH: process.env.PATH, OPS_NOW: NOW }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        again.stdout!.once('data', () => resolve());
+        again.once('exit', (code) => reject(new Error(`ops serve exited ${code}`)));
+      });
+      await page.locator('#killswitch[data-state="engaged"]').waitFor({ timeout: 10_000 });
+      expect(await page.locator('#killswitch').innerText()).toContain('INC-5 engaged during the outage');
+      expect(await page.locator('#conn').innerText()).toBe('live');
+    } finally {
+      const gone = new Promise((resolve) => again.once('exit', resolve));
+      again.kill('SIGTERM');
+      await gone;
+    }
+    // While the server was down the browser logged its failed connections; nothing else.
+    expect(problems.filter((p) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(p))).toEqual([]);
   });
 
   it('serves the page, the script and uPlot from the bundle; a wrong key is asked again, never shown', async () => {
