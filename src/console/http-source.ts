@@ -66,6 +66,8 @@ export class ServerError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The answer's JSON, when it had one. */
+    readonly body: any = null,
   ) {
     super(message);
   }
@@ -95,7 +97,7 @@ export async function connectServer(o: HttpSourceOptions): Promise<ServerSession
     } catch {
       body = null;
     }
-    if (!res.ok) throw new ServerError(res.status, `${res.status}: ${body?.detail ?? body?.title ?? res.statusText}`);
+    if (!res.ok) throw new ServerError(res.status, `${res.status}: ${body?.detail ?? body?.title ?? res.statusText}`, body);
     return { body, res };
   }
   const get = async (path: string) => (await request(path)).body;
@@ -238,9 +240,16 @@ export async function connectServer(o: HttpSourceOptions): Promise<ServerSession
       try {
         const { body } = await request(`/retries/${id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': randomKey() }, body: '{}' });
         await reload();
-        return `replay #${id}: ${body?.summary ?? body?.outcome ?? 'requested'} on ${base}`;
+        const r = (body?.results ?? [])[0] as { result: string; attempt: number; max_attempts: number; state: string } | undefined;
+        if (body?.deferred?.length) return `replay #${id}: deferred: the workflow's retry budget for the hour is used up`;
+        return r ? `replay #${id}: ${r.result} (attempt ${r.attempt}/${r.max_attempts}, now ${r.state}) on ${base}` : `replay #${id}: not waiting (already running or finished)`;
       } catch (err) {
         if (err instanceof ServerError && (err.status === 403 || err.status === 401)) return `refused by ${base}: ${err.message}`;
+        // 423: the killswitch holds it (the server's detail says which).
+        if (err instanceof ServerError && err.status === 423) {
+          const held = err.body?.held?.[0] as { reason?: string } | undefined;
+          return `replay #${id}: held: the killswitch is engaged${held?.reason ? ` (${held.reason})` : ''}`;
+        }
         throw err;
       }
     },
