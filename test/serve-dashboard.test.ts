@@ -100,7 +100,7 @@ describe('ops serve: the web dashboard in headless Chromium', () => {
     await page.locator('#alerts-list li[data-alert]').first().waitFor();
     await page.locator('#retries-table tbody tr[data-retry]').first().waitFor();
     expect(await page.locator('#tally-list').innerText()).toMatch(/Runs\s+\d+/);
-    expect(await page.locator('#killswitch').getAttribute('data-state')).toBe('released');
+    await page.locator('#killswitch[data-state="released"]').waitFor();
     expect(await page.locator('#conn').innerText()).toBe('live');
     await shot(page, 'dashboard-1280x800-released');
 
@@ -221,7 +221,7 @@ describe('ops serve: the web dashboard in headless Chromium', () => {
     const { page, problems } = await browser();
     await signIn(page, first.url, operator);
     await expect.poll(() => page.locator('#conn').innerText()).toBe('live');
-    expect(await page.locator('#killswitch').getAttribute('data-state')).toBe('released');
+    await page.locator('#killswitch[data-state="released"]').waitFor();
     await first.stop();
     await expect.poll(() => page.locator('#conn').getAttribute('data-state')).not.toBe('live');
     // Engaged while no server was there to tell anyone.

@@ -142,6 +142,7 @@ export async function connectServer(o: HttpSourceOptions): Promise<ServerSession
   // Refetches coalesce: while one runs, later events only mark that another is due.
   let loading: Promise<void> | null = null;
   let again = false;
+  let lastLoad = 0;
   function reload(): Promise<void> {
     if (loading) {
       again = true;
@@ -150,6 +151,11 @@ export async function connectServer(o: HttpSourceOptions): Promise<ServerSession
     loading = (async () => {
       do {
         again = false;
+        // At most one round of requests a second, whatever the stream brings: the key's
+        // rate limit is shared with everything else using it.
+        const wait = lastLoad + 1000 - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        lastLoad = Date.now();
         try {
           await load();
           failure = null;
@@ -217,7 +223,7 @@ export async function connectServer(o: HttpSourceOptions): Promise<ServerSession
   const act = async (path: string, body: Record<string, unknown>): Promise<string> => {
     try {
       const { body: out } = await request(path, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': randomKey() }, body: JSON.stringify(body) });
-      await reload();
+      void reload();
       const scope = out.scope === GLOBAL || out.scope == null ? 'all workflows' : `workflow ${JSON.stringify(out.scope)}`;
       const what = out.action === 'engaged' ? 'KILLSWITCH ENGAGED' : out.action === 'released' ? 'killswitch released' : `nothing to do (${out.action})`;
       return `${what} for ${scope} on ${base} as ${who.name}`;
@@ -239,7 +245,7 @@ export async function connectServer(o: HttpSourceOptions): Promise<ServerSession
     async replayRetry(id) {
       try {
         const { body } = await request(`/retries/${id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': randomKey() }, body: '{}' });
-        await reload();
+        void reload();
         const r = (body?.results ?? [])[0] as { result: string; attempt: number; max_attempts: number; state: string } | undefined;
         if (body?.deferred?.length) return `replay #${id}: deferred: the workflow's retry budget for the hour is used up`;
         return r ? `replay #${id}: ${r.result} (attempt ${r.attempt}/${r.max_attempts}, now ${r.state}) on ${base}` : `replay #${id}: not waiting (already running or finished)`;

@@ -315,17 +315,22 @@ const EVENT_TYPES = [
 
 let pending = new Set();
 let flushTimer = null;
+let lastFlush = 0;
 function onEvent(ev) {
   if (ev.lastEventId) state.lastEventId = ev.lastEventId;
   for (const p of panelsFor(ev.type)) pending.add(p);
-  // A burst (an import of many runs) becomes one refetch per panel.
+  // A burst (an import of many runs, a webhook storm) becomes one refetch per panel, at most
+  // one round a second: the key's rate limit (600 a minute by default) is shared with every
+  // tab and script using it.
   if (!flushTimer) {
+    const wait = Math.max(100, 1000 - (Date.now() - lastFlush));
     flushTimer = setTimeout(() => {
       const names = [...pending];
       pending = new Set();
       flushTimer = null;
+      lastFlush = Date.now();
       void refresh(names);
-    }, 100);
+    }, wait);
   }
 }
 
