@@ -152,6 +152,7 @@ describe('ops serve: the web dashboard in headless Chromium', () => {
     await expect.poll(() => page.locator('#confirm-error').innerText()).toContain('Type RELEASE');
     expect(status(ws).engaged).toBe(true);
     await page.fill('#confirm-word', 'RELEASE');
+    await shot(page, 'dashboard-1280x800-release-dialog');
     await page.locator('#confirm-word').press('Enter');
     await page.locator('#killswitch[data-state="released"]').waitFor({ timeout: 2000 });
     expect(status(ws).engaged).toBe(false);

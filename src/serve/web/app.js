@@ -556,6 +556,8 @@ $('confirm-form').addEventListener('submit', async (e) => {
   }
 });
 $('confirm-cancel').addEventListener('click', closeConfirm);
+// An error said about the previous try goes once the user types again.
+$('confirm-form').addEventListener('input', () => ($('confirm-error').hidden = true));
 $('engage').addEventListener('click', () => openConfirm('engage'));
 $('release').addEventListener('click', () => openConfirm('release'));
 
