@@ -1,5 +1,5 @@
 import { errorText } from '../cli/errors';
-import { GLOBAL, type Engagement } from '../killswitch/state';
+import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Run } from '../runs/types';
 import type { QueueSummary, RetryEntry } from '../retry/queue';
 import type { Alert } from '../detect/alerts';
@@ -194,7 +194,8 @@ export async function connectServer(o: HttpSourceOptions): Promise<ServerSession
       return { count: Math.min(n, cap), more: n > cap, searched: snap.runs.length };
     },
     counts24h: () => snap.tally,
-    activeKillswitch: () => snap.engagements,
+    // The server's answer, less what has lapsed since (an expiry is an event only once swept).
+    activeKillswitch: (nowIso) => snap.engagements.filter((e) => isActive(e, nowIso)),
     retryQueue: () => snap.queue,
     retryEntries: (limit, offset) => snap.retries.slice(offset, offset + limit),
     retryTotal: () => Math.min(snap.retryTotal, snap.retries.length),
