@@ -11,6 +11,8 @@ import http from 'node:http';
 const [mode, url, key, ...rest] = process.argv.slice(2);
 const { hostname, port } = new URL(url);
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+/** The last line, then exit once it is written (a pipe takes 64 KB at a time: exit at once would cut it). */
+const last = (o) => process.stdout.write(JSON.stringify(o) + '\n', () => process.exit(0));
 
 if (mode === 'sse') {
   const n = Number(rest[0]);
@@ -45,8 +47,7 @@ if (mode === 'sse') {
           if (++seen === events) {
             res.destroy();
             if (++finished === n) {
-              out({ done: true, latencies, failed });
-              process.exit(0);
+              last({ done: true, latencies, failed });
             }
           }
         }
@@ -81,6 +82,5 @@ if (mode === 'sse') {
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: c }, worker));
-  out({ latencies, seconds: (performance.now() - t0) / 1000 });
-  process.exit(0);
+  last({ latencies: latencies.map((l) => Math.round(l * 10) / 10), seconds: (performance.now() - t0) / 1000 });
 }

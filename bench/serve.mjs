@@ -76,6 +76,7 @@ async function liveEvents(n) {
   }
   const done = await c.next();
   const health = await fetch(`${s.url}/api/v1/healthz`).then((r) => r.json());
+  const after = rssMb(s.child.pid);
   s.child.kill('SIGTERM');
   rmSync(ws, { recursive: true, force: true });
   // The first event warms the paths (JIT, first use of the sanitizer's rules): not counted.
@@ -92,7 +93,7 @@ async function liveEvents(n) {
     failed_connections: ready.failed + done.failed,
     dropped: health.sse_dropped,
     latency_ms: { p50: pct(l, 50), p95: pct(l, 95), p99: pct(l, 99), max: pct(l, 100) },
-    server_rss: { idle: idle.rss_mb, with_clients: withClients.rss_mb, peak: rssMb(s.child.pid).peak_mb },
+    server_rss: { idle: idle.rss_mb, with_clients: withClients.rss_mb, peak: after.peak_mb },
   };
 }
 

@@ -100,6 +100,11 @@ describe('ops serve: REST', () => {
       expect(ops).toContain(want);
     expect(spec.paths['/api/v1/runs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['workflow', 'repo', 'branch', 'conclusion', 'status', 'failed', 'since', 'limit', 'cursor', 'format']));
     expect(spec.paths['/api/v1/killswitch'].post.requestBody.content['application/json'].schema.required).toEqual(['reason']);
+    // Response schemas: what /status answers has every key the schema requires.
+    const statusSchema = spec.paths['/api/v1/status'].get.responses['200'].content['application/json'].schema;
+    const status = (await call(s.url, '/api/v1/status', { key: operator })).json;
+    expect(Object.keys(status).sort()).toEqual([...statusSchema.required].sort());
+    expect(spec.paths['/api/v1/runs'].get.responses['200'].content['application/json'].schema.items.required).toContain('run_id');
 
     const headers = { 'idempotency-key': 'ci-run-42' };
     const first = await call(s.url, '/api/v1/killswitch', { key: operator, body: { reason: 'once' }, headers });
@@ -130,6 +135,13 @@ describe('ops serve: REST', () => {
     await call(s.url, '/api/v1/killswitch', { key: viewer, body: { reason: 'no' } });
     await call(s.url, '/api/v1/killswitch', { key: operator, body: { reason: 'yes' } });
     await call(s.url, '/api/v1/status');
+    // EventSource cannot send headers: the stream alone takes ?access_token= (and it is not logged).
+    const ctl = new AbortController();
+    const stream = await fetch(`${s.url}/api/v1/events?access_token=${viewer}`, { signal: ctl.signal });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    ctl.abort();
+    expect((await call(s.url, `/api/v1/runs?access_token=${viewer}`)).status).toBe(401);
     await s.stop();
     const text = readFileSync(join(ws, '.ops', 'logs', 'serve-access.log'), 'utf8');
     for (const secret of [viewer, operator]) {
@@ -142,6 +154,8 @@ describe('ops serve: REST', () => {
       ['vera', 'POST', '/api/v1/killswitch', 403],
       ['alice-laptop', 'POST', '/api/v1/killswitch', 200],
       [null, 'GET', '/api/v1/status', 401],
+      ['vera', 'GET', '/api/v1/events', 200],
+      [null, 'GET', '/api/v1/runs', 401],
     ]);
     for (const l of lines) expect(l.ms).toEqual(expect.any(Number));
   });
@@ -219,5 +233,20 @@ describe('ops serve: REST', () => {
     expect(plan.status).toBe(200);
     expect(plan.json).toMatchObject({ dry_run: true, snapshot: 1 });
     expect(plan.json).toEqual(cliJson(ws, ['rollback', '--dry-run', '--reason', 'bad release']));
+
+    // For real: the file is restored by the CLI's saga; its events name the key.
+    writeFileSync(join(ws, '.ops', 'retry-policy.json'), JSON.stringify({ maxRetries: 9 }));
+    const done = await call(s.url, '/api/v1/rollback', { key: operator, body: { reason: 'bad release' }, headers: { 'idempotency-key': 'rb-1' } });
+    expect(done.status).toBe(200);
+    expect(done.json).toMatchObject({ kind: 'rollback', state: 'completed', subject: '1' });
+    expect(readFileSync(join(ws, '.ops', 'retry-policy.json'), 'utf8')).toBe('{}');
+    const rollbackEvents = cliJson(ws, ['audit', 'log']).filter((e: { event: string }) => e.event.startsWith('rollback.'));
+    expect(rollbackEvents.length).toBeGreaterThan(0);
+    for (const e of rollbackEvents) expect(e.actor).toBe('key:alice-laptop');
+    // The same Idempotency-Key: the first answer, nothing run again.
+    writeFileSync(join(ws, '.ops', 'retry-policy.json'), JSON.stringify({ maxRetries: 8 }));
+    const again = await call(s.url, '/api/v1/rollback', { key: operator, body: { reason: 'bad release' }, headers: { 'idempotency-key': 'rb-1' } });
+    expect(again.json).toMatchObject({ id: done.json.id, replayed: true });
+    expect(readFileSync(join(ws, '.ops', 'retry-policy.json'), 'utf8')).toBe(JSON.stringify({ maxRetries: 8 }));
   });
 });

@@ -63,12 +63,13 @@ describe('ops serve: the same answers as the CLI', () => {
 });
 
 describe('ops serve: the killswitch and live events', () => {
-  it("an operator's engage is the CLI's killswitch, names the key in the audit log, and reaches SSE clients with id = its seq within 1 s", async () => {
+  it("an operator's engage is the CLI's killswitch, names the key in the audit log, and reaches SSE clients with id = its seq within 1 s of its commit", async () => {
     const { ws, operator, viewer } = workspace();
-    const s = await startServe(ws);
+    // The real clock (no OPS_NOW), server and CLI alike: the event's ts is its commit time.
+    const real = { OPS_NOW: '' };
+    const s = await startServe(ws, real);
     const live = sse(s.url, viewer);
     await live.ready;
-    const t0 = Date.now();
     const engaged = await call(s.url, '/api/v1/killswitch', { key: operator, body: { reason: 'INC-1 bad deploy', expires: '4h' } });
     expect(engaged.status).toBe(200);
     expect(engaged.json.action).toBe('engaged');
@@ -76,23 +77,24 @@ describe('ops serve: the killswitch and live events', () => {
     await live.waitFor((e) => e.some((x) => x.event === 'killswitch.engage'), 1000);
     const frame = live.events.find((x) => x.event === 'killswitch.engage')!;
     expect(frame.id).toBe(String(seq));
-    expect(frame.at - t0).toBeLessThan(1000);
     const data = JSON.parse(frame.data);
+    expect(frame.at - Date.parse(data.ts)).toBeLessThan(1000);
     expect(data).toMatchObject({ seq, event: 'killswitch.engage', actor: 'key:alice-laptop', role: 'operator', payload: { reason: 'INC-1 bad deploy', scope: '*' } });
     // The data is `ops events tail --json`'s line for that event.
-    const tail = opsProcess(['events', 'tail', '--since', String(seq - 1), '--json', '--workspace', ws]).stdout.trim().split('\n')[0]!;
+    const tail = opsProcess(['events', 'tail', '--since', String(seq - 1), '--json', '--workspace', ws], { env: real }).stdout.trim().split('\n')[0]!;
     expect(data).toEqual(JSON.parse(tail));
 
-    const status = JSON.parse(opsProcess(['killswitch', 'status', '--json', '--workspace', ws]).stdout);
+    const status = JSON.parse(opsProcess(['killswitch', 'status', '--json', '--workspace', ws], { env: real }).stdout);
     expect(status).toMatchObject({ engaged: true, reason: 'INC-1 bad deploy', actor: 'key:alice-laptop' });
-    const audit = JSON.parse(opsProcess(['audit', 'log', '--json', '--workspace', ws]).stdout);
+    const audit = JSON.parse(opsProcess(['audit', 'log', '--json', '--workspace', ws], { env: real }).stdout);
     expect(audit.find((e: { seq: number }) => e.seq === seq)).toMatchObject({ actor: 'key:alice-laptop', event: 'killswitch.engage' });
     // The CLI's guard sees it: one killswitch for the API and the CLI.
-    expect(opsProcess(['guard', '--workspace', ws]).code).toBe(3);
+    expect(opsProcess(['guard', '--workspace', ws], { env: real }).code).toBe(3);
 
     const released = await call(s.url, '/api/v1/killswitch/release', { key: operator, body: { reason: 'fixed' } });
     expect(released.json.action).toBe('released');
     await live.waitFor((e) => e.some((x) => x.event === 'killswitch.release'), 1000);
+    expect(opsProcess(['guard', '--workspace', ws], { env: real }).code).toBe(0);
     live.close();
   });
 

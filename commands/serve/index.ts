@@ -20,7 +20,11 @@ export const serve: CommandGroup = {
     const host = (args.host as string | undefined) ?? config.serve.host;
     if (!host.trim()) throw usageError('--host', 'must not be blank');
     const port = (args.port as number | undefined) ?? config.serve.port;
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usageError('--port', `expected a port from 0 to 65535, got ${JSON.stringify(args.port)}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      // yargs makes a non-number NaN: quote what was typed instead.
+      const { typedValue } = await import('../../src/cli/parse');
+      throw usageError('--port', `expected a port from 0 to 65535, got ${JSON.stringify(typedValue('--port') ?? String(args.port))}`);
+    }
     // Hono and the server code load here only: no other command pays for them.
     const { startServer } = await import('../../src/serve/server');
     let server;

@@ -26,7 +26,7 @@ export function rememberArgv(argv: string[]): void {
 }
 
 /** What followed `flag` on the command line (`--limit abc`, `--limit=abc`), the last one given. */
-function typedValue(flag: string): string | undefined {
+export function typedValue(flag: string): string | undefined {
   let found: string | undefined;
   rawArgv.forEach((token, i) => {
     if (token === flag && i + 1 < rawArgv.length) found = rawArgv[i + 1];

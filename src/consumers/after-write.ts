@@ -9,6 +9,17 @@ import type { DetectReport } from '../detect/detect';
  * fail the command that called it: its data is in. What happened goes to stderr.
  */
 export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport | null> {
+  const { report, notes } = await settleLocally(ctx, db);
+  notes.push(...(await reachOut(ctx, db)));
+  for (const n of notes) ctx.io.stderr.write(`ops: ${n}\n`);
+  return report;
+}
+
+/**
+ * The local half of afterWrite: consumers, detection, the consumers of detection's events.
+ * Ledger and files only, no network: `ops serve` runs it in its write queue.
+ */
+export async function settleLocally(ctx: Context, db: Ledger): Promise<{ report: DetectReport | null; notes: string[] }> {
   let report: DetectReport | null = null;
   const { runConsumersFor } = await import('.');
   // The command's own events first (a final retry failure's ticket), then detection's.
@@ -24,7 +35,15 @@ export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport
     notes.push(`warning: detection not run (${(err as Error).message}); run ops detect`);
   }
   if (report && (report.opened.length || report.resolved.length)) notes.push(...(await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`));
-  // Detection may have engaged the killswitch (and an expiry may have lapsed): GitHub follows.
+  return { report, notes };
+}
+
+/**
+ * The network half: GitHub's side of the killswitch (detection may have engaged it, an
+ * expiry may have lapsed) and the notifications that are due. Returns the warnings.
+ */
+export async function reachOut(ctx: Context, db: Ledger): Promise<string[]> {
+  const notes: string[] = [];
   try {
     const { reachGithubIfPending } = await import('../cli/killswitch-github');
     const githubProblem = await reachGithubIfPending(ctx, db);
@@ -35,6 +54,5 @@ export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport
   const { deliverOpportunistically } = await import('../notify/with-context');
   const problem = await deliverOpportunistically(ctx, db);
   if (problem) notes.push(`warning: ${problem}`);
-  for (const n of notes) ctx.io.stderr.write(`ops: ${n}\n`);
-  return report;
+  return notes;
 }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { failureClasses, runConclusions, runStatuses, type Run } from '../runs/types';
+import type { entryJson } from '../retry/queue';
+import type { Alert } from '../detect/alerts';
+import type { statusJson } from '../killswitch/state';
+import type { statusDocument } from '../status/collect';
 
 /**
  * The API's response shapes as zod (published in openapi.json). They mirror the domain's
@@ -63,3 +67,77 @@ export const killswitchBody = z.object({
 });
 
 export const releaseBody = killswitchBody.pick({ reason: true, scope: true });
+
+/** `ops retry list --json`'s entry (SPEC §10.4). */
+export const retryEntrySchema = z.object({
+  id: z.number().int(),
+  run_id: z.string(),
+  state: z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled']),
+  attempt: z.number().int(),
+  max_attempts: z.number().int(),
+  next_attempt_at: iso.nullable(),
+  last_error: z.string().nullable(),
+  last_http_status: z.number().int().nullable(),
+  idempotency_key: z.string().nullable(),
+  run_attempt: z.number().int(),
+  repository: z.string(),
+  workflow: z.string(),
+  phase: z.string().nullable(),
+  origin: z.string(),
+  reason: z.string().nullable(),
+  class: z.string().nullable(),
+  classification: classificationSchema.nullable(),
+  lease_owner: z.string().nullable(),
+  lease_expires_at: iso.nullable(),
+  held_by_killswitch: z.number().int().nullable(),
+  recovered_at: iso.nullable(),
+  recovery_ms: z.number().nullable(),
+  created_at: iso,
+  updated_at: iso,
+});
+// What the domain answers fits the published schema.
+export const retryEntryFits: ReturnType<typeof entryJson> extends z.output<typeof retryEntrySchema> ? true : never = true;
+
+export const alertSchema = z.object({
+  id: z.number().int(),
+  rule: z.string(),
+  subject: z.string(),
+  state: z.enum(['open', 'resolved']),
+  severity: z.string(),
+  summary: z.string(),
+  facts: z.record(z.string(), z.unknown()),
+  action: z.unknown(),
+  action_result: z.string().nullable(),
+  opened_at: iso,
+  last_seen_at: iso,
+  resolved_at: iso.nullable(),
+});
+export const alertFits: Alert extends z.output<typeof alertSchema> ? true : never = true;
+
+export const killswitchStateSchema = z.object({
+  engaged: z.boolean(),
+  scope: z.string().nullable().describe('null: all workflows'),
+  reason: z.string().nullable(),
+  actor: z.string().nullable(),
+  since: iso.nullable(),
+  expires_at: iso.nullable(),
+});
+export const killswitchStatusSchema = killswitchStateSchema.extend({ active: z.array(killswitchStateSchema) });
+export const killswitchFits: ReturnType<typeof statusJson> extends z.output<typeof killswitchStateSchema> ? true : never = true;
+
+const counts = z.object({ total: z.number().int(), by_status: z.record(z.string(), z.number()), by_conclusion: z.record(z.string(), z.number()) });
+
+/** `ops status --json`. */
+export const statusSchema = z.object({
+  generated_at: iso,
+  workspace: z.string(),
+  killswitch: killswitchStatusSchema,
+  window: z.object({ since: iso, hours: z.number() }),
+  runs: counts,
+  retry_queue: z.object({ by_state: z.record(z.string(), z.number()), due: z.number().int(), next_due_at: iso.nullable(), held: z.number().int() }),
+  alerts: z.array(alertSchema),
+  notifications: z.object({ pending: z.number().int(), failed: z.number().int(), next_attempt_at: iso.nullable(), undelivered: z.number().int() }),
+  latest_failures: z.array(runSchema),
+  config_problems: z.array(z.object({ file: z.string(), field: z.string(), message: z.string() })),
+});
+export const statusFits: ReturnType<typeof statusDocument> extends z.output<typeof statusSchema> ? true : never = true;

@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import type { Env } from './api';
 import type { Context } from '../cli/context';
 import { openLedger } from '../ledger/open';
-import { afterWrite } from '../consumers/after-write';
+import { reachOut, settleLocally } from '../consumers/after-write';
 import { accessLog } from './access-log';
 import { createApp } from './app';
 import { requestContext, serialQueue, type Deps } from './deps';
@@ -60,14 +60,24 @@ export async function startServer(ctx: Context, opts: ServeOptions): Promise<Run
   const settle = async () => {
     do {
       again = false;
+      const ctxNow = requestContext(deps, null);
+      const notes: string[] = [];
+      // Local work (consumers, detection) in the write queue; GitHub and notification
+      // delivery (network, seconds) outside it, so a webhook never waits behind a Slack call.
       await write(async () => {
         try {
-          await afterWrite(requestContext(deps, null), db);
+          notes.push(...(await settleLocally(ctxNow, db)).notes);
         } catch (err) {
-          ctx.io.stderr.write(`ops: serve: after-write: ${(err as Error).message}\n`);
+          notes.push(`after-write: ${(err as Error).message}`);
         }
       });
       hub.poll();
+      try {
+        notes.push(...(await reachOut(ctxNow, db)));
+      } catch (err) {
+        notes.push(`after-write: ${(err as Error).message}`);
+      }
+      for (const n of notes) ctx.io.stderr.write(`ops: serve: ${n}\n`);
     } while (again);
     settling = null;
   };

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { importRuns, type ImportResult } from '../actions/import-runs';
 import { restRunToGh } from '../actions/sync';
 import { prepared } from '../ledger/statements';
+import { toIso } from '../time/clock';
 import type { Ledger } from '../ledger/open';
 import { writeRetryEvidence } from '../retry/report';
 import type { EnqueueOutcome } from '../retry/queue';
@@ -22,6 +23,8 @@ import { problem, problemResponse } from './problem';
  */
 
 export const MAX_BODY = 25 * 1024 * 1024;
+/** How long a delivery id is remembered: GitHub redelivers on request, within days. */
+const INBOX_DAYS = 30;
 const HANDLED = new Set(['workflow_run', 'workflow_job']);
 
 export interface Outcome {
@@ -97,6 +100,7 @@ function isStale(db: Ledger, runId: string, attempt: number, status: string): bo
 export function webhookRoutes(app: Hono<Env>, deps: Deps): void {
   const { db } = deps;
   const secretEnv = deps.config.serve.webhookSecretEnv;
+  let lastPurge = 0;
   const firstOutcome = (id: string) => prepared(db, 'SELECT status, outcome FROM webhook_inbox WHERE delivery_id = ?').get(id) as { status: number; outcome: string } | undefined;
   const duplicate = (row: { status: number; outcome: string }) =>
     new Response(JSON.stringify({ duplicate: true, first: { status: row.status, ...JSON.parse(row.outcome) } }), { status: 202, headers: { 'content-type': 'application/json' } });
@@ -136,6 +140,10 @@ export function webhookRoutes(app: Hono<Env>, deps: Deps): void {
             retryPolicy,
             onEnqueued: (o) => (enqueued = o),
           });
+        }
+        if (Date.now() - lastPurge > 3_600_000) {
+          lastPurge = Date.now();
+          prepared(db, 'DELETE FROM webhook_inbox WHERE received_at < ?').run(toIso(Date.parse(ctx.nowIso) - INBOX_DAYS * 86_400_000));
         }
         prepared(db, 'INSERT INTO webhook_inbox (delivery_id, event, action, received_at, status, outcome) VALUES (?, ?, ?, ?, ?, ?)').run(
           delivery,

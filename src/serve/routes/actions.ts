@@ -146,15 +146,17 @@ export function actionRoutes(deps: Deps): RouteDef<any, any>[] {
           const { snap, diff, steps } = (await rollbackSetup(ctx, deps.db, actor)).plan(body.to ?? null);
           return c.json({ dry_run: true, snapshot: snap.id, diff: diff.filter((d) => d.change !== 'same').map((d) => ({ path: d.path, change: d.change })), steps: steps.map((s) => ({ name: s.name, params: s.params, describe: s.describe })) });
         }
+        // In the write queue: the rollback holds the workspace lock (as the consumers do) for
+        // its whole saga; two holders in one process would wait on each other.
         const result = await once(ctx, 'api.rollback', idempotencyKey(c), () =>
-          onOwnConnection(ctx, async (db) => {
+          deps.write(() => onOwnConnection(ctx, async (db) => {
             const saga = await (await rollbackSetup(ctx, db, actor)).start(body.to ?? null, reason);
             const problems = await runConsumersFor(ctx, db);
             for (const p of problems) ctx.io.stderr.write(`ops: serve: warning: ${p}\n`);
             deps.committed();
             deps.afterWrite();
             return saga;
-          }),
+          })),
         );
         if (result.state !== 'completed') {
           const title = result.state === 'failed' ? 'Rollback failed' : 'Rollback undone';

@@ -9,7 +9,7 @@ import { toIso } from '../../time/clock';
 import type { Ctx, RouteDef } from '../api';
 import { requestContext, type Deps } from '../deps';
 import { httpProblem } from '../problem';
-import { killswitchBody, releaseBody } from '../schemas';
+import { killswitchBody, killswitchStatusSchema, releaseBody } from '../schemas';
 
 /** The `Idempotency-Key` header: as `--idempotency-key` (a repeat answers the first call). */
 export function idempotencyKey(c: Ctx): string | undefined {
@@ -71,6 +71,7 @@ export function killswitchRoutes(deps: Deps): RouteDef<any, any>[] {
       summary: 'What is engaged (`ops killswitch status --json`)',
       role: 'viewer',
       query: z.object({ scope: z.string().min(1).optional() }),
+      response: killswitchStatusSchema,
       handler: (c, { query }) => {
         const ctx = requestContext(deps, c.get('key'));
         const scope = query.scope ?? GLOBAL;

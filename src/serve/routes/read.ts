@@ -14,7 +14,7 @@ import type { AuditEvent } from '../../events/log';
 import { BASE, type Ctx, type RouteDef } from '../api';
 import { requestContext, type Deps } from '../deps';
 import { httpProblem } from '../problem';
-import { eventSchema, runSchema } from '../schemas';
+import { alertSchema, eventSchema, retryEntrySchema, runSchema, statusSchema } from '../schemas';
 import { evidenceRoutes } from './evidence';
 
 const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
@@ -57,7 +57,9 @@ function linkHeader(c: Ctx, next: string | null): string {
 }
 
 const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // A text cell a spreadsheet would run as a formula (a branch named `=HYPERLINK(…)`) is quoted as text.
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 export const runsCsv = (runs: Run[]) => [runKeys.join(','), ...runs.map((r) => runKeys.map((k) => csvCell(r[k])).join(','))].join('\r\n') + '\r\n';
@@ -78,6 +80,7 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       path: '/status',
       summary: 'What `ops status --json` prints: killswitch, runs of the last 24 h, retry queue, open alerts, notifications, latest failures',
       role: 'viewer',
+      response: statusSchema,
       handler: async (c) => {
         const ctx = requestContext(deps, c.get('key'));
         return c.json(statusDocument(ctx, await collectStatus(ctx, db)));
@@ -146,6 +149,7 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       summary: 'The retry queue (`ops retry list --json`); X-Total-Count has the count without the limit',
       role: 'viewer',
       query: z.object({ state: z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled']).optional(), run: z.string().min(1).optional(), limit: limit(50, 1000) }),
+      response: z.array(retryEntrySchema),
       handler: (c, { query }) => {
         const filter = { state: query.state, runId: query.run };
         return c.json(listEntries(db, { ...filter, limit: query.limit }).map(entryJson), 200, { 'x-total-count': String(countEntries(db, filter)) });
@@ -157,6 +161,7 @@ export function readRoutes(deps: Deps): RouteDef<any, any>[] {
       summary: 'Alerts: the open ones (default), or ?state=all for the latest of every state',
       role: 'viewer',
       query: z.object({ state: z.enum(['open', 'all']).default('open'), limit: limit(100, 1000) }),
+      response: z.array(alertSchema),
       handler: (c, { query }) => c.json(query.state === 'open' ? openAlerts(db) : listAlerts(db, query.limit)),
     },
     {
