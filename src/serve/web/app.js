@@ -216,7 +216,8 @@ async function loadRuns() {
   body.replaceChildren(
     ...runs.map((r) => {
       const result = r.conclusion || r.status;
-      const id = r.url ? el('a', { href: r.url, rel: 'noopener noreferrer', target: '_blank' }, r.run_id) : r.run_id;
+      // Only web links: a run's URL comes from GitHub's payloads, never trusted as a scheme.
+      const id = r.url && /^https?:\/\//i.test(r.url) ? el('a', { href: r.url, rel: 'noopener noreferrer', target: '_blank' }, r.run_id) : r.run_id;
       return el(
         'tr',
         { 'data-run': r.run_id },
