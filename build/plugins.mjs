@@ -66,13 +66,18 @@ export const textPlugins = [fastStringWidth, fastSliceAnsi, fastAnsiTokenize, bo
 export const rawText = {
   name: 'raw-text',
   setup(b) {
-    b.onResolve({ filter: /\?raw$/ }, async (args) => {
-      const spec = args.path.slice(0, -'?raw'.length);
+    // `?minified`: a browser script shipped minified (uPlot has no minified ES module of its own).
+    b.onResolve({ filter: /\?(raw|minified)$/ }, async (args) => {
+      const [spec, how] = args.path.split('?');
       const r = await b.resolve(spec, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer });
       if (r.errors.length) return { errors: r.errors };
-      return { path: r.path, namespace: 'raw-text' };
+      return { path: r.path, namespace: 'raw-text', pluginData: how };
     });
-    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'text', watchFiles: [args.path] }));
+    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => {
+      let contents = await readFile(args.path, 'utf8');
+      if (args.pluginData === 'minified') contents = (await b.esbuild.transform(contents, { loader: 'js', format: 'esm', minify: true, target: 'es2020', legalComments: 'inline' })).code;
+      return { contents, loader: 'text', watchFiles: [args.path] };
+    });
   },
 };
 

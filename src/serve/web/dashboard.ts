@@ -4,7 +4,7 @@ import type { Env } from '../api';
 import page from './index.html?raw';
 import script from './app.js?raw';
 import styles from './style.css?raw';
-import uplotScript from 'uplot/dist/uPlot.esm.js?raw';
+import uplotScript from 'uplot/dist/uPlot.esm.js?minified';
 import uplotStyles from 'uplot/dist/uPlot.min.css?raw';
 
 /**

@@ -3,3 +3,9 @@ declare module '*?raw' {
   const text: string;
   export default text;
 }
+
+/** `import text from 'x.js?minified'`: the script's text, minified at build time. */
+declare module '*?minified' {
+  const text: string;
+  export default text;
+}
