@@ -68,7 +68,9 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const env = process.env;
-  const server = flags.server ?? (env.OPS_SERVER || undefined);
+  // OPS_SERVER stands in for --server unless a local workspace or ledger is named on the command line.
+  const local = flags.workspace !== undefined || flags.ledger !== undefined;
+  const server = flags.server ?? (local ? undefined : env.OPS_SERVER || undefined);
   if (server !== undefined) {
     if (flags.workspace !== undefined || flags.ledger !== undefined) return report(new OpsError(Exit.usage, '--server', 'reads the server, not a workspace: drop --workspace and --ledger'));
     return mainServer(server, env);
