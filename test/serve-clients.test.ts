@@ -192,5 +192,10 @@ describe('ops-console --server', () => {
     run(['OPS_TOKEN=ops_wrong']);
     await waitScreen(/exit 1/);
     expect(screen()).toContain(`ops-console: ${s.url}: 401: unknown or revoked API key`);
+    tmux('kill-session', '-t', session);
+    // OPS_SERVER (say, left set for guard) does not take over a console told which workspace to open.
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '10', 'env', '-u', 'CI', `OPS_SERVER=${s.url}`, 'OPS_TOKEN=ops_wrong', `OPS_NOW=${NOW}`, 'NO_COLOR=1', process.execPath, CONSOLE_BIN, '--workspace', ws);
+    await waitScreen(/19283746501/, 5000);
+    expect(screen()).not.toContain('127.0.0.1');
   });
 });
