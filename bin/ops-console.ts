@@ -12,6 +12,7 @@ import type { Instance } from 'ink';
 import type { Ledger } from '../src/ledger/open';
 
 const USAGE = `Usage: ops-console [--workspace DIR] [--ledger FILE]
+       ops-console --server URL          (the API key in OPS_TOKEN)
 
 Full-screen live view of the workspace's runs ledger; updates as other processes write it.
 Needs an interactive terminal; for a text summary (pipes, CI logs) run: ops status
@@ -19,6 +20,8 @@ Needs an interactive terminal; for a text summary (pipes, CI logs) run: ops stat
 Options:
   --workspace DIR  workspace root (default: OPS_WORKSPACE, else the current directory)
   --ledger FILE    ledger file (default: OPS_LEDGER, else <workspace>/.ops/ledger.db)
+  --server URL     a team's ops serve instead of a local ledger (default: OPS_SERVER); live
+                   over its event stream; K and X act through its API under the key's name
   -h, --help       show this help
 
 Keys: Tab next panel (runs, retries, KPIs, alerts, tickets), ↑↓ or j/k move, PgUp/PgDn page,
@@ -42,11 +45,11 @@ const ENTER_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
 const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
 
 async function main(argv: string[]): Promise<number> {
-  let flags: { workspace?: string; ledger?: string; help?: boolean };
+  let flags: { workspace?: string; ledger?: string; server?: string; help?: boolean };
   try {
     flags = parseArgs({
       args: argv,
-      options: { workspace: { type: 'string' }, ledger: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { workspace: { type: 'string' }, ledger: { type: 'string' }, server: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -65,6 +68,13 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const env = process.env;
+  // OPS_SERVER stands in for --server unless a local workspace or ledger is named on the command line.
+  const local = flags.workspace !== undefined || flags.ledger !== undefined;
+  const server = flags.server ?? (local ? undefined : env.OPS_SERVER || undefined);
+  if (server !== undefined) {
+    if (flags.workspace !== undefined || flags.ledger !== undefined) return report(new OpsError(Exit.usage, '--server', 'reads the server, not a workspace: drop --workspace and --ledger'));
+    return mainServer(server, env);
+  }
   const workspace = resolve(flags.workspace ?? (env.OPS_WORKSPACE || '.'));
   const ledgerFlag = flags.ledger ?? (env.OPS_LEDGER || undefined);
   const ledgerPath = ledgerFlag ? resolve(ledgerFlag) : join(workspace, '.ops', 'ledger.db');
@@ -141,6 +151,53 @@ async function main(argv: string[]): Promise<number> {
   delivery.stop();
   screen.leave();
   db.close();
+  return Exit.ok;
+}
+
+/**
+ * `ops-console --server URL`: the same screen over a team's `ops serve` (src/console/http-source):
+ * no ledger, no notification delivery or GitHub work here (the server does those after
+ * each write), the key from OPS_TOKEN (never a flag: flags show in process lists).
+ */
+async function mainServer(url: string, env: NodeJS.ProcessEnv): Promise<number> {
+  try {
+    resolveNow(env);
+    if (!/^https?:\/\/[^/]/i.test(url)) throw new OpsError(Exit.usage, '--server', `expected an http:// or https:// URL, got ${JSON.stringify(url)}`);
+    if (!env.OPS_TOKEN) throw new OpsError(Exit.usage, '--server', 'set OPS_TOKEN to an API key of the server (ops serve keys create NAME --role viewer|operator)');
+  } catch (err) {
+    return report(err);
+  }
+  const ui = await importUi();
+  let session: Awaited<ReturnType<typeof ui.connectServer>>;
+  try {
+    session = await ui.connectServer({ url, token: env.OPS_TOKEN });
+  } catch (err) {
+    return report(err);
+  }
+  const screen = fullScreen(process.stdout);
+  let app: Instance | undefined;
+  const shutdown = (code: number, error?: unknown): never => {
+    session.stop();
+    app?.unmount();
+    screen.leave();
+    if (error !== undefined) report(error);
+    process.exit(code);
+  };
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', Exit.interrupted]] as const) {
+    process.once(signal, () => shutdown(code));
+  }
+  process.once('uncaughtException', (err) => shutdown(Exit.failed, err));
+  process.once('exit', screen.leave);
+  try {
+    // The header's place for the workspace: which server, as whom (never the key).
+    const label = `${new URL(url).host} as ${session.who.name} (${session.who.role})`;
+    app = ui.startConsole({ source: session.source, actions: session.actions, workspace: label, clock: () => resolveNow(env), color: colorEnabled(env, true), notices: session.notices });
+    await app.waitUntilExit();
+  } catch (err) {
+    shutdown(Exit.failed, err);
+  }
+  session.stop();
+  screen.leave();
   return Exit.ok;
 }
 

@@ -60,6 +60,27 @@ const boundedInkCaches = {
 
 export const textPlugins = [fastStringWidth, fastSliceAnsi, fastAnsiTokenize, boundedInkCaches];
 
+// `import text from './page.html?raw'`: the file's contents as a string, so the dashboard's
+// page, script and styles (and uPlot's) ship inside the bundle and the installed package
+// serves them without a web folder beside it. Bare names resolve as node_modules imports do.
+export const rawText = {
+  name: 'raw-text',
+  setup(b) {
+    // `?minified`: a browser script shipped minified (uPlot has no minified ES module of its own).
+    b.onResolve({ filter: /\?(raw|minified)$/ }, async (args) => {
+      const [spec, how] = args.path.split('?');
+      const r = await b.resolve(spec, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer });
+      if (r.errors.length) return { errors: r.errors };
+      return { path: r.path, namespace: 'raw-text', pluginData: how };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => {
+      let contents = await readFile(args.path, 'utf8');
+      if (args.pluginData === 'minified') contents = (await b.esbuild.transform(contents, { loader: 'js', format: 'esm', minify: true, target: 'es2020', legalComments: 'inline' })).code;
+      return { contents, loader: 'text', watchFiles: [args.path] };
+    });
+  },
+};
+
 // Not a text module: zod's classic API and its core re-export every locale as `locales`.
 export const zodLocalesStub = {
   name: 'zod-locales-stub',

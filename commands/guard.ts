@@ -2,6 +2,7 @@ import { defineCommand } from '../src/cli/command';
 import { printJson } from '../src/cli/output';
 import { annotate } from '../src/cli/actions-output';
 import { warn } from '../src/cli/warn';
+import { Exit, OpsError } from '../src/cli/errors';
 
 export default defineCommand({
   command: 'guard',
@@ -12,12 +13,18 @@ export default defineCommand({
   builder: (y) =>
     y
       .option('workflow', { type: 'string', describe: 'The workflow about to run (default: GITHUB_WORKFLOW)' })
+      .option('server', { type: 'string', describe: "Read the killswitch from this ops serve (default: OPS_SERVER) with the API key in OPS_TOKEN, instead of a ledger; unreachable, refused or slow blocks (exit 3)" })
+      .option('server-timeout', { type: 'number', describe: 'Seconds to wait for --server before blocking', default: 5 })
       .example('- run: ops guard   # first step of a job (ops installed before it: see README); fails it while the killswitch is engaged', ''),
   async run(args, ctx) {
     // A broken config never decides a run: the killswitch verdict stands, and a rule that
     // reads an invalid file uses the built-in default for it. The problems are warnings.
     ctx.degradeConfig();
     const workflow = (args.workflow as string | undefined) || ctx.io.env.GITHUB_WORKFLOW || undefined;
+    const serverUrl = (args.server as string | undefined) || ctx.io.env.OPS_SERVER || undefined;
+    const timeout = args['server-timeout'] as number;
+    if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) throw new OpsError(Exit.usage, '--server-timeout', `expected seconds between 0 and 600, got ${JSON.stringify(args['server-timeout'])}`);
+    const server = serverUrl ? { url: serverUrl, token: ctx.io.env.OPS_TOKEN || undefined, timeoutMs: Math.round(timeout * 1000) } : undefined;
     const { guardEverywhere } = await import('../src/guard/guard');
     const verdict = await guardEverywhere(
       ctx.ledgerPath,
@@ -27,7 +34,7 @@ export default defineCommand({
         nowIso: ctx.nowIso,
         retryPolicy: () => ctx.config('retry-policy.json'),
       },
-      { env: ctx.io.env, workspace: ctx.workspace },
+      { env: ctx.io.env, workspace: ctx.workspace, server },
     );
     const warnings: string[] = [];
     if (verdict.sources.length === 0) {

@@ -245,7 +245,13 @@ export function App({ source, workspace, clock, color, pollMs = 500, size, actio
     else {
       const { scope, reason, expiresInMs } = r.act;
       try {
-        setStatus(p.action === 'engage' ? actions!.engageKillswitch(reason, { scope, expiresInMs }) : actions!.releaseKillswitch(reason, { scope }));
+        const line = p.action === 'engage' ? actions!.engageKillswitch(reason, { scope, expiresInMs }) : actions!.releaseKillswitch(reason, { scope });
+        if (typeof line === 'string') setStatus(line);
+        else {
+          // A server (ops-console --server) answers later.
+          setStatus(p.action === 'engage' ? 'engaging…' : 'releasing…');
+          line.then(setStatus, (err: unknown) => setStatus(`failed: ${errorText(err)}`)).finally(data.bump);
+        }
       } catch (err) {
         setStatus(`failed: ${errorText(err)}`);
       }

@@ -10,6 +10,7 @@ restoreFetch();
 export { ledgerSource } from '../src/console/ledger-source';
 export { ledgerActions } from '../src/console/ledger-actions';
 export { deliveryLoop } from '../src/console/delivery-loop';
+export { connectServer } from '../src/console/http-source';
 
 /**
  * Mounts the console on the process's terminal. The only place that renders: the bin

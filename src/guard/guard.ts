@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { Exit } from '../cli/errors';
 import { covering, describeEngagement, type Engagement } from '../killswitch/state';
 import { toIso } from '../time/clock';
+import type { ServerOptions } from './server';
 import { lookUpWithGh, readVariable, VARIABLE, type SourceReport, type VariableVerdict } from './sources';
 
 /**
@@ -33,19 +34,29 @@ export interface FullVerdict extends GuardVerdict {
  * carries it (a workflow passes `${{ vars.OPS_KILLSWITCH }}`), both read when both are there:
  * either one engaged blocks (a ledger released locally does not override GitHub's variable,
  * nor the other way round). Only with neither is `gh variable get` asked (a network call).
+ * With `world.server` (`--server`, OPS_SERVER) the server's killswitch takes the ledger's
+ * place and gh is not asked.
  * A variable that cannot be read blocks (exit 3): an emergency signal must not pass by
  * being malformed.
  */
 export async function guardEverywhere(
   ledgerPath: string,
   q: GuardQuery,
-  world: { env: NodeJS.ProcessEnv; workspace: string },
+  world: { env: NodeJS.ProcessEnv; workspace: string; server?: ServerOptions },
   rules: readonly GuardRule[] = guardRules,
 ): Promise<FullVerdict> {
   const sources: SourceReport[] = [];
   const problems: string[] = [];
   const blocks: string[] = [];
-  const ledger = await evaluateGuard(ledgerPath, q, rules);
+  // With a server, it is the ledger: the local one (if any) and gh are not asked, and the
+  // rules that read a ledger (the retry budget) are the server's business.
+  const ledger: GuardVerdict = world.server ? { ok: true, code: Exit.ok, reasons: [], source: null } : await evaluateGuard(ledgerPath, q, rules);
+  if (world.server) {
+    const { askServer } = await import('./server');
+    const s = await askServer(world.server, q.workflow);
+    sources.push(s.source);
+    if (s.verdict.state !== 'not-engaged') blocks.push(s.verdict.reason);
+  }
   if (ledger.source !== null) {
     sources.push({ kind: 'ledger', name: ledger.source, state: ledger.code === Exit.blocked ? 'engaged' : 'not-engaged' });
     if (ledger.code === Exit.blocked) blocks.push(...ledger.reasons);
@@ -58,7 +69,7 @@ export async function guardEverywhere(
   if (raw !== undefined && raw.trim() !== '') {
     const v = readVariable(raw.trim(), VARIABLE, q.workflow, q.nowIso);
     take({ kind: 'env', name: VARIABLE, state: v.state }, v);
-  } else if (ledger.source === null) {
+  } else if (ledger.source === null && !world.server) {
     const gh = await lookUpWithGh(world.env, world.workspace, q.workflow, q.nowIso);
     if (gh.source && gh.verdict) take(gh.source, gh.verdict);
     if (gh.problem) problems.push(gh.problem);

@@ -23,8 +23,8 @@ export const VARIABLE = 'OPS_KILLSWITCH';
 
 /** One source the guard consulted, as `--json` reports it. */
 export interface SourceReport {
-  kind: 'ledger' | 'env' | 'gh';
-  /** The ledger's path, `OPS_KILLSWITCH`, or `gh variable get OPS_KILLSWITCH --repo R` / `--org O`. */
+  kind: 'ledger' | 'env' | 'gh' | 'server';
+  /** The ledger's path, `OPS_KILLSWITCH`, `gh variable get OPS_KILLSWITCH --repo R` / `--org O`, or `ops serve <URL>`. */
   name: string;
   /** engaged for this workflow / not / unreadable (blocks). */
   state: 'engaged' | 'not-engaged' | 'unreadable';

@@ -10,10 +10,12 @@ import { eventRoutes } from './routes/events';
 import { actionRoutes } from './routes/actions';
 import { keyRoutes } from './routes/keys';
 import { webhookRoutes } from './webhooks';
+import { sessionRoutes } from './routes/session';
+import { dashboardRoutes } from './web/dashboard';
 
 /** Every /api/v1 route, in the order openapi.json lists them. */
 export function apiRoutes(deps: Deps): RouteDef<any, any>[] {
-  return [...readRoutes(deps), ...killswitchRoutes(deps), ...actionRoutes(deps), ...eventRoutes(deps), ...keyRoutes(deps)];
+  return [...readRoutes(deps), ...killswitchRoutes(deps), ...actionRoutes(deps), ...eventRoutes(deps), ...keyRoutes(deps), ...sessionRoutes()];
 }
 
 /** The HTTP app: access log around everything, then per route its key, role and rate limit. */
@@ -42,6 +44,8 @@ export function createApp(deps: Deps, mount?: (app: Hono<Env>, deps: Deps) => vo
   app.get(`${BASE}/openapi.json`, () => new Response(spec, { headers: { 'content-type': 'application/json' } }));
   register(app, routes, (def) => guard(deps, def));
   webhookRoutes(app, deps);
+  // The web dashboard's page and files (no key: the page asks for one).
+  dashboardRoutes(app);
   mount?.(app, deps);
 
   app.notFound((c) => problemResponse(problem(404, `no route ${c.req.method} ${c.req.path}`)));
