@@ -27,6 +27,7 @@ import rollback from './rollback';
 import { notify } from './notify';
 import detect from './detect';
 import { events } from './events';
+import { exportGroup } from './export';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
@@ -47,5 +48,6 @@ export const registry: Registry = [
   detect,
   notify,
   events,
+  exportGroup,
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
 ];
