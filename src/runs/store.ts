@@ -15,7 +15,7 @@ const LATEST = 'is_latest = 1';
  * attempts changed since its last key from the runs_by_change index. One index seek: the
  * writer holds the write lock, so MAX + 1 is unique and in commit order.
  */
-const NEXT_CHANGE = '(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM run_attempts)';
+const NEXT_CHANGE = '(COALESCE((SELECT MAX(change_seq) FROM run_attempts), 0) + 1)';
 
 export function rowToRun(row: AttemptRow): Run {
   const run = {} as Record<string, unknown>;
