@@ -64,7 +64,7 @@ try {
   // Incremental: one new run imported, then exported; several rounds, the median.
   const incremental = [];
   for (let i = 0; i < 5; i++) {
-    const id = 29_000_000_000 + i;
+    const id = 30_000_000_000 + (Date.now() % 100_000_000) * 10 + i; // new on every bench run (the workspace is reused)
     const run = { databaseId: id, attempt: 1, workflowName: 'CI', status: 'completed', conclusion: 'success', event: 'push', headBranch: 'main', headSha: 'a'.repeat(40), createdAt: '2025-11-13T23:00:00Z', startedAt: '2025-11-13T23:00:05Z', updatedAt: '2025-11-13T23:04:00Z', url: `https://github.com/acme/api/actions/runs/${id}` };
     time(process.execPath, [OPS, 'runs', 'import', '-', '--repo', 'acme/api', '--workspace', dir], { env, input: JSON.stringify([run]) });
     const t = process.hrtime.bigint();
