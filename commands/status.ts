@@ -32,6 +32,9 @@ export default defineCommand({
     const { outboxSummary } = await import('../src/notify/outbox');
     const alerts = openAlerts(db);
     const outbox = outboxSummary(db);
+    const { postgresExportLag, describeLag } = await import('../src/export/postgres/state');
+    const exportConfigured = await ctx.config('config.json').then((c) => c.export.postgres !== undefined, () => false);
+    const postgresExport = postgresExportLag(db, exportConfigured);
     // An invalid config file stops replay, detection and notifications: a healthy-looking
     // status would hide that. Still print everything, then exit 2.
     const { quickConfigProblems } = await import('../src/config/quick-check');
@@ -76,6 +79,8 @@ export default defineCommand({
         notifications: outbox,
         latest_failures: latestFailures,
         config_problems: configProblems,
+        // null unless config.json export.postgres is set (or the export ran here): from the ledger's mirror, no connection
+        postgres_export: postgresExport,
       });
       return configExit();
     }
@@ -102,6 +107,7 @@ export default defineCommand({
     const { describeQueue } = await import('../src/retry/format');
     out += describeQueue(retryQueue, s, ctx.now) + '\n';
     if (outbox.pending || outbox.failed) out += `notifications: ${outbox.pending} pending${outbox.failed ? `, ${s.red(`${outbox.failed} failed`)}` : ''} (ops notify list)\n`;
+    if (postgresExport) out += (postgresExport.last_error ? s.red(describeLag(postgresExport)) : postgresExport.events || postgresExport.runs ? s.yellow(describeLag(postgresExport)) : describeLag(postgresExport)) + '\n';
     const { alertLine } = await import('../src/detect/format');
     out += alerts.length ? `\n${s.bold(`Open alerts (${alerts.length})`)}\n` + alerts.map((a) => `  ${alertLine(a, s)}\n`).join('') : 'alerts: none open\n';
     out += '\n';

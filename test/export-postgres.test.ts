@@ -138,8 +138,16 @@ describe('ops export postgres', () => {
     expect({ a: await digests(c, wa), b: await digests(c, wb) }).toEqual(before);
 
     // A new failed run in A (and the events its import writes): only that goes, only to A.
+    const lag = () => JSON.parse(opsProcess(['events', 'consumers', '--json', '--workspace', a]).stdout).find((c: { name: string }) => c.name === 'export:postgres');
+    expect(lag()).toMatchObject({ lag: 0, runs_lag: 0, failures: 0, last_error: null });
     const imp = opsProcess(['runs', 'import', '-', '--repo', 'acme/api', '--workspace', a], { input: oneRun(39_000_000_001) });
     expect(imp.code, imp.stderr).toBe(0);
+    const behind = lag();
+    expect(behind.lag).toBeGreaterThan(0);
+    expect(behind.runs_lag).toBe(1);
+    const status = JSON.parse(opsProcess(['status', '--json', '--workspace', a]).stdout);
+    expect(status.postgres_export).toMatchObject({ events: behind.lag, runs: 1 });
+    expect(opsProcess(['status', '--workspace', a]).stdout).toMatch(new RegExp(`postgres export: ${behind.lag} events? and 1 run attempt behind \\(last export `));
     const inc = JSON.parse(exportTo(a, url, ['--json']).stdout);
     expect(inc.sent.runs).toBe(1);
     expect(await pgCounts(c, wa)).toEqual(ledgerCounts(a));
@@ -147,6 +155,40 @@ describe('ops export postgres', () => {
     const row = (await c.query(`SELECT workflow, conclusion, is_latest, started_at FROM ops.runs WHERE workspace_id = $1 AND run_id = '39000000001'`, [wa])).rows[0];
     expect(row).toEqual({ workflow: 'CI', conclusion: 'failure', is_latest: true, started_at: new Date('2025-11-13T22:00:05Z') });
     expect((await c.query('SELECT count(*)::int AS n FROM ops.audit_chain_problems')).rows[0].n).toBe(0);
+    expect(lag()).toMatchObject({ lag: 0, runs_lag: 0 });
+    // Not configured and never exported: status says nothing about Postgres.
+    expect(JSON.parse(opsProcess(['status', '--json', '--workspace', demo(20, 9)]).stdout).postgres_export).toBeNull();
+  });
+
+  it('--follow exports what another process writes, until Ctrl-C (exit 130)', async () => {
+    const db = await server.database();
+    const a = demo(200, 6);
+    const ws = ledgerWorkspaceId(a);
+    const c = await server.client(db);
+    const child = spawn(process.execPath, [OPS_BIN, 'export', 'postgres', '--follow', '--json', '--workspace', a], {
+      env: { PATH: process.env.PATH, OPS_NOW: NOW, OPS_POSTGRES_URL: server.url(db) },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async (what: () => Promise<boolean>) => {
+      const deadline = Date.now() + 20_000;
+      while (!(await what())) {
+        if (Date.now() > deadline) throw new Error(`timed out; follower printed: ${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const has = async (runId: string) => (await c.query(`SELECT count(*)::int AS n FROM ops.runs WHERE workspace_id = $1 AND run_id = $2`, [ws, runId]).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n === 1;
+    await until(async () => out.split('\n').filter(Boolean).length >= 1);
+    expect(JSON.parse(out.split('\n')[0]!).migrated).toEqual([1]);
+    for (const id of [39_000_000_101, 39_000_000_102]) {
+      const imp = opsProcess(['runs', 'import', '-', '--repo', 'acme/api', '--workspace', a], { input: oneRun(id) });
+      expect(imp.code, imp.stderr).toBe(0);
+      await until(() => has(String(id)));
+    }
+    expect(await pgCounts(c, ws)).toEqual(ledgerCounts(a));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
   });
 
   it('the KPI function in Postgres gives the numbers of ops kpi --json for the same window', async () => {

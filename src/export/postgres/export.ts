@@ -64,8 +64,9 @@ const DEFAULT_BATCH = 20_000;
 export async function exportPostgresOnce(o: PostgresExportOptions): Promise<PostgresExportResult> {
   const started = performance.now();
   const workspaceId = o.workspaceId ?? ledgerWorkspaceId(o.db);
-  const client = o.client ?? (await connectPg(o.target, o.tls));
+  let client: Client | undefined;
   try {
+    client = o.client ?? (await connectPg(o.target, o.tls));
     return await run(client, o, workspaceId, started);
   } catch (err) {
     const e = pgError(err, o.target);
@@ -76,7 +77,7 @@ export async function exportPostgresOnce(o: PostgresExportOptions): Promise<Post
     }
     throw e;
   } finally {
-    if (!o.client) await client.end().catch(() => {});
+    if (!o.client) await client?.end().catch(() => {});
   }
 }
 

@@ -75,3 +75,20 @@ export function exportLag(db: Ledger): ExportLag {
     last_error_at: m?.last_error_at ?? null,
   };
 }
+
+/**
+ * The export's lag for `ops status` and `ops events consumers`: when it is configured
+ * (config.json export.postgres) or has run here before; null otherwise. Read from the
+ * ledger's mirror only: showing it never connects to Postgres.
+ */
+export function postgresExportLag(db: Ledger, configured: boolean): ExportLag | null {
+  if (!configured && !readMirror(db)) return null;
+  return exportLag(db);
+}
+
+/** One line for ops status. */
+export function describeLag(l: ExportLag): string {
+  const behind = l.events || l.runs ? `${l.events} event${l.events === 1 ? '' : 's'} and ${l.runs} run attempt${l.runs === 1 ? '' : 's'} behind` : 'up to date';
+  const when = l.exported_at ? `last export ${l.exported_at}` : 'never exported';
+  return `postgres export: ${behind} (${when})${l.last_error ? `; last error ${l.last_error_at}: ${l.last_error}` : ''}`;
+}
