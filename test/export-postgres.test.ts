@@ -191,6 +191,26 @@ describe('ops export postgres', () => {
     expect(await exited).toBe(130);
   });
 
+  it('postgresExportJob (what ops watch runs): nothing when not configured, one export pass when it is', async () => {
+    const { postgresExportJob } = await import('../src/export/postgres/job');
+    const { configSchemas } = await import('../src/config/schemas');
+    const { openLedger } = await import('../src/ledger/open');
+    const a = demo(100, 8);
+    const db = await server.database();
+    const ledger = openLedger(join(a, '.ops', 'ledger.db'));
+    try {
+      const plain = configSchemas['config.json'].parse({});
+      expect(await postgresExportJob({ db: ledger, config: plain, env: {}, workspace: a })).toBeNull();
+      const configured = configSchemas['config.json'].parse({ export: { postgres: { urlEnv: 'TEAM_PG' } } });
+      await expect(postgresExportJob({ db: ledger, config: configured, env: {}, workspace: a })).rejects.toThrow('no database URL: set TEAM_PG');
+      const r = await postgresExportJob({ db: ledger, config: configured, env: { TEAM_PG: server.url(db) }, workspace: a });
+      expect(r!.sent.runs).toBe(ledgerCounts(a).runs);
+      expect((await postgresExportJob({ db: ledger, config: configured, env: { TEAM_PG: server.url(db) }, workspace: a }))!.sent).toEqual({ runs: 0, events: 0 });
+    } finally {
+      ledger.close();
+    }
+  });
+
   it('the KPI function in Postgres gives the numbers of ops kpi --json for the same window', async () => {
     const db = await server.database();
     const a = demo(3000, 7);
