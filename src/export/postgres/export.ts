@@ -85,10 +85,12 @@ async function run(client: Client, o: PostgresExportOptions, ws: string, started
   const s = `"${o.schema}"`;
   const limit = o.batchRows ?? DEFAULT_BATCH;
   // The batch statement joins a batch (up to 20 000 rows) to tables of millions on their
-  // keys: index probes. Left to itself the planner hashes the whole workspace's rows for
-  // every batch (measured: a 20 000-row batch against 100 000 runs, 540 ms → 340 ms, and it
-  // grows with the table: quadratic over a full export). This session only does such joins.
-  await client.query('SET enable_hashjoin = off; SET enable_mergejoin = off');
+  // keys: it must be index probes. Left to itself the planner hashes the whole workspace's
+  // rows for every batch (a 20 000-row batch against 100 000 runs: 540 ms, against 340 ms
+  // probing, and growing with the table: quadratic over a full export), or, while the
+  // table's statistics still say it is small (a first export), scans it once per batch row
+  // (a 30 000-run export took a minute). This session only does such joins.
+  await client.query('SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off');
   const migrated = await ensureSchema(client, o.schema);
   await client.query(
     `WITH w AS (INSERT INTO ${s}.workspaces (workspace_id, label) VALUES ($1, $2) ON CONFLICT (workspace_id) DO NOTHING RETURNING workspace_id)
@@ -230,16 +232,23 @@ function batchStatement(s: string, ws: string, parts: readonly Upsert[], c: { ev
       return `$${values.length}::${type}[]`;
     });
     const sameKey = u.key.map((k) => `t.${k} = x.${k}`).join(' AND ');
-    // Update the rows Postgres has (only those that differ), insert the others: both read the
-    // snapshot the statement started with. Not INSERT … ON CONFLICT: its speculative insertion
-    // costs ~50 % more per row, and the export's advisory lock already rules out a racing writer.
+    // One probe per row: each batch row looks up its row in Postgres (its ctid, and whether
+    // it differs); then the changed rows are updated by ctid and the absent ones inserted.
+    // LATERAL … LIMIT 1 keeps it a primary-key probe per row whatever the statistics say (a
+    // plain join was planned, while a first export grew the table, as a scan of the whole
+    // workspace per batch row). Not INSERT … ON CONFLICT: its speculative insertion costs
+    // ~50 % more per row, and the export's advisory lock already rules out a racing writer.
     return [
-      `s${i} AS MATERIALIZED (SELECT * FROM unnest(${params.join(', ')}) AS x(${names.join(', ')}))`,
+      `s${i} AS MATERIALIZED (SELECT x.*, t.old_tid, t.changed
+        FROM unnest(${params.join(', ')}) AS x(${names.join(', ')})
+        LEFT JOIN LATERAL (SELECT t.ctid AS old_tid,
+            (${set.map((n) => `t.${n}`).join(', ')}) IS DISTINCT FROM (${set.map((n) => `x.${n}`).join(', ')}) AS changed
+          FROM ${s}.${u.table} t WHERE t.workspace_id = $1 AND ${sameKey} LIMIT 1) t ON true)`,
       `n${i} AS (UPDATE ${s}.${u.table} AS t SET ${set.map((n) => `${n} = x.${n}`).join(', ')} FROM s${i} x
-        WHERE t.workspace_id = $1 AND ${sameKey} AND (${set.map((n) => `t.${n}`).join(', ')}) IS DISTINCT FROM (${set.map((n) => `x.${n}`).join(', ')})
+        WHERE x.old_tid IS NOT NULL AND x.changed AND t.ctid = x.old_tid
         RETURNING 1)`,
-      `i${i} AS (INSERT INTO ${s}.${u.table} (workspace_id, ${names.join(', ')}) SELECT $1, x.* FROM s${i} x
-        WHERE NOT EXISTS (SELECT 1 FROM ${s}.${u.table} t WHERE t.workspace_id = $1 AND ${sameKey})
+      `i${i} AS (INSERT INTO ${s}.${u.table} (workspace_id, ${names.join(', ')}) SELECT $1, ${names.map((n) => `x.${n}`).join(', ')} FROM s${i} x
+        WHERE x.old_tid IS NULL
         RETURNING 1)`,
     ];
   });

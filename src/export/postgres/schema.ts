@@ -197,11 +197,11 @@ CREATE TABLE ${s}.runs (
   ${defs(runColumns, ['run_id', 'attempt', 'repository', 'workflow', 'status', 'is_latest', 'sort_at', 'created_at', 'recorded_at', 'updated_at'])},
   PRIMARY KEY (workspace_id, run_id, attempt)
 );
--- Dashboards and the KPI functions: latest runs by time (runs_kpi holds what the KPIs read,
--- so their scan never visits the table), per workflow, and the earlier attempts of re-run
--- runs (MTTR). Each index costs import speed: no other until a query needs it.
+-- Dashboards and the KPI functions: latest runs by time (runs_kpi holds what the KPIs and a
+-- per-workflow or per-outcome panel read, so their scans never visit the table), and the
+-- earlier attempts of re-run runs (MTTR). Each index costs export speed (a million rows
+-- each): no other until a query needs it.
 CREATE INDEX runs_kpi                ON ${s}.runs (workspace_id, sort_at) INCLUDE (workflow, status, conclusion, duration_ms, attempt) WHERE is_latest;
-CREATE INDEX runs_latest_by_workflow ON ${s}.runs (workspace_id, workflow, sort_at) WHERE is_latest;
 CREATE INDEX runs_earlier_attempts   ON ${s}.runs (workspace_id, run_id, attempt) INCLUDE (conclusion, completed_at) WHERE NOT is_latest;
 
 -- The hash-chained audit log: ts as the chain hashed it, at as a time; payload_text is the
