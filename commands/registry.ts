@@ -29,6 +29,7 @@ import detect from './detect';
 import { events } from './events';
 import { watch } from './watch';
 import { serve } from './serve';
+import { exportGroup } from './export';
 
 /** Every `ops` command, in the order `ops --help` lists them. */
 export const registry: Registry = [
@@ -51,5 +52,6 @@ export const registry: Registry = [
   events,
   watch,
   serve,
+  exportGroup,
   { command: 'config <command>', describe: 'Check the .ops/ configuration', commands: [configCheck] },
 ];

@@ -19,6 +19,7 @@ export default defineCommand({
     const { engaged, counts, retryQueue, alerts, outbox, latestFailures, configProblems } = data;
     // Only where a watcher ever ran (ops watch): elsewhere the line would say nothing.
     const watchText = (await import('../src/watch/state')).watchLine(data.watch, ctx.now);
+    const postgresExport = data.postgresExport;
     const { problemText } = await import('../src/config/problem');
     const configExit = () => {
       if (!configProblems.length) return Exit.ok;
@@ -78,6 +79,8 @@ export default defineCommand({
     const { describeQueue } = await import('../src/retry/format');
     out += describeQueue(retryQueue, s, ctx.now) + '\n';
     if (outbox.pending || outbox.failed) out += `notifications: ${outbox.pending} pending${outbox.failed ? `, ${s.red(`${outbox.failed} failed`)}` : ''} (ops notify list)\n`;
+    const { describeLag } = await import('../src/export/postgres/state');
+    if (postgresExport) out += (postgresExport.last_error ? s.red(describeLag(postgresExport)) : postgresExport.events || postgresExport.runs ? s.yellow(describeLag(postgresExport)) : describeLag(postgresExport)) + '\n';
     const { alertLine } = await import('../src/detect/format');
     out += alerts.length ? `\n${s.bold(`Open alerts (${alerts.length})`)}\n` + alerts.map((a) => `  ${alertLine(a, s)}\n`).join('') : 'alerts: none open\n';
     out += '\n';

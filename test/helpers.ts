@@ -79,7 +79,8 @@ export function dumpLedger(path: string): string {
   try {
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[];
     return tables
-      .map(({ name }) => `${name}\n` + (db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all() as object[]).map((r) => JSON.stringify(r)).join('\n'))
+      // meta's workspace_id is the ledger's identity (migration 18: random, made once per ledger), not its content.
+      .map(({ name }) => `${name}\n` + (db.prepare(`SELECT * FROM "${name}"${name === 'meta' ? ` WHERE key <> 'workspace_id'` : ''} ORDER BY 1, 2`).all() as object[]).map((r) => JSON.stringify(r)).join('\n'))
       .join('\n\n');
   } finally {
     db.close();

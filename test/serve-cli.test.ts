@@ -67,10 +67,10 @@ describe('ops serve: the command', () => {
     opsProcess(['init', '--workspace', ws]);
     const watchState = () => JSON.parse(opsProcess(['watch', 'status', '--json', '--workspace', ws]).stdout) as { state: string; jobs: { job: string; runs: number }[] };
     const s = await startServe(ws, {}, ['--watch']);
-    for (let i = 0; i < 100 && watchState().jobs.length < 7; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && watchState().jobs.length < 8; i++) await new Promise((r) => setTimeout(r, 100));
     const held = watchState();
     expect(held.state).toBe('running');
-    expect(held.jobs.map((j) => j.job).sort()).toEqual(['consumers', 'deliver', 'detect', 'expiry', 'replay', 'report', 'sync']);
+    expect(held.jobs.map((j) => j.job).sort()).toEqual(['consumers', 'deliver', 'detect', 'expiry', 'export', 'replay', 'report', 'sync']);
     const second = opsProcess(['watch', '--once', '--workspace', ws]);
     expect(second.code).toBe(5);
     expect(second.stderr).toMatch(/^ops: watch: /);

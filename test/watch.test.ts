@@ -172,7 +172,7 @@ describe('ops watch', () => {
     // ops watch status: every job's last run, outcome and next run.
     const status = JSON.parse(opsProcess(['watch', 'status', '--json'], { cwd: s.ws, env: { ...s.env, OPS_NOW: at(3600) } }).stdout);
     expect(status).toMatchObject({ state: 'running', owner: expect.stringMatching(/:\d+$/), heartbeat_age_s: expect.any(Number), retries_due: 0 });
-    expect(status.jobs.map((j: { job: string }) => j.job)).toEqual(['consumers', 'deliver', 'detect', 'expiry', 'replay', 'report', 'sync']);
+    expect(status.jobs.map((j: { job: string }) => j.job)).toEqual(['consumers', 'deliver', 'detect', 'expiry', 'export', 'replay', 'report', 'sync']);
     // detect after each sync; report once an hour (at 01:00 UTC, 10:00 in Tokyo).
     expect(status.jobs.find((j: { job: string }) => j.job === 'detect').runs).toBe(31);
     expect(status.jobs.find((j: { job: string }) => j.job === 'report')).toMatchObject({ runs: 1, last_started_at: at(3600), next_run_at: at(7200) });
@@ -329,7 +329,7 @@ describe('ops watch', () => {
     const once = s.watch(['--once']);
     expect((await once.exited).code).toBe(0);
     const jobs = once.entries().filter((e) => e.type === 'job');
-    expect(jobs.map((e) => e.job)).toEqual(['expiry', 'consumers', 'sync', 'detect', 'replay', 'deliver', 'report']);
+    expect(jobs.map((e) => e.job)).toEqual(['expiry', 'consumers', 'sync', 'detect', 'replay', 'deliver', 'report', 'export']);
     expect(jobs.find((e) => e.job === 'replay')).toMatchObject({ outcome: 'held', summary: 'held: killswitch engaged for all workflows by alice: INC-7 bad deploy' });
     expect(jobs.find((e) => e.job === 'sync')).toMatchObject({ outcome: 'ok', summary: 'acme/api: 3 new, 0 updated, 0 failed, 0 queued (1 request)' });
     expect(reruns(s.ghLog())).toBe(0);

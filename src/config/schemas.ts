@@ -137,6 +137,33 @@ const mainConfig = z.strictObject({
         .default([]),
     })
     .prefault({}),
+  /**
+   * `ops export postgres` (issue 24): where this workspace's records meet the team's. The URL
+   * is never in a file: urlEnv names the environment variable holding it (a password in it
+   * is a credential). Present (even `{}`): the export is configured, and status shows its lag.
+   */
+  export: z
+    .strictObject({
+      postgres: z
+        .strictObject({
+          urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').default('OPS_POSTGRES_URL'),
+          /** The Postgres schema ops owns (tables, views, migrations). */
+          schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('ops'),
+          /** This workspace's id in the shared database; default: the one the ledger made (meta workspace_id). */
+          workspaceId: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits, . _ : - (at most 100)').optional(),
+          /** TLS: disable, require (encrypted, server not verified), verify-full (CA and host name checked; caFile for a private CA such as Supabase's or RDS's). */
+          ssl: z
+            .strictObject({
+              mode: z.enum(['disable', 'require', 'verify-full']).optional(),
+              caFile: z.string().min(1).optional(),
+            })
+            .prefault({}),
+          /** Rows per Postgres transaction (and per cursor step). */
+          batchRows: positiveInt.max(100_000).default(20_000),
+        })
+        .optional(),
+    })
+    .prefault({}),
   /** What `ops kpi` and the health report hold the KPIs against; null: no target for that KPI. */
   kpiTargets: z
     .strictObject({
@@ -310,7 +337,7 @@ function regexError(pattern: string): string | null {
  * event log grew (`onNewEvents`); `jitterSeconds` spreads its start by up to that much,
  * `timeoutSeconds` bounds one run.
  */
-export const WATCH_JOBS = ['sync', 'detect', 'replay', 'deliver', 'expiry', 'report', 'consumers'] as const;
+export const WATCH_JOBS = ['sync', 'detect', 'replay', 'deliver', 'expiry', 'report', 'consumers', 'export'] as const;
 export type WatchJobName = (typeof WATCH_JOBS)[number];
 
 interface JobDefaults {
@@ -369,6 +396,8 @@ const scheduleConfig = z.strictObject({
       expiry: watchJob({ everySeconds: 10, timeoutSeconds: 60, jitterSeconds: 0 }),
       report: watchJob({ cron: '0 * * * *', timeoutSeconds: 300, jitterSeconds: 30 }),
       consumers: watchJob({ onNewEvents: true, everySeconds: 60, timeoutSeconds: 120, jitterSeconds: 0 }),
+      // Postgres (config.json export.postgres): skipped while not configured.
+      export: watchJob({ onNewEvents: true, everySeconds: 60, timeoutSeconds: 600, jitterSeconds: 0 }),
     })
     .prefault({}),
 });

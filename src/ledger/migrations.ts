@@ -541,4 +541,39 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 18,
+    name: 'postgres export: workspace id, run change order, export state',
+    // Issue 24. workspace_id: keeps this workspace's rows apart from the others' in one
+    // Postgres database; made once (here, so `ops init` makes it and an existing ledger gets
+    // one when it is first opened by this version), never changed. config.json
+    // export.postgres.workspaceId overrides it (a ledger restored under another name).
+    // change_seq: the order in which run attempts were written (runWriter sets MAX + 1 on
+    // every insert and content change, and on the attempt it demotes), so an export resumes
+    // from a (change_seq, run_id, attempt) key instead of rescanning a million runs: SQLite
+    // serialises writers, so a reader's snapshot never holds a gap that a later commit fills.
+    // Rows written before this version share 0 and go in key order. A column with a default
+    // costs no rewrite; the index is built once (~1 s per million runs).
+    // export_state: a local mirror of each export target's progress, written after each of
+    // its commits there (the target's own cursor, in the target, is what counts), so
+    // `ops status` and `ops events consumers` show the lag without connecting.
+    sql: `
+      INSERT OR IGNORE INTO meta (key, value) VALUES ('workspace_id',
+        lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
+              substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))));
+      ALTER TABLE run_attempts ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX runs_by_change ON run_attempts (change_seq, run_id, attempt);
+      CREATE TABLE export_state (
+        target        TEXT PRIMARY KEY,   -- 'postgres'
+        workspace_id  TEXT NOT NULL,
+        events_seq    INTEGER NOT NULL DEFAULT 0,
+        runs_change   INTEGER NOT NULL DEFAULT 0,  -- the last run attempt exported: change_seq, run_id, attempt
+        runs_run_id   TEXT    NOT NULL DEFAULT '',
+        runs_attempt  INTEGER NOT NULL DEFAULT 0,
+        exported_at   TEXT,
+        last_error    TEXT,               -- masked
+        last_error_at TEXT
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

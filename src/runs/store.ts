@@ -10,6 +10,12 @@ type StoredRow = AttemptRow & { created_at: string };
 const columns = runKeys.join(', ');
 /** The run (latest attempt) rows that the partial indexes cover: keep this literal in every run query. */
 const LATEST = 'is_latest = 1';
+/**
+ * Every written attempt takes the next change number (migration 18): an export reads the
+ * attempts changed since its last key from the runs_by_change index. One index seek: the
+ * writer holds the write lock, so MAX + 1 is unique and in commit order.
+ */
+const NEXT_CHANGE = '(COALESCE((SELECT MAX(change_seq) FROM run_attempts), 0) + 1)';
 
 export function rowToRun(row: AttemptRow): Run {
   const run = {} as Record<string, unknown>;
@@ -41,14 +47,14 @@ export function runWriter(db: Ledger, now: string) {
   const attemptsOf = prepared<[string], StoredRow>(db, `SELECT ${columns}, created_at FROM run_attempts WHERE run_id = ?`);
   // Positional parameters: binding arrays is measurably faster than named objects on bulk imports.
   const insert = prepared(db, 
-    `INSERT INTO run_attempts (${columns}, is_latest, sort_at, created_at, recorded_at, updated_at)
-     VALUES (${runKeys.map(() => '?').join(', ')}, ?, ?, ?, ?, ?)`,
+    `INSERT INTO run_attempts (${columns}, is_latest, sort_at, created_at, recorded_at, updated_at, change_seq)
+     VALUES (${runKeys.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ${NEXT_CHANGE})`,
   );
   const update = prepared(db, 
-    `UPDATE run_attempts SET (${columns}, sort_at, updated_at) = (${runKeys.map(() => '?').join(', ')}, ?, ?)
+    `UPDATE run_attempts SET (${columns}, sort_at, updated_at, change_seq) = (${runKeys.map(() => '?').join(', ')}, ?, ?, ${NEXT_CHANGE})
      WHERE run_id = ? AND attempt = ?`,
   );
-  const demote = prepared(db, `UPDATE run_attempts SET is_latest = 0 WHERE run_id = ? AND ${LATEST}`);
+  const demote = prepared(db, `UPDATE run_attempts SET is_latest = 0, change_seq = ${NEXT_CHANGE} WHERE run_id = ? AND ${LATEST}`);
   const countRun = prepared(db, 'UPDATE run_total SET runs = runs + 1 WHERE id = 1');
 
   return (input: RunInput): WriteOutcome => {

@@ -168,5 +168,16 @@ export const statusSchema = z.object({
   latest_failures: z.array(runSchema),
   config_problems: z.array(z.object({ file: z.string(), field: z.string(), message: z.string() })),
   watch: watchStatusSchema,
+  postgres_export: z
+    .object({
+      events: z.number().int(),
+      runs: z.number().int(),
+      events_seq: z.number().int(),
+      head: z.number().int(),
+      exported_at: iso.nullable(),
+      last_error: z.string().nullable(),
+      last_error_at: iso.nullable(),
+    })
+    .nullable(),
 });
 export const statusFits: ReturnType<typeof statusDocument> extends z.output<typeof statusSchema> ? true : never = true;

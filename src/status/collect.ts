@@ -9,11 +9,13 @@ import { openAlerts } from '../detect/alerts';
 import { outboxSummary } from '../notify/outbox';
 import { quickConfigProblems } from '../config/quick-check';
 import { watchStatus } from '../watch/state';
+import { postgresExportLag } from '../export/postgres/state';
 
 const WINDOW_MS = 24 * 3_600_000;
 
 /** What `ops status` shows, read once: the CLI prints it, `ops serve` answers GET /status with it. */
-export async function collectStatus(ctx: Pick<Context, 'now' | 'nowIso' | 'workspace'>, db: Ledger) {
+export async function collectStatus(ctx: Pick<Context, 'now' | 'nowIso' | 'workspace' | 'config'>, db: Ledger) {
+  const exportConfigured = await ctx.config('config.json').then((c) => c.export.postgres !== undefined, () => false);
   const engaged = activeEngagements(db, ctx.nowIso);
   const since = toIso(ctx.now - WINDOW_MS);
   return {
@@ -30,6 +32,8 @@ export async function collectStatus(ctx: Pick<Context, 'now' | 'nowIso' | 'works
     // status would hide that.
     configProblems: await quickConfigProblems(ctx.workspace),
     watch: watchStatus(db, ctx.now),
+    // null unless config.json export.postgres is set (or the export ran here): the ledger's mirror, no connection.
+    postgresExport: postgresExportLag(db, exportConfigured),
   };
 }
 
@@ -49,5 +53,6 @@ export function statusDocument(ctx: Pick<Context, 'nowIso' | 'workspace'>, s: St
     latest_failures: s.latestFailures,
     config_problems: s.configProblems,
     watch: s.watch,
+    postgres_export: s.postgresExport,
   };
 }

@@ -2,7 +2,7 @@ import type { Context } from '../cli/context';
 import type { WatchJobName } from '../config/schemas';
 import type { Ledger } from '../ledger/open';
 import { toIso } from '../time/clock';
-import { SKIPPED_NO_REPOS } from './state';
+import { SKIPPED_NO_EXPORT, SKIPPED_NO_REPOS } from './state';
 
 /**
  * The jobs of `ops watch`, as data: name → what one run does. Each calls the application
@@ -157,6 +157,20 @@ export const jobs: Record<WatchJobName, JobSpec> = {
       const report = await withWorkspaceLock(r.ctx.workspace, 30_000, async () => generateDateReport(r.db, reportsDir, date, timeZone, config, extra));
       const written = report.files.filter((f) => f.written).length;
       return { summary: `${date}: ${report.files.length} files, ${written ? `${written} written` : 'all unchanged'}`, idle: written === 0 };
+    },
+  },
+  export: {
+    acts: false,
+    async run(r) {
+      const config = await r.ctx.config('config.json');
+      if (!config.export.postgres) return { summary: SKIPPED_NO_EXPORT, idle: true, skipped: true };
+      const { postgresExportJob } = await import('../export/postgres/job');
+      const out = await postgresExportJob({ db: r.db, config, env: r.ctx.io.env, workspace: r.ctx.workspace, now: () => r.ctx.nowIso });
+      const written = Object.values(out!.rows).reduce((a, b) => a + b, 0);
+      return {
+        summary: `${out!.target}: ${plural(out!.sent.runs, 'run')}, ${plural(out!.sent.events, 'event')} sent, ${plural(written, 'row')} written (${out!.ms} ms)`,
+        idle: !out!.sent.runs && !out!.sent.events,
+      };
     },
   },
   consumers: {

@@ -100,7 +100,7 @@ interface Slot {
 }
 
 /** --once order: lapsed stops lifted first, then what observes, then what acts on it, then the outbox and the day's files. */
-const ONCE_ORDER: readonly WatchJobName[] = ['expiry', 'consumers', 'sync', 'detect', 'replay', 'deliver', 'report'];
+const ONCE_ORDER: readonly WatchJobName[] = ['expiry', 'consumers', 'sync', 'detect', 'replay', 'deliver', 'report', 'export'];
 
 export async function startWatch(o: WatchOptions): Promise<WatchResult> {
   const clock = o.clock ?? watchClock(o.env);

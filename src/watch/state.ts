@@ -133,3 +133,4 @@ export function watchLine(s: WatchStatus, nowMs: number): string | null {
 
 /** The sync job's summary when config.json lists no repositories. */
 export const SKIPPED_NO_REPOS = 'skipped: no repositories in config.json repos';
+export const SKIPPED_NO_EXPORT = 'skipped: no config.json export.postgres';
