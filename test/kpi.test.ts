@@ -214,7 +214,11 @@ describe('ops kpi (SPEC §5.2)', () => {
     // The global engagement counts for every workflow, a scoped one only for its own.
     expect((await kpiJson(ws, '--workflow', 'CI')).killswitch_engagements).toBe(1);
 
-    const none = await kpiJson(ws, '--workflow', 'Nope');
+    // An unknown workflow: nothing to count, exit 0, and a did-you-mean on stderr.
+    const unknown = await ops(['kpi', '--json', '--workspace', ws, '--workflow', 'Nope']);
+    expect(unknown.code).toBe(0);
+    expect(unknown.stderr).toBe('ops: warning: --workflow: no workflow "Nope" in the ledger; did you mean "CI", "Deploy"?\n');
+    const none = JSON.parse(unknown.stdout);
     expect(none).toMatchObject({ runs: 0, success_rate: null, duration_ms: { mean: null, p50: null, p95: null }, mttr_ms: null, workflows: [] });
   });
 

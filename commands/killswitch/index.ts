@@ -47,16 +47,9 @@ export const killswitch: CommandGroup = {
     const key = args['idempotency-key'] as string | undefined;
     if (key !== undefined && !key.trim()) throw usageError('--idempotency-key', 'must not be blank');
 
-    const [{ engage, release }, { unreleased, GLOBAL }] = await Promise.all([import('../../src/actions/killswitch'), import('../../src/killswitch/store')]);
+    const [{ engage, release, checkedKillswitchScope }, { GLOBAL }] = await Promise.all([import('../../src/actions/killswitch'), import('../../src/killswitch/store')]);
     const db = await ctx.ledger({ create: true });
-    let scope: string = GLOBAL;
-    if (scopeArg !== undefined) {
-      // A typo must not engage a stop that stops nothing (or release nothing): the scope is a
-      // workflow the ledger has seen (case ignored, stored in its spelling) or --force.
-      const { checkedScope } = await import('../../src/runs/workflows');
-      const engaged = unreleased(db).map((e) => e.scope).filter((s) => s !== GLOBAL);
-      scope = checkedScope(db, scopeArg.trim(), Boolean(args.force), engaged);
-    }
+    const scope = scopeArg === undefined ? GLOBAL : checkedKillswitchScope(db, scopeArg, Boolean(args.force));
     const outcome = (args.release ? release : engage)(db, {
       scope,
       reason,

@@ -4,6 +4,8 @@ import type { Ledger } from '../ledger/open';
 import { prepared } from '../ledger/statements';
 import { sameWorkflow, type Engagement } from '../killswitch/state';
 import { SELECT, sweepExpired, unreleased, type KillswitchOutcome, type KillswitchRequest } from '../killswitch/store';
+import { GLOBAL } from '../killswitch/state';
+import { checkedScope } from '../runs/workflows';
 
 export type { KillswitchOutcome, KillswitchRequest } from '../killswitch/store';
 
@@ -12,6 +14,16 @@ export type { KillswitchOutcome, KillswitchRequest } from '../killswitch/store';
  * engagement and append its event in one transaction, and nothing else. Its log line,
  * ticket and notification are consumers' work (src/consumers).
  */
+
+/**
+ * The scope a user typed, checked: a typo must not engage a stop that stops nothing (or
+ * release nothing). A workflow the ledger has seen (case ignored, stored in its spelling),
+ * a scope engaged now (one engaged with --force is released by name), or `force`.
+ */
+export function checkedKillswitchScope(db: Ledger, typed: string, force: boolean): string {
+  const engaged = unreleased(db).map((e) => e.scope).filter((s) => s !== GLOBAL);
+  return checkedScope(db, typed.trim(), force, engaged);
+}
 
 /** Engages the killswitch for a scope, once: an engaged scope is reported, not engaged twice. */
 export function engage(db: Ledger, req: KillswitchRequest): KillswitchOutcome {

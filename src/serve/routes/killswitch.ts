@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { engage, release, type KillswitchOutcome } from '../../actions/killswitch';
+import { checkedKillswitchScope, engage, release, type KillswitchOutcome } from '../../actions/killswitch';
 import { runConsumersFor } from '../../consumers';
 import { parseDuration, maskedReason } from '../../cli/parse';
 import { GLOBAL, covering, statusJson } from '../../killswitch/state';
-import { activeEngagements, unreleased } from '../../killswitch/store';
-import { checkedScope } from '../../runs/workflows';
+import { activeEngagements } from '../../killswitch/store';
 import { toIso } from '../../time/clock';
 import type { Ctx, RouteDef } from '../api';
 import { requestContext, type Deps } from '../deps';
@@ -37,9 +36,8 @@ export function killswitchRoutes(deps: Deps): RouteDef<any, any>[] {
     const outcome: KillswitchOutcome = await deps.write(async () => {
       let scope: string = GLOBAL;
       if (body.scope !== undefined) {
-        const engaged = unreleased(db).map((e) => e.scope).filter((s) => s !== GLOBAL);
         try {
-          scope = checkedScope(db, body.scope, Boolean(body.force), engaged);
+          scope = checkedKillswitchScope(db, body.scope, Boolean(body.force));
         } catch (err) {
           throw httpProblem(400, `body.scope: ${(err as Error).message.replace('--force', '"force": true')}`);
         }
