@@ -55,12 +55,11 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
     const { hostname } = await import('node:os');
     const { randomBytes } = await import('node:crypto');
     const { replay } = await import('../../src/actions/replay');
-    const { commandOutputMasker, writeRetryEvidence } = await import('../../src/retry/report');
-    const { appendRetryLog } = await import('../../src/retry/evidence');
-    const reportsDir = await ctx.reportsDir();
-    const timeZone = await ctx.timezone();
+    const { commandOutputMasker } = await import('../../src/retry/report');
+    const { contextEnv, runConsumersNow } = await import('../../src/consumers');
+    const env = await contextEnv(ctx, db);
     const pinned = Boolean(ctx.io.env.OPS_NOW);
-    const events: Parameters<typeof appendRetryLog>[3][number][] = [];
+    let logProblem: string | null = null;
     const storm = await stormWatch(ctx, db, pinned ? () => ctx.now : () => Date.now());
     let interrupted = false;
     const onSigint = () => {
@@ -83,20 +82,15 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
         mask: await commandOutputMasker(ctx),
         stopped: () => interrupted,
         onEvent: (ev) => {
-          events.push(ev);
           if (ev.attempt) storm.check();
-          // As it happens: someone tailing the log sees a slow replay progress.
-          try {
-            appendRetryLog(db, reportsDir, timeZone, [ev]);
-          } catch {
-            // reported once below, by writeRetryEvidence
-          }
+          // As it happens: the step's line (the retry-log consumer, from its event), so someone
+          // tailing the log sees a slow replay progress. A failure is the consumer's, retried later.
+          logProblem ??= runConsumersNow(db, env, ['retry-log'])[0] ?? null;
         },
       });
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
-    const problem = await writeRetryEvidence(ctx, db, events, { alreadyLogged: true });
     // A final failure is an incident: its audit ticket is written by the tickets consumer,
     // which afterWrite runs below, before this command exits.
     const done = report;
@@ -116,7 +110,7 @@ export default defineCommand<{ max?: number; concurrency: number; 'dry-run'?: bo
       const { writeLong } = await import('../../src/cli/actions-output');
       writeLong(ctx.io, `ops retry replay: ${report.handled} entr${report.handled === 1 ? 'y' : 'ies'}, ${report.held.length} held`, describeReplay(report, style(ctx.io.color), ctx.now));
     }
-    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+    if (logProblem) ctx.io.stderr.write(`ops: warning: ${logProblem}\n`);
     await storm.settled();
     const { afterWrite } = await import('../../src/consumers/after-write');
     await afterWrite(ctx, db);
@@ -135,8 +129,10 @@ async function replayStepSummary(ctx: Context, md: (s: typeof import('../../src/
 
 /**
  * A retry storm is stopped while it happens, not after: after each re-run a count over the
- * storm windows (one indexed query); once over a limit, detection runs, engages the
- * killswitch, and the re-runs not yet begun are held by it.
+ * storm windows (one indexed query); once over a limit, the detection consumer runs at once
+ * (it evaluates at the time of the re-runs' events, engages the killswitch after its commit),
+ * and the re-runs not yet begun are held by it. This check stays in replay: stopping its own
+ * re-runs is part of the replay's decision; what detection decides is the consumer's.
  */
 async function stormWatch(ctx: Context, db: Ledger, clock: () => number) {
   const rules = await ctx.config('detection-rules.json');
@@ -148,19 +144,25 @@ async function stormWatch(ctx: Context, db: Ledger, clock: () => number) {
   const { retriesInWindow } = await import('../../src/detect/facts');
   // Loaded now, not when the storm is under way: every millisecond between the limit's
   // crossing and the engagement is a re-run that may begin.
-  const detecting = rules.afterWrites ? Promise.all([import('../../src/detect/detect'), import('../../src/actions/killswitch')]).then(([d]) => d) : null;
+  const detecting = rules.afterWrites ? Promise.all([import('../../src/consumers'), import('../../src/actions/alert-actions'), import('../../src/actions/killswitch')]).then(([c]) => c) : null;
   let running: Promise<unknown> | null = null;
   return {
     check() {
       if (!rules.afterWrites || running) return;
       const now = clock();
       if (!limits.some((l) => retriesInWindow(db, now, l.window) > l.max)) return;
+      const notes: string[] = [];
       running = detecting!
-        .then(({ detect }) => detect(ctx, db, now))
+        .then(({ runConsumers, contextEnv }) =>
+          contextEnv(ctx, db, {
+            onDetect: (e) => notes.push(...e.opened.filter((a) => a.action !== 'killswitch' && a.action !== 'rollback').map((a) => `alert: ${a.summary}`), ...e.resolved.map((a) => `alert resolved: ${a.summary}`)),
+            onAction: (d) => notes.push(`alert: ${d.alert.summary} → ${d.result}`),
+          }).then((env) => runConsumers(db, env, { workspace: ctx.workspace, lockTimeoutMs: 30_000, only: ['detection'] })),
+        )
         .then(
-          async (r) => {
-            const { detectNotes } = await import('../../src/detect/format');
-            for (const n of detectNotes(r)) ctx.io.stderr.write(`ops: ${n}\n`);
+          (problems) => {
+            for (const n of notes) ctx.io.stderr.write(`ops: ${n}\n`);
+            for (const p of problems) ctx.io.stderr.write(`ops: warning: ${p}\n`);
           },
           (err) => ctx.io.stderr.write(`ops: warning: detection not run (${(err as Error).message}); run ops detect\n`),
         );

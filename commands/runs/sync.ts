@@ -112,13 +112,7 @@ export default defineCommand({
         );
       }
     }
-    let problem: string | null = null;
-    if (enqueued.length) {
-      const { writeRetryEvidence } = await import('../../src/retry/report');
-      problem = await writeRetryEvidence(ctx, db, enqueued.map((o) => ({ at: ctx.nowIso, what: 'ENQUEUE' as const, entry: o.entry, detail: o.entry.reason ?? undefined })));
-    }
     if (ctx.json) printJson(ctx.io, { repos: results, requests: api.requests, queued: enqueued.map((o) => entryJson(o.entry)) });
-    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     const { annotate, appendStepSummary, runsSyncSummary } = await import('../../src/cli/actions-output');
     const repoProblem = (r: (typeof results)[number]) =>
       r.error + (r.pages ? `; stopped after ${r.pages} page${r.pages === 1 ? '' : 's'} (recorded: the next sync continues from there)` : '');
