@@ -35,7 +35,9 @@ function evaluateBatch(db: Ledger, events: readonly AuditEvent[], env: ConsumerE
   const { detection, killswitch } = env.rules();
   if (!detection.afterWrites) return;
   const at = events.reduce((t, e) => Math.max(t, Date.parse(e.ts)), 0);
-  env.onDetect?.(evaluateAt(db, at, detection, killswitch));
+  // Not inside the optional call: without a listener its argument would not be evaluated at all.
+  const evaluation = evaluateAt(db, at, detection, killswitch);
+  env.onDetect?.(evaluation);
 }
 
 export const detectionConsumer: Consumer = {
