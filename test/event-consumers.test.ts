@@ -97,7 +97,7 @@ describe('event consumers', () => {
     expect(opsProcess(['audit', 'verify'], { env }).code).toBe(0);
   }, 180_000);
 
-  it('kill -9 between the alert events of detection and the detection log, 40 times: one detection log line per alert event', () => {
+  it('kill -9 inside detection (a consumer) and between its alert events and the detection log, 40 times: one detection log line per alert event', () => {
     const seed = Number(process.env.OPS_TEST_SEED ?? Date.now() % 100_000);
     const random = rng(seed);
     const ws = workspaceDir();
