@@ -127,13 +127,13 @@ describe('the retry log, written by its consumer from the retry.* events', () =>
     const points = ['before', 'after-work', 'after-commit'].map((p) => `consumer.retry-log.${p}`);
     let killed = 0;
     for (let i = 1; i <= 24; i++) {
-      const point = random() < 0.2 ? '' : `${points[Math.floor(random() * points.length)]}@${1 + Math.floor(random() * 3)}`;
+      const point = random() < 0.1 ? '' : `${points[Math.floor(random() * points.length)]}@${1 + Math.floor(random() * 2)}`;
       // Ten minutes apart: a killed replayer's leases have expired by the next one.
       const r = s.ops(600 * i, ['retry', 'replay', '--concurrency', '1'], point);
       if (r.code === -1) killed++;
       else expect(r.code, `seed ${seed}, replay ${i}, ${point}`).toBe(0);
     }
-    expect(killed, `seed ${seed}`).toBeGreaterThan(5);
+    expect(killed, `seed ${seed}`).toBeGreaterThan(4);
     expect(s.ops(600 * 25, ['retry', 'list']).code).toBe(0); // any process catches up
     const db = new Database(join(s.ws, '.ops', 'ledger.db'), { readonly: true });
     let stepped: number[];
