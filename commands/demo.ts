@@ -79,7 +79,7 @@ async function detectIn(ctx: Context, dir: string) {
   const { OPS_LEDGER: _l, OPS_WORKSPACE: _w, ...env } = ctx.io.env;
   const demo = createContext({ workspace: dir, actor: ctx.actor }, { ...ctx.io, env });
   try {
-    const { detect } = await import('../src/detect/detect');
+    const { detect } = await import('../src/actions/detect');
     const db = await demo.ledger();
     const { opened } = await detect(demo, db);
     // Its detection log lines and tickets: the consumers of its events.

@@ -9,7 +9,7 @@ export default defineCommand({
     // Bad rules are exit 2 before anything, the ledger included, is touched.
     await Promise.all([ctx.config('detection-rules.json'), ctx.config('killswitch-rules.json'), ctx.config('config.json')]);
     const db = await ctx.ledger({ create: true });
-    const { detect } = await import('../src/detect/detect');
+    const { detect } = await import('../src/actions/detect');
     const { openAlerts } = await import('../src/detect/alerts');
     const report = await detect(ctx, db);
     const { runConsumersFor } = await import('../src/consumers');

@@ -56,9 +56,11 @@ describe('event consumers', () => {
 
     const consumers = JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout);
     expect(consumers.map((c: { name: string; cursor: number; lag: number; last_error: string | null }) => [c.name, c.cursor, c.lag, c.last_error])).toEqual([
+      ['detection', 100, 0, null],
       ['detection-log', 100, 0, null],
       ['killswitch-log', 100, 0, null],
       ['notifications', 100, 0, null],
+      ['retry-log', 100, 0, null],
       ['summaries', 100, 0, null],
       ['tickets', 100, 0, null],
     ]);
@@ -95,14 +97,14 @@ describe('event consumers', () => {
     expect(opsProcess(['audit', 'verify'], { env }).code).toBe(0);
   }, 180_000);
 
-  it('kill -9 between the alert events of detection and the detection log, 40 times: one detection log line per alert event', () => {
+  it('kill -9 inside detection (a consumer) and between its alert events and the detection log, 40 times: one detection log line per alert event', () => {
     const seed = Number(process.env.OPS_TEST_SEED ?? Date.now() % 100_000);
     const random = rng(seed);
     const ws = workspaceDir();
     const env = { OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
     expect(opsProcess(['init'], { env: { ...env, OPS_NOW: at(0) } }).code).toBe(0);
     // The alert's commit (the import's own event is the first), and each step of the detection log.
-    const points = ['event.committed@2', ...['before', 'after-work', 'after-commit'].map((p) => `consumer.detection-log.${p}@1`)];
+    const points = ['event.committed@2', ...['detection', 'detection-log'].flatMap((c) => ['before', 'after-work', 'after-commit'].map((p) => `consumer.${c}.${p}@1`))];
     let killed = 0;
     for (let i = 0; i < 40; i++) {
       // Three failures of Deploy open an alert (consecutive_failures), a success resolves it.
@@ -118,7 +120,7 @@ describe('event consumers', () => {
     // What a killed import did not evaluate, ops detect does; any process catches up on the log.
     expect(opsProcess(['detect'], { env: { ...env, OPS_NOW: at(41) } }).code).toBe(0);
     const consumers = JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout) as { name: string; lag: number; last_error: string | null }[];
-    expect(consumers.map((c) => [c.name, c.lag, c.last_error])).toEqual(['detection-log', 'killswitch-log', 'notifications', 'summaries', 'tickets'].map((n) => [n, 0, null]));
+    expect(consumers.map((c) => [c.name, c.lag, c.last_error])).toEqual(['detection', 'detection-log', 'killswitch-log', 'notifications', 'retry-log', 'summaries', 'tickets'].map((n) => [n, 0, null]));
     const db = new Database(join(ws, '.ops', 'ledger.db'), { readonly: true });
     let alertEvents: { seq: number; event: string }[];
     try {
@@ -147,20 +149,22 @@ describe('event consumers', () => {
     expect(opsProcess(['killswitch', '--release', '--reason', 'second'], { env: { ...env, OPS_NOW: at(1) } }).code).toBe(0);
     const consumers = JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout);
     expect(consumers).toEqual([
+      expect.objectContaining({ name: 'detection', cursor: 2, lag: 0, last_error: null }),
       expect.objectContaining({ name: 'detection-log', cursor: 2, lag: 0, last_error: null }),
       expect.objectContaining({ name: 'killswitch-log', cursor: 0, lag: 2, failures: expect.any(Number), last_error: expect.stringMatching(/EISDIR/) }),
       expect.objectContaining({ name: 'notifications', cursor: 2, lag: 0, last_error: null }),
+      expect.objectContaining({ name: 'retry-log', cursor: 2, lag: 0, last_error: null }),
       expect.objectContaining({ name: 'summaries', cursor: 2, lag: 0, last_error: null }),
       expect.objectContaining({ name: 'tickets', cursor: 2, lag: 0, last_error: null }),
     ]);
-    expect(consumers[1].failures).toBeGreaterThanOrEqual(2);
+    expect(consumers[2].failures).toBeGreaterThanOrEqual(2);
     expect(opsProcess(['events', 'consumers'], { env }).stdout).toMatch(/^killswitch-log +0 +2 +\d+ +2025-11-14T00:0\dZ? ?.*EISDIR/m);
     // The tickets consumer was not held up by it.
     expect(existsSync(join(ws, 'docs', 'reports', '2025-11-14', 'audit_tickets', 'audit_ticket_20251114_090000.json'))).toBe(true);
     // Fixed: the next ops process, whatever it is, does the pending work, once.
     rmSync(log, { recursive: true });
     expect(opsProcess(['killswitch', 'status'], { env }).code).toBe(0);
-    expect(JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout)[1]).toMatchObject({ name: 'killswitch-log', cursor: 2, lag: 0, failures: 0, last_error: null });
+    expect(JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout)[2]).toMatchObject({ name: 'killswitch-log', cursor: 2, lag: 0, failures: 0, last_error: null });
     expect(opsProcess(['killswitch', 'status'], { env }).code).toBe(0);
     const file = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     expect(file.map((l) => l.split(' ')[1])).toEqual(['ENGAGE', 'RELEASE']);
@@ -178,16 +182,18 @@ describe('event consumers', () => {
     expect(r.stderr).toMatch(/^ops: warning: evidence summaries not written \(EISDIR.*\); run ops report to write them\n/m);
     const consumers = JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout);
     expect(consumers.map((c: { name: string; cursor: number; last_error: string | null }) => [c.name, c.cursor, c.last_error && /EISDIR/.test(c.last_error)])).toEqual([
+      ['detection', 1, null],
       ['detection-log', 1, null],
       ['killswitch-log', 1, null],
       ['notifications', 1, null],
+      ['retry-log', 1, null],
       ['summaries', 0, true],
       ['tickets', 1, null],
     ]);
     expect(existsSync(join(folder, 'audit_tickets', 'audit_ticket_20251114_090000.json'))).toBe(true);
     rmSync(index, { recursive: true });
     expect(opsProcess(['killswitch', 'status'], { env }).code).toBe(0);
-    expect(JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout)[3]).toMatchObject({ name: 'summaries', cursor: 1, lag: 0, failures: 0, last_error: null });
+    expect(JSON.parse(opsProcess(['events', 'consumers', '--json'], { env }).stdout)[5]).toMatchObject({ name: 'summaries', cursor: 1, lag: 0, failures: 0, last_error: null });
     const md = readFileSync(index, 'utf8');
     expect(md).toContain('| [audit_tickets/audit_ticket_20251114_090000.json](audit_tickets/audit_ticket_20251114_090000.json) |');
     expect(md).toContain('| [logs/killswitch_log_20251114.log](logs/killswitch_log_20251114.log) |');

@@ -80,12 +80,6 @@ export default defineCommand({
         retryPolicy: await ctx.config('retry-policy.json'),
       }),
     );
-    let problem: string | null = null;
-    if (result.enqueued) {
-      const { writeRetryEvidence } = await import('../../src/retry/report');
-      problem = await writeRetryEvidence(ctx, await ctx.ledger(), [{ at: ctx.nowIso, what: 'ENQUEUE', entry: result.enqueued.entry, detail: result.enqueued.entry.reason ?? undefined }]);
-    }
-
     const failed = result.files.filter((f) => f.status !== 'collected');
     const { entryJson } = await import('../../src/retry/queue');
     if (ctx.json) printJson(ctx.io, { ...result, enqueued: result.enqueued && entryJson(result.enqueued.entry) });
@@ -100,7 +94,6 @@ export default defineCommand({
           (result.enqueued ? `  queued for retry: #${result.enqueued.entry.id}, up to ${result.enqueued.entry.max_attempts} attempts (ops retry replay runs it)\n` : ''),
       );
     }
-    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     const { warn } = await import('../../src/cli/warn');
     const title = { json: ctx.json, title: 'ops evidence collect' };
     for (const p of result.unmatched) warn(ctx.io, `no file matches ${JSON.stringify(p)}`, title);

@@ -22,16 +22,10 @@ export default defineCommand<{ id: number; reason?: string }>({
       ctx.io.stderr.write(`ops: retry ${id}: already ${e.state}; nothing to cancel\n`);
       return Exit.usage;
     }
-    let problem: string | null = null;
-    if (outcome.audit_seq !== null) {
-      const { writeRetryEvidence } = await import('../../src/retry/report');
-      problem = await writeRetryEvidence(ctx, db, [{ at: ctx.nowIso, what: 'CANCEL', entry: e, detail: reason }]);
-    }
     if (ctx.json) printJson(ctx.io, { action: outcome.action, entry: entryJson(e), audit_seq: outcome.audit_seq });
     else ctx.io.stdout.write(outcome.action === 'cancelled' ? `cancelled retry #${id} of run ${e.run_id} (${e.workflow}) after ${e.attempt} of ${e.max_attempts} attempts: ${reason}\n` : `retry #${id} was already cancelled; nothing changed\n`);
-    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     if (outcome.audit_seq !== null) {
-      // The date's AUTO_RETRY_MANIFEST.json (the summaries consumer) before the command exits.
+      // Its CANCEL line (retry-log) and the date's AUTO_RETRY_MANIFEST.json (summaries) before the command exits.
       const { runConsumersFor } = await import('../../src/consumers');
       for (const p of await runConsumersFor(ctx, db)) ctx.io.stderr.write(`ops: warning: ${p}\n`);
     }

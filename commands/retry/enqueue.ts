@@ -38,20 +38,14 @@ export default defineCommand<{ run_id: string; reason?: string }>({
         }),
       )
       .immediate();
-    let problem: string | null = null;
-    if (outcome.audit_seq !== null) {
-      const { writeRetryEvidence } = await import('../../src/retry/report');
-      problem = await writeRetryEvidence(ctx, db, [{ at: ctx.nowIso, what: 'ENQUEUE', entry: outcome.entry, detail: outcome.entry.reason ?? undefined }]);
-    }
     const { entryJson } = await import('../../src/retry/queue');
     if (ctx.json) printJson(ctx.io, { action: outcome.action, entry: entryJson(outcome.entry), audit_seq: outcome.audit_seq });
     else {
       const { describeEnqueue } = await import('../../src/retry/format');
       ctx.io.stdout.write(describeEnqueue(outcome, ctx.now) + '\n');
     }
-    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     if (outcome.audit_seq !== null) {
-      // The date's AUTO_RETRY_MANIFEST.json (the summaries consumer) before the command exits.
+      // Its ENQUEUE line (retry-log) and the date's AUTO_RETRY_MANIFEST.json (summaries) before the command exits.
       const { runConsumersFor } = await import('../../src/consumers');
       for (const p of await runConsumersFor(ctx, db)) ctx.io.stderr.write(`ops: warning: ${p}\n`);
     }

@@ -1,7 +1,6 @@
 import { defineCommand } from '../../src/cli/command';
 import { usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
-import type { EnqueueOutcome } from '../../src/retry/queue';
 
 export default defineCommand({
   command: 'import <file>',
@@ -17,20 +16,13 @@ export default defineCommand({
     const { importRuns } = await import('../../src/actions/import-runs');
     const input = openInput(args.file, ctx.io);
     const db = await ctx.ledger({ create: true });
-    let enqueued: EnqueueOutcome[] = [];
     const result = await importRuns(db, input.stream, {
       inputName: input.name,
       repo: args.repo,
       now: ctx.nowIso,
       actor: { name: ctx.actor, role: ctx.role },
       retryPolicy: await ctx.config('retry-policy.json'),
-      onEnqueued: (o) => (enqueued = o),
     });
-    let problem: string | null = null;
-    if (enqueued.length) {
-      const { writeRetryEvidence } = await import('../../src/retry/report');
-      problem = await writeRetryEvidence(ctx, db, enqueued.map((o) => ({ at: ctx.nowIso, what: 'ENQUEUE' as const, entry: o.entry, detail: o.entry.reason ?? undefined })));
-    }
     if (ctx.json) printJson(ctx.io, { input: input.name, ...result });
     else {
       ctx.io.stdout.write(
@@ -40,7 +32,7 @@ export default defineCommand({
           '\n',
       );
     }
-    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
+    // The queued retries' ENQUEUE lines are the retry-log consumer's, run by afterWrite.
     const { afterWrite } = await import('../../src/consumers/after-write');
     await afterWrite(ctx, db);
   },

@@ -42,7 +42,7 @@ export default defineCommand({
       if (shown) ctx.io.stderr.write('\r\x1b[2K');
       shown = false;
     };
-    const { results, requests, enqueued, problem } = await runsSync(ctx, db, {
+    const { results, requests, enqueued } = await runsSync(ctx, db, {
       repos,
       sinceMs,
       explicitSince: args.since !== undefined,
@@ -69,7 +69,6 @@ export default defineCommand({
       }
     }
     if (ctx.json) printJson(ctx.io, { repos: results, requests, queued: enqueued.map((e) => entryJson(e)) });
-    if (problem) ctx.io.stderr.write(`ops: warning: ${problem}\n`);
     const { annotate, appendStepSummary, runsSyncSummary } = await import('../../src/cli/actions-output');
     const repoProblem = (r: (typeof results)[number]) =>
       r.error + (r.pages ? `; stopped after ${r.pages} page${r.pages === 1 ? '' : 's'} (recorded: the next sync continues from there)` : '');

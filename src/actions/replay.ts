@@ -2,7 +2,7 @@ import type { MainConfig, RetryPolicy } from '../config/schemas';
 import type { Ledger } from '../ledger/open';
 import { expandTemplate } from '../retry/command';
 import { classifyResult, errorExcerpt, parseView, runCommand, VIEW_FIELDS, type CommandResult } from '../retry/execute';
-import type { RetryLogEvent } from '../retry/evidence';
+import type { RetryLogEvent } from '../retry/step';
 import { abortRerun, beginRerun, finishRerun, finishVerify, leaseNext, parkForVerify, type Held, type LostLease, type Transition } from '../retry/lease';
 import { tuningFor } from '../retry/policy';
 import type { RetryEntry } from '../retry/queue';
@@ -33,7 +33,7 @@ export interface ReplayOptions {
   mask: (text: string) => string;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Called as each step is recorded, for the log file and progress output. */
+  /** Called as each step is committed (progress, the storm check, the retry-log consumer run at once). */
   onEvent?: (ev: RetryLogEvent) => void;
   /** Set to stop leasing new entries (SIGINT): running ones finish. */
   stopped?: () => boolean;
@@ -111,7 +111,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
         await sleep(rec.pollSeconds * 1000);
         continue;
       }
-      const parked = parkForVerify(o.db, entry.id, o.owner, o.clock(), o.clock() + rec.pollSeconds * 1000, t.why ?? 'waiting for the re-run');
+      const parked = parkForVerify(o.db, entry.id, o.owner, o.clock(), o.clock() + rec.pollSeconds * 1000, t.why ?? 'waiting for the re-run', t.attempt);
       return { ...t, entry: parked ?? t.entry };
     }
   };

@@ -2,7 +2,8 @@ import type { Context } from '../cli/context';
 import { usageError } from '../cli/errors';
 import type { Ledger } from '../ledger/open';
 import { withWorkspaceLock } from '../evidence/atomic';
-import { createSaga, runSaga, unfinishedSagas, type SagaRecord } from '../saga/runner';
+import { createSaga, getSaga, runSaga, unfinishedSagas, type SagaRecord } from '../saga/runner';
+import { failpoint } from '../testing/failpoint';
 import { toIso } from '../time/clock';
 import { checkTrackedPaths } from '../rollback/paths';
 import { planRollback, rollbackSteps, type PlannedStep } from '../rollback/rollback';
@@ -38,13 +39,30 @@ export async function rollbackSetup(ctx: Context, db: Ledger, actor: Actor) {
     const diff = diffSnapshot(ctx.workspace, paths, snap);
     return { snap, diff, steps: planRollback(snap, diff, config, gh) };
   };
-  /** Runs the rollback to `to` (default the latest snapshot) under the workspace lock. */
-  const start = (to: number | null, reason: string): Promise<SagaRecord> => {
-    const { snap, steps } = plan(to);
+  /**
+   * Runs the rollback to `to` (default the latest snapshot) under the workspace lock. With
+   * `once` (detection's rollback of an alert), at most one saga per caller's key: the one
+   * already made for it is resumed (or reported, when finished) instead of starting another,
+   * and a new one is tied to the key in the transaction that creates it.
+   */
+  const start = (to: number | null, reason: string, once?: { sagaFor(): number | null; link(sagaId: number): void }): Promise<SagaRecord> => {
     return withWorkspaceLock(ctx.workspace, 30_000, async () => {
+      const mine = once?.sagaFor() ?? null;
+      if (mine !== null) {
+        const saga = getSaga(db, mine)!;
+        return saga.state === 'running' || saga.state === 'compensating' ? runSaga(sagaCtx, mine) : saga;
+      }
+      const { snap, steps } = plan(to);
       const open = unfinishedSagas(db, 'rollback');
       if (open.length) throw usageError('rollback', `rollback #${open[0]} was cut short: run ops rollback --resume first`);
-      const sagaId = createSaga(db, { kind: 'rollback', reason, subject: String(snap.id), steps: steps.map((s) => ({ name: s.name, params: s.params })), now: sagaCtx.now(), actor });
+      const sagaId = db
+        .transaction(() => {
+          const id = createSaga(db, { kind: 'rollback', reason, subject: String(snap.id), steps: steps.map((s) => ({ name: s.name, params: s.params })), now: sagaCtx.now(), actor });
+          once?.link(id);
+          return id;
+        })
+        .immediate();
+      failpoint('rollback.saga-created');
       return runSaga(sagaCtx, sagaId);
     });
   };

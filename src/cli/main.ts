@@ -121,10 +121,17 @@ async function catchUp(ctx: Context): Promise<void> {
   const db = ctx.openedLedger();
   if (!db?.open) return;
   try {
-    const behind = db.prepare('SELECT EXISTS (SELECT 1 FROM event_consumers WHERE cursor < (SELECT COALESCE(MAX(seq), 0) FROM audit_events))').pluck().get();
+    // Behind, or an alert's action (killswitch, rollback) left undone by a process that was killed.
+    const behind = db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM event_consumers WHERE cursor < (SELECT COALESCE(MAX(seq), 0) FROM audit_events))
+           OR EXISTS (SELECT 1 FROM alert_actions WHERE state = 'pending')`,
+      )
+      .pluck()
+      .get();
     if (!behind) return;
     const { contextEnv, runConsumers } = await import('../consumers');
-    await runConsumers(db, await contextEnv(ctx), { workspace: ctx.workspace, lockTimeoutMs: 200 });
+    await runConsumers(db, await contextEnv(ctx, db), { workspace: ctx.workspace, lockTimeoutMs: 200 });
   } catch {
     // busy or broken: the next process tries again
   }

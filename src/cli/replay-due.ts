@@ -11,8 +11,8 @@ export interface ReplayDueOptions {
 
 /**
  * `ops retry replay` without its printing: the due entries through src/actions/replay, each
- * step's retry log line as it happens, the retry storm watched while it happens, then the
- * day's retry evidence. Shared by the command and `ops watch`'s replay job. The caller runs
+ * step's retry log line as it happens (the retry-log consumer), the retry storm watched while
+ * it happens. Shared by the command and `ops watch`'s replay job. The caller runs
  * the consumers (tickets of final failures) afterwards.
  */
 export async function replayDue(ctx: Context, db: Ledger, o: ReplayDueOptions): Promise<{ report: ReplayReport; problem: string | null }> {
@@ -21,13 +21,12 @@ export async function replayDue(ctx: Context, db: Ledger, o: ReplayDueOptions): 
   const { hostname } = await import('node:os');
   const { randomBytes } = await import('node:crypto');
   const { replay } = await import('../actions/replay');
-  const { commandOutputMasker, writeRetryEvidence } = await import('../retry/report');
-  const { appendRetryLog } = await import('../retry/evidence');
-  const reportsDir = await ctx.reportsDir();
-  const timeZone = await ctx.timezone();
+  const { commandOutputMasker } = await import('../retry/report');
+  const { contextEnv, runConsumersNow } = await import('../consumers');
+  const env = await contextEnv(ctx, db);
   const pinned = Boolean(ctx.io.env.OPS_NOW);
   const clock = pinned ? () => ctx.now : () => Date.now();
-  const events: Parameters<typeof appendRetryLog>[3][number][] = [];
+  let problem: string | null = null;
   const storm = await stormWatch(ctx, db, clock);
   const report = await replay({
     db,
@@ -42,25 +41,22 @@ export async function replayDue(ctx: Context, db: Ledger, o: ReplayDueOptions): 
     mask: await commandOutputMasker(ctx),
     stopped: o.stopped,
     onEvent: (ev) => {
-      events.push(ev);
       if (ev.attempt) storm.check();
-      // As it happens: someone tailing the log sees a slow replay progress.
-      try {
-        appendRetryLog(db, reportsDir, timeZone, [ev]);
-      } catch {
-        // reported once below, by writeRetryEvidence
-      }
+      // As it happens: the step's line (the retry-log consumer, from its event), so someone
+      // tailing the log sees a slow replay progress. A failure is the consumer's, retried later.
+      problem ??= runConsumersNow(db, env, ['retry-log'])[0] ?? null;
     },
   });
-  const problem = await writeRetryEvidence(ctx, db, events, { alreadyLogged: true });
   await storm.settled();
   return { report, problem };
 }
 
 /**
  * A retry storm is stopped while it happens, not after: after each re-run a count over the
- * storm windows (one indexed query); once over a limit, detection runs, engages the
- * killswitch, and the re-runs not yet begun are held by it.
+ * storm windows (one indexed query); once over a limit, the detection consumer runs at once
+ * (it evaluates at the time of the re-runs' events, engages the killswitch after its commit),
+ * and the re-runs not yet begun are held by it. This check stays in replay: stopping its own
+ * re-runs is part of the replay's decision; what detection decides is the consumer's.
  */
 async function stormWatch(ctx: Context, db: Ledger, clock: () => number) {
   const rules = await ctx.config('detection-rules.json');
@@ -72,19 +68,25 @@ async function stormWatch(ctx: Context, db: Ledger, clock: () => number) {
   const { retriesInWindow } = await import('../detect/facts');
   // Loaded now, not when the storm is under way: every millisecond between the limit's
   // crossing and the engagement is a re-run that may begin.
-  const detecting = rules.afterWrites ? Promise.all([import('../detect/detect'), import('../actions/killswitch')]).then(([d]) => d) : null;
+  const detecting = rules.afterWrites ? Promise.all([import('../consumers'), import('../actions/alert-actions'), import('../actions/killswitch')]).then(([c]) => c) : null;
   let running: Promise<unknown> | null = null;
   return {
     check() {
       if (!rules.afterWrites || running) return;
       const now = clock();
       if (!limits.some((l) => retriesInWindow(db, now, l.window) > l.max)) return;
+      const notes: string[] = [];
       running = detecting!
-        .then(({ detect }) => detect(ctx, db, now))
+        .then(({ runConsumers, contextEnv }) =>
+          contextEnv(ctx, db, {
+            onDetect: (e) => notes.push(...e.opened.filter((a) => a.action !== 'killswitch' && a.action !== 'rollback').map((a) => `alert: ${a.summary}`), ...e.resolved.map((a) => `alert resolved: ${a.summary}`)),
+            onAction: (d) => notes.push(`alert: ${d.alert.summary} → ${d.result}`),
+          }).then((env) => runConsumers(db, env, { workspace: ctx.workspace, lockTimeoutMs: 30_000, only: ['detection'] })),
+        )
         .then(
-          async (r) => {
-            const { detectNotes } = await import('../detect/format');
-            for (const n of detectNotes(r)) ctx.io.stderr.write(`ops: ${n}\n`);
+          (problems) => {
+            for (const n of notes) ctx.io.stderr.write(`ops: ${n}\n`);
+            for (const p of problems) ctx.io.stderr.write(`ops: warning: ${p}\n`);
           },
           (err) => ctx.io.stderr.write(`ops: warning: detection not run (${(err as Error).message}); run ops detect\n`),
         );

@@ -22,8 +22,6 @@ export interface RunsSyncOutcome {
   requests: number;
   /** The retry entries the failed runs' collects queued. */
   enqueued: RetryEntry[];
-  /** Why the retry evidence could not be written, or null. */
-  problem: string | null;
 }
 
 /**
@@ -86,10 +84,5 @@ export async function runsSync(ctx: Context, db: Ledger, o: RunsSyncOptions): Pr
       }),
     );
   }
-  let problem: string | null = null;
-  if (enqueued.length) {
-    const { writeRetryEvidence } = await import('../retry/report');
-    problem = await writeRetryEvidence(ctx, db, enqueued.map((entry) => ({ at: ctx.nowIso, what: 'ENQUEUE' as const, entry, detail: entry.reason ?? undefined })));
-  }
-  return { results, requests: api.requests, enqueued, problem };
+  return { results, requests: api.requests, enqueued };
 }

@@ -111,7 +111,8 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
     async replayRetry(id) {
       const s = { ...o.settings(), ...(await o.replaySettings()) };
       // Loaded on first use: execa and the engine stay off the console's start-up path.
-      const [{ replay }, { describeReplay }, { appendRetryLog }] = await Promise.all([import('../actions/replay'), import('../retry/format'), import('../retry/evidence')]);
+      const [{ replay }, { describeReplay }] = await Promise.all([import('../actions/replay'), import('../retry/format')]);
+      const env = { reportsDir: () => s.reportsDir, timeZone: () => s.timeZone, now: o.now() };
       // The CLI's replay engine, for this one entry: same lease, killswitch check and records.
       const report = await replay({
         db,
@@ -125,7 +126,8 @@ export function ledgerActions(db: Ledger, o: ActionOptions): ConsoleActions {
         env: s.env,
         mask: s.mask,
         only: id,
-        onEvent: (ev) => appendRetryLog(db, s.reportsDir, s.timeZone, [ev]),
+        // Each step's line as it happens: the retry-log consumer, from the step's event.
+        onEvent: () => void runConsumersNow(db, env, ['retry-log']),
       });
       o.written?.();
       if (report.aborted) return `replay #${id}: ${report.aborted}`;

@@ -3,10 +3,11 @@ import type { Ledger } from '../ledger/open';
 import type { DetectReport } from '../detect/detect';
 
 /**
- * What import, collect and replay do once their own write is committed: run the consumers
- * of their events (tickets, log lines, the outbox), evaluate the rules (detection-rules.json
- * afterWrites), run the consumers of detection's events, and send the notifications that are due. Neither may
- * fail the command that called it: its data is in. What happened goes to stderr.
+ * What import, collect, sync and replay do once their own write is committed: run the
+ * consumers (detection first: its alert events and its actions' events are read by the
+ * others in the same pass), let GitHub follow the killswitch, and send the notifications
+ * that are due. Neither may fail the command that called it: its data is in. What happened
+ * goes to stderr: the alerts detection opened and resolved, and what it did about them.
  */
 export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport | null> {
   const { report, notes } = await settleLocally(ctx, db);
@@ -16,26 +17,32 @@ export async function afterWrite(ctx: Context, db: Ledger): Promise<DetectReport
 }
 
 /**
- * The local half of afterWrite: consumers, detection, the consumers of detection's events.
- * Ledger and files only, no network: `ops serve` runs it in its write queue.
+ * The local half of afterWrite: the consumers, detection among them, and the actions of the
+ * alerts it opened. Ledger and files only, no network: `ops serve` runs it in its write queue.
  */
 export async function settleLocally(ctx: Context, db: Ledger): Promise<{ report: DetectReport | null; notes: string[] }> {
-  let report: DetectReport | null = null;
   const { runConsumersFor } = await import('.');
-  // The command's own events first (a final retry failure's ticket), then detection's.
-  const notes: string[] = (await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`);
-  try {
-    if ((await ctx.config('detection-rules.json')).afterWrites) {
-      const { detect } = await import('../detect/detect');
-      const { detectNotes } = await import('../detect/format');
-      report = await detect(ctx, db);
-      notes.push(...detectNotes(report));
-    }
-  } catch (err) {
-    notes.push(`warning: detection not run (${(err as Error).message}); run ops detect`);
-  }
-  if (report && (report.opened.length || report.resolved.length)) notes.push(...(await runConsumersFor(ctx, db)).map((p) => `warning: ${p}`));
-  return { report, notes };
+  const report: DetectReport = { evaluated_at: ctx.nowIso, findings: [], opened: [], held: [], resolved: [], warnings: [] };
+  let evaluated = false;
+  // Actions of alerts opened by an earlier process that was killed before carrying them out.
+  const later: string[] = [];
+  const problems = await runConsumersFor(ctx, db, 30_000, {
+    onDetect(e) {
+      evaluated = true;
+      report.evaluated_at = e.evaluated_at;
+      report.findings = e.findings;
+      report.held = e.held;
+      report.opened.push(...e.opened.map((a) => ({ ...a })));
+      report.resolved.push(...e.resolved);
+    },
+    onAction(d) {
+      const a = report.opened.find((x) => x.id === d.alert.id);
+      if (a) a.action_result = d.result;
+      else later.push(`alert: ${d.alert.summary} → ${d.result}`);
+    },
+  });
+  const { detectNotes } = await import('../detect/format');
+  return { report: evaluated ? report : null, notes: [...detectNotes(report), ...later, ...problems.map((p) => `warning: ${p}`)] };
 }
 
 /**

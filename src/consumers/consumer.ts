@@ -1,3 +1,6 @@
+import type { AlertActionEnv, ActionDone } from '../actions/alert-actions';
+import type { DetectionRules, KillswitchRules } from '../config/schemas';
+import type { Evaluation } from '../detect/detect';
 import type { AuditEvent } from '../events/log';
 import type { Ledger } from '../ledger/open';
 
@@ -8,6 +11,13 @@ export interface ConsumerEnv {
   timeZone(): string;
   /** Recorded as the cursor's updated_at. */
   now: string;
+  /** The detection and killswitch rules; throws when a file is invalid. Without it, the detection consumer cannot run. */
+  rules?(): { detection: DetectionRules; killswitch: KillswitchRules };
+  /** What detection's actions need (killswitch, rollback); without it they wait for a process that has it. */
+  actions?: AlertActionEnv;
+  /** Told what each evaluation opened and resolved, and what each action did (the command's stderr notes). */
+  onDetect?(e: Evaluation): void;
+  onAction?(d: ActionDone): void;
 }
 
 /**
@@ -28,6 +38,11 @@ export interface Consumer {
   handleBatch?(db: Ledger, events: readonly AuditEvent[], env: ConsumerEnv): void;
   /** Holds the workspace (evidence) lock while it runs: it writes files `ops evidence collect` also writes. */
   workspaceLock?: boolean;
+  /**
+   * Run after the consumer's commits, even when it had no event to read: work that cannot
+   * be inside a write transaction (detection's actions), recorded by `handle` to be done once.
+   */
+  afterCommit?(db: Ledger, env: ConsumerEnv): Promise<void>;
   /** A failure, as the warning the command that made the change prints. */
   problem(message: string): string;
 }

@@ -5,14 +5,20 @@ import { withWorkspaceLock } from '../evidence/atomic';
 import type { Ledger } from '../ledger/open';
 import { failpoint } from '../testing/failpoint';
 import type { Consumer, ConsumerEnv } from './consumer';
+import { detectionConsumer } from './detection';
 import { detectionLogConsumer } from './detection-log';
 import { killswitchLogConsumer } from './killswitch-log';
 import { notificationsConsumer } from './notifications';
+import { retryLogConsumer } from './retry-log';
 import { summariesConsumer } from './summaries';
 import { ticketsConsumer } from './tickets';
 
-/** Every consumer, in the order they run (and warn): summaries last, as the index lists the tickets' files. */
-export const consumers: readonly Consumer[] = [notificationsConsumer, killswitchLogConsumer, detectionLogConsumer, ticketsConsumer, summariesConsumer];
+/**
+ * Every consumer, in the order they run (and warn): detection first, so the others read its
+ * alert events (and its actions' events) in the same pass; summaries last, as the index
+ * lists the tickets' files.
+ */
+export const consumers: readonly Consumer[] = [detectionConsumer, notificationsConsumer, killswitchLogConsumer, retryLogConsumer, detectionLogConsumer, ticketsConsumer, summariesConsumer];
 
 const BATCH = 500;
 
@@ -117,8 +123,12 @@ export async function runConsumers(db: Ledger, env: ConsumerEnv, o: RunOptions):
   const problems: string[] = [];
   for (const c of consumers) {
     if (o.only && !o.only.includes(c.name)) continue;
-    if (consumerCursor(db, c.name) >= head) continue;
-    const problem = await guarded(db, c, env, () => (c.workspaceLock ? withWorkspaceLock(o.workspace, o.lockTimeoutMs, async () => consume(db, c, env)) : consume(db, c, env)));
+    const behind = consumerCursor(db, c.name) < head;
+    if (!behind && !c.afterCommit) continue;
+    const problem = await guarded(db, c, env, async () => {
+      if (behind) await (c.workspaceLock ? withWorkspaceLock(o.workspace, o.lockTimeoutMs, async () => consume(db, c, env)) : consume(db, c, env));
+      await c.afterCommit?.(db, env);
+    });
     if (problem) problems.push(problem);
   }
   return problems;

@@ -8,7 +8,7 @@ import { zonedDate } from '../time/zone';
 import type { Consumer, ConsumerEnv } from './consumer';
 import { INCIDENTS } from './tickets';
 
-const RETRY = new Set(['retry.enqueue', 'retry.cancel', 'retry.held', 'retry.lease_expired', 'retry.attempt', 'retry.recovered', 'retry.failed']);
+const RETRY = new Set(['retry.enqueue', 'retry.cancel', 'retry.held', 'retry.lease_expired', 'retry.attempt', 'retry.rerun_failed', 'retry.waiting', 'retry.recovered', 'retry.failed']);
 
 /** The dates of an entry's manifest: its creation's and each of its attempts' starts. */
 function retryMoments(db: Ledger, entryId: number): string[] {

@@ -49,6 +49,12 @@ function detail(e: AuditEvent, p: P): string {
     case 'retry.cancel':
       return `entry ${p.id}${e.run_id ? ` run ${e.run_id}` : ''}${p.reason ? `: ${q(p.reason)}` : ''}`;
   }
+  // A replay step: what its retry log line says (the step the event carries).
+  const step = p.step as { what?: string; entry?: { id?: number; attempt?: number; max_attempts?: number; state?: string }; detail?: string | null } | undefined;
+  if (/^retry\./.test(e.event) && step?.entry) {
+    const en = step.entry;
+    return `entry ${en.id}${e.run_id ? ` run ${e.run_id}` : ''} ${step.what} attempt ${en.attempt}/${en.max_attempts} ${en.state}${step.detail ? `: ${q(step.detail)}` : ''}`;
+  }
   if (/^rollback\./.test(e.event)) return `rollback ${p.id} ${p.state}${p.reason ? ` ${q(p.reason)}` : ''}${p.error ? ` error ${q(p.error)}` : ''}`;
   return compact(p);
 }

@@ -576,4 +576,30 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 19,
+    name: 'detection and retry log consumers, alert actions',
+    // Detection and the retry log became consumers (issue 20). They start at the head: the
+    // events before were evaluated and logged by the commands that made them.
+    // alert_actions: what detection does about an alert (engage the killswitch, roll back),
+    // recorded with the alert.open event and carried out after that commit, once per alert:
+    // pending → done, with the action's outcome; saga_id ties a rollback to its alert, so one
+    // cut short by a kill is resumed, not started twice.
+    sql: `
+      INSERT OR IGNORE INTO event_consumers (name, cursor)
+        SELECT c.name, (SELECT COALESCE(MAX(seq), 0) FROM audit_events)
+        FROM (SELECT 'detection' AS name UNION ALL SELECT 'retry-log') AS c;
+      CREATE TABLE alert_actions (
+        alert_id   INTEGER PRIMARY KEY REFERENCES alerts (id),
+        action     TEXT NOT NULL CHECK (action IN ('killswitch', 'rollback')),
+        scope      TEXT NOT NULL,     -- the killswitch scope (killswitch action)
+        state      TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+        saga_id    INTEGER REFERENCES sagas (id),
+        result     TEXT,              -- what was done, once done (the alert.action event's)
+        created_at TEXT NOT NULL,
+        done_at    TEXT
+      );
+      CREATE INDEX alert_actions_pending ON alert_actions (state) WHERE state = 'pending';
+    `,
+  },
 ];

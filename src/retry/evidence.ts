@@ -1,46 +1,16 @@
 import { join } from 'node:path';
 import { writeFileIfChanged } from '../evidence/atomic';
-import { recordLogLines } from '../evidence/log-lines';
 import type { Ledger } from '../ledger/open';
 import { zonedDayBounds } from '../time/zone';
 import { entryJson, toAttempt, toEntry, type RetryAttempt, type RetryEntry } from './queue';
 
 /**
- * The retry engine's evidence (SPEC §3.1): `logs/retry_log_YYYYMMDD.log` lines, appended
- * as things happen, and `AUTO_RETRY_MANIFEST.json`, the retry history of a date,
+ * The retry engine's evidence (SPEC §3.1): `logs/retry_log_YYYYMMDD.log` lines (written by
+ * the retry-log consumer from each step's event, src/consumers/retry-log, src/retry/step.ts), and `AUTO_RETRY_MANIFEST.json`, the retry history of a date,
  * regenerated from the ledger (deterministic: the same ledger gives the same bytes).
  * A date is the calendar date (JST by default) of the attempt's start, or of the
  * entry's creation for an entry with no attempt yet.
  */
-
-export interface RetryLogEvent {
-  at: string;
-  what: 'ENQUEUE' | 'ATTEMPT' | 'RECOVERED' | 'RESCHEDULE' | 'WAITING' | 'FAILED' | 'HELD' | 'DEFERRED' | 'LOST' | 'CANCEL';
-  entry: RetryEntry;
-  attempt?: RetryAttempt | null;
-  detail?: string;
-}
-
-/** One greppable key=value line; free text quoted last. */
-export function retryLogLine(ev: RetryLogEvent): string {
-  const { entry: e, attempt: a } = ev;
-  const parts = [ev.at, ev.what, `entry=${e.id}`, `run=${e.run_id}`, `workflow=${JSON.stringify(e.workflow)}`, `attempt=${e.attempt}/${e.max_attempts}`, `state=${e.state}`];
-  if (a) {
-    parts.push(`outcome=${a.outcome}`, `key=${a.idempotency_key}`);
-    if (a.exit_code !== null) parts.push(`exit=${a.exit_code}`);
-    if (a.http_status !== null) parts.push(`http=${a.http_status}`);
-    if (a.classification) parts.push(`class=${a.classification.class}`);
-    if (a.duration_ms !== null) parts.push(`duration_ms=${a.duration_ms}`);
-  }
-  if (e.state === 'pending') parts.push(`next=${e.next_attempt_at}`);
-  if (ev.detail) parts.push(`detail=${JSON.stringify(ev.detail)}`);
-  return parts.join(' ');
-}
-
-/** Records the events' lines in the ledger and appends them to the day's retry log. */
-export function appendRetryLog(db: Ledger, reportsDir: string, timeZone: string, events: readonly RetryLogEvent[]): void {
-  recordLogLines(db, reportsDir, timeZone, 'retry', events.map((ev) => ({ at: ev.at, line: retryLogLine(ev) })));
-}
 
 export interface RetryManifest {
   date: string;

@@ -8,6 +8,7 @@ import type { Classification, RunInput } from '../runs/types';
 import type { ClassifyResult } from './classify';
 import { decideAfterFailure, type Tuning } from './policy';
 import { executionKey, getEntry, isoCeil, isoFloor, lastAttemptOf, toAttempt, type RetryAttempt, type RetryEntry } from './queue';
+import { retryStep } from './step';
 
 /**
  * The replay's state changes, each one IMMEDIATE transaction with its audit event:
@@ -95,6 +96,9 @@ export function leaseNext(db: Ledger, req: LeaseRequest): LeaseResult {
             }
             if (!overBudget.has(e.workflow)) overBudget.set(e.workflow, retriesInLastHour(db, e.workflow, req.nowMs) >= req.budgetPerHour);
             if (overBudget.get(e.workflow)) {
+              // Recorded as it happens (once per replay: the replay excludes it afterwards), for its log line.
+              const detail = `retry budget of workflow ${JSON.stringify(e.workflow)} used up (${req.budgetPerHour}/h)`;
+              systemAudit(db, now, 'retry.deferred', e, { id: e.id, workflow: e.workflow, budget_per_hour: req.budgetPerHour, step: retryStep('DEFERRED', e, null, detail) });
               deferred.push(e);
               continue;
             }
@@ -112,9 +116,11 @@ export function leaseNext(db: Ledger, req: LeaseRequest): LeaseResult {
 
 function hold(db: Ledger, e: RetryEntry, stop: Engagement, now: string): Held {
   if (e.held_by === stop.id) return { entry: e, engagement: stop, recorded: false };
-  systemAudit(db, now, 'retry.held', e, { id: e.id, killswitch: stop.id, scope: stop.scope });
+  const entry = { ...e, held_by: stop.id };
+  const detail = `killswitch ${stop.id} (${stop.scope === '*' ? 'global' : stop.scope}) by ${stop.actor}: ${stop.reason}`;
+  systemAudit(db, now, 'retry.held', e, { id: e.id, killswitch: stop.id, scope: stop.scope, step: retryStep('HELD', entry, null, detail) });
   prepared(db, 'UPDATE retry_queue SET held_by = ?, updated_at = ? WHERE id = ?').run(stop.id, now, e.id);
-  return { entry: { ...e, held_by: stop.id }, engagement: stop, recorded: true };
+  return { entry, engagement: stop, recorded: true };
 }
 
 /**
@@ -132,11 +138,13 @@ function reclaimExpired(db: Ledger, now: string): LostLease[] {
     if (running) {
       prepared(db, `UPDATE retry_attempts SET outcome = 'lost', finished_at = ?, error = ? WHERE id = ?`).run(now, why, running.id);
     }
-    systemAudit(db, now, 'retry.lease_expired', e, { id, owner: e.lease_owner, lease_expires_at: e.lease_expires_at, attempt: running?.attempt ?? null });
     prepared(db, 
       `UPDATE retry_queue SET state = 'pending', phase = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
     ).run(running ? 'verify' : e.phase, now, why, now, id);
-    return { entry: getEntry(db, id)!, attempt: running && { ...running, outcome: 'lost' as const, error: why }, owner: e.lease_owner ?? '' };
+    const entry = getEntry(db, id)!;
+    const attempt = running && { ...running, outcome: 'lost' as const, error: why };
+    systemAudit(db, now, 'retry.lease_expired', e, { id, owner: e.lease_owner, lease_expires_at: e.lease_expires_at, attempt: running?.attempt ?? null, step: retryStep('LOST', entry, attempt, why) });
+    return { entry, attempt, owner: e.lease_owner ?? '' };
   });
 }
 
@@ -212,18 +220,31 @@ export function finishRerun(db: Ledger, begun: { entry: RetryEntry; attempt: Ret
       ).run(outcome, now, Math.round(r.durationMs), r.exitCode, r.classification?.http_status ?? null, r.error, r.classification && JSON.stringify(r.classification), begun.attempt.id);
       const attempt = attemptById(db, begun.attempt.id);
       const e = getEntry(db, begun.entry.id)!;
-      systemAudit(db, now, 'retry.attempt', e, { id: e.id, attempt: attempt.attempt, outcome, exit_code: r.exitCode, http_status: attempt.http_status, class: r.classification?.class ?? null, duration_ms: attempt.duration_ms }, attempt.idempotency_key);
-      if (e.state !== 'processing' || e.lease_owner !== owner) return { kind: 'lease_lost', entry: e, attempt };
+      // The event is appended once the entry's next state is known: its step (the log line) shows it.
+      const recorded = (step: ReturnType<typeof retryStep> | null) =>
+        systemAudit(db, now, 'retry.attempt', e, { id: e.id, attempt: attempt.attempt, outcome, exit_code: r.exitCode, http_status: attempt.http_status, class: r.classification?.class ?? null, duration_ms: attempt.duration_ms, ...(step && { step }) }, attempt.idempotency_key);
+      if (e.state !== 'processing' || e.lease_owner !== owner) {
+        recorded(retryStep('ATTEMPT', e, attempt));
+        return { kind: 'lease_lost', entry: e, attempt };
+      }
       if (outcome === 'dispatched') {
         prepared(db, `UPDATE retry_queue SET phase = 'verify', dispatched_at = ?, updated_at = ? WHERE id = ?`).run(now, now, e.id);
-        return { kind: 'dispatched', entry: getEntry(db, e.id)!, attempt };
+        const entry = getEntry(db, e.id)!;
+        recorded(retryStep('ATTEMPT', entry, attempt));
+        return { kind: 'dispatched', entry, attempt };
       }
       const c = r.classification!;
       const decision = decideAfterFailure(tuning, c.class, e.attempt, e.max_attempts, c.retry_after_s, random);
-      if (decision.next === 'fail') return finalFailure(db, e, attempt, `${c.class}: ${c.cause}; ${decision.why}`, c, now);
+      if (decision.next === 'fail') {
+        // Its line is the retry.failed event's (FAILED, with this attempt).
+        recorded(null);
+        return finalFailure(db, e, attempt, `${c.class}: ${c.cause}; ${decision.why}`, c, now);
+      }
       // A timed-out re-run may have reached GitHub: look at the run before re-running it.
       release(db, e.id, { state: 'pending', phase: r.timedOut ? 'verify' : 'rerun', next: isoCeil(nowMs + decision.delaySeconds * 1000), now, error: r.error ?? c.cause, httpStatus: c.http_status, classification: c });
-      return { kind: 'rescheduled', entry: getEntry(db, e.id)!, attempt };
+      const entry = getEntry(db, e.id)!;
+      recorded(retryStep('RESCHEDULE', entry, attempt));
+      return { kind: 'rescheduled', entry, attempt };
     })
     .immediate();
 }
@@ -283,12 +304,14 @@ export function finishVerify(db: Ledger, entryId: number, owner: string, nowMs: 
         if (last) prepared(db, `UPDATE retry_attempts SET outcome = 'succeeded' WHERE id = ?`).run(last.id);
         const failedAt = prepared(db, 'SELECT completed_at FROM run_attempts WHERE run_id = ? AND attempt = ?', true).get(e.run_id, e.run_attempt) as string | null | undefined;
         const recoveryMs = Math.max(0, nowMs - Date.parse(failedAt ?? e.created_at));
-        systemAudit(db, now, 'retry.recovered', e, { id: e.id, run_attempt: run.attempt, attempts: e.attempt, recovery_ms: recoveryMs });
         prepared(db, 
           `UPDATE retry_queue SET state = 'completed', recovered_at = ?, recovery_ms = ?, watch_attempt = ?, lease_owner = NULL, lease_expires_at = NULL,
              last_error = NULL, updated_at = ? WHERE id = ?`,
         ).run(now, recoveryMs, run.attempt, now, e.id);
-        return { kind: 'completed', entry: getEntry(db, e.id)!, attempt: last && attemptById(db, last.id) };
+        const entry = getEntry(db, e.id)!;
+        const attempt = last && attemptById(db, last.id);
+        systemAudit(db, now, 'retry.recovered', e, { id: e.id, run_attempt: run.attempt, attempts: e.attempt, recovery_ms: recoveryMs, step: retryStep('RECOVERED', entry, attempt) });
+        return { kind: 'completed', entry, attempt };
       }
       // The re-run itself failed: the failure the entry was made for, most likely, again.
       if (last) prepared(db, `UPDATE retry_attempts SET outcome = 'rerun_failed' WHERE id = ?`).run(last.id);
@@ -297,19 +320,28 @@ export function finishVerify(db: Ledger, entryId: number, owner: string, nowMs: 
       const decision = decideAfterFailure(opts.tuning, e.class, e.attempt, e.max_attempts, undefined, opts.random);
       if (decision.next === 'fail') return finalFailure(db, getEntry(db, e.id)!, last && attemptById(db, last.id), `${why}; ${decision.why}`, e.classification, now);
       release(db, e.id, { state: 'pending', phase: 'rerun', next: isoCeil(nowMs + decision.delaySeconds * 1000), now, error: why });
-      return { kind: 'rescheduled', entry: getEntry(db, e.id)!, attempt: last && attemptById(db, last.id) };
+      const entry = getEntry(db, e.id)!;
+      const attempt = last && attemptById(db, last.id);
+      systemAudit(db, now, 'retry.rerun_failed', e, { id: e.id, run_attempt: run.attempt, conclusion: run.conclusion, step: retryStep('RESCHEDULE', entry, attempt) });
+      return { kind: 'rescheduled', entry, attempt };
     })
     .immediate();
 }
 
-/** Gives the entry back to the queue to be looked at again later (the run is still going). */
-export function parkForVerify(db: Ledger, entryId: number, owner: string, nowMs: number, next: number, why: string): RetryEntry | null {
+/**
+ * Gives the entry back to the queue to be looked at again later (the run is still going),
+ * with a `retry.waiting` event; `attempt` is the re-run as the caller last saw it (its line).
+ */
+export function parkForVerify(db: Ledger, entryId: number, owner: string, nowMs: number, next: number, why: string, attempt: RetryAttempt | null = null): RetryEntry | null {
   return db
     .transaction(() => {
       const e = getEntry(db, entryId)!;
       if (e.state !== 'processing' || e.lease_owner !== owner) return null;
-      release(db, e.id, { state: 'pending', phase: 'verify', next: isoCeil(next), now: isoFloor(nowMs), error: why });
-      return getEntry(db, e.id)!;
+      const now = isoFloor(nowMs);
+      release(db, e.id, { state: 'pending', phase: 'verify', next: isoCeil(next), now, error: why });
+      const entry = getEntry(db, e.id)!;
+      systemAudit(db, now, 'retry.waiting', e, { id: e.id, next_attempt_at: entry.next_attempt_at, why, step: retryStep('WAITING', entry, attempt, why) });
+      return entry;
     })
     .immediate();
 }
@@ -338,12 +370,23 @@ function release(db: Ledger, id: number, r: Release): void {
  */
 function finalFailure(db: Ledger, e: RetryEntry, attempt: RetryAttempt | null, why: string, c: Classification | null, now: string): Transition {
   const evidence = prepared(db, 'SELECT path FROM evidence_artifacts WHERE run_id = ? AND path IS NOT NULL ORDER BY path', true).all(e.run_id) as string[];
-  systemAudit(db, now, 'retry.failed', e, { id: e.id, run_attempt: e.run_attempt, class: c?.class ?? e.class, cause: c?.cause ?? null, http_status: c?.http_status ?? null, attempts: e.attempt, why, evidence });
   prepared(db, 
     `UPDATE retry_queue SET state = 'failed', last_error = ?, last_http_status = COALESCE(?, last_http_status), classification = COALESCE(?, classification),
        lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
   ).run(why, c?.http_status ?? null, c ? JSON.stringify(c) : null, now, e.id);
-  return { kind: 'failed', entry: getEntry(db, e.id)!, attempt, why };
+  const entry = getEntry(db, e.id)!;
+  systemAudit(db, now, 'retry.failed', e, {
+    id: e.id,
+    run_attempt: e.run_attempt,
+    class: c?.class ?? e.class,
+    cause: c?.cause ?? null,
+    http_status: c?.http_status ?? null,
+    attempts: e.attempt,
+    why,
+    evidence,
+    step: retryStep('FAILED', entry, attempt, why),
+  });
+  return { kind: 'failed', entry, attempt, why };
 }
 
 /** An event ops records on its own behalf (a replayer, not a person). */

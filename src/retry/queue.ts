@@ -1,4 +1,5 @@
 import { appendAudit } from '../events/log';
+import { retryStep } from './step';
 import { prepared } from '../ledger/statements';
 import type { RetryPolicy } from '../config/schemas';
 import type { Ledger } from '../ledger/open';
@@ -168,12 +169,13 @@ export function enqueue(db: Ledger, req: EnqueueRequest): EnqueueOutcome {
     const entry = getEntry(db, existing)!;
     if (entry.state === 'pending' || entry.state === 'processing') return { action: 'queued', entry, audit_seq: null };
     if (req.origin === 'auto') return { action: 'finished', entry, audit_seq: null };
-    const audit = auditEnqueue(db, req, entry.id, entry.idempotency_key, { rearmed_from: entry.state, max_attempts: entry.attempt + req.maxAttempts });
     prepared(db, 
       `UPDATE retry_queue SET state = 'pending', phase = 'rerun', max_attempts = ?, next_attempt_at = ?, origin = 'manual', reason = ?,
          held_by = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
     ).run(entry.attempt + req.maxAttempts, now, req.reason, now, entry.id);
-    return { action: 'rearmed', entry: getEntry(db, entry.id)!, audit_seq: audit.seq };
+    const rearmed = getEntry(db, entry.id)!;
+    const audit = auditEnqueue(db, req, rearmed, { rearmed_from: entry.state, max_attempts: entry.attempt + req.maxAttempts });
+    return { action: 'rearmed', entry: rearmed, audit_seq: audit.seq };
   }
   const key = entryKey(run.run_id, run.attempt);
   const id = Number(
@@ -200,20 +202,22 @@ export function enqueue(db: Ledger, req: EnqueueRequest): EnqueueOutcome {
         now,
       ).lastInsertRowid,
   );
-  const audit = auditEnqueue(db, req, id, key, { run_attempt: run.attempt, origin: req.origin, class: req.classification.class, max_attempts: req.maxAttempts });
-  return { action: 'enqueued', entry: getEntry(db, id)!, audit_seq: audit.seq };
+  const entry = getEntry(db, id)!;
+  const audit = auditEnqueue(db, req, entry, { run_attempt: run.attempt, origin: req.origin, class: req.classification.class, max_attempts: req.maxAttempts });
+  return { action: 'enqueued', entry, audit_seq: audit.seq };
 }
 
-function auditEnqueue(db: Ledger, req: EnqueueRequest, id: number, key: string, details: object) {
+/** The entry's `retry.enqueue` event, once it is written (its step is the ENQUEUE log line). */
+function auditEnqueue(db: Ledger, req: EnqueueRequest, entry: RetryEntry, details: object) {
   return appendAudit(db, {
     ts: req.now,
     actor: req.actor.name,
     role: req.actor.role,
     event: 'retry.enqueue',
     run_id: req.run.run_id,
-    target_id: String(id),
-    payload: { id, reason: req.reason, ...details },
-    idempotency_key: key,
+    target_id: String(entry.id),
+    payload: { id: entry.id, reason: req.reason, ...details, step: retryStep('ENQUEUE', entry, null, entry.reason) },
+    idempotency_key: entry.idempotency_key,
   });
 }
 
@@ -344,6 +348,8 @@ export function cancelEntry(db: Ledger, id: number, reason: string, now: string,
   const entry = getEntry(db, id);
   if (!entry) return undefined;
   if (entry.state !== 'pending' && entry.state !== 'processing') return { action: 'finished', entry, audit_seq: null };
+  prepared(db, `UPDATE retry_queue SET state = 'cancelled', last_error = ?, held_by = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`).run(`cancelled by ${actor.name}: ${reason}`, now, id);
+  const cancelled = getEntry(db, id)!;
   const audit = appendAudit(db, {
     ts: now,
     actor: actor.name,
@@ -351,10 +357,9 @@ export function cancelEntry(db: Ledger, id: number, reason: string, now: string,
     event: 'retry.cancel',
     run_id: entry.run_id,
     target_id: String(id),
-    payload: { id, reason, was: entry.state, attempt: entry.attempt },
+    payload: { id, reason, was: entry.state, attempt: entry.attempt, step: retryStep('CANCEL', cancelled, null, reason) },
   });
-  prepared(db, `UPDATE retry_queue SET state = 'cancelled', last_error = ?, held_by = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`).run(`cancelled by ${actor.name}: ${reason}`, now, id);
-  return { action: 'cancelled', entry: getEntry(db, id)!, audit_seq: audit.seq };
+  return { action: 'cancelled', entry: cancelled, audit_seq: audit.seq };
 }
 
 /** How many attempts `retryHistory` would return without a limit. */

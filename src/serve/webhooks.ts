@@ -6,7 +6,6 @@ import { restRunToGh } from '../actions/sync';
 import { prepared } from '../ledger/statements';
 import { toIso } from '../time/clock';
 import type { Ledger } from '../ledger/open';
-import { writeRetryEvidence } from '../retry/report';
 import type { EnqueueOutcome } from '../retry/queue';
 import type { Env } from './api';
 import { requestContext, type Deps } from './deps';
@@ -154,10 +153,7 @@ export function webhookRoutes(app: Hono<Env>, deps: Deps): void {
           JSON.stringify(outcome),
         );
         deps.committed();
-        if (enqueued.length) {
-          const problemText = await writeRetryEvidence(ctx, db, enqueued.map((o) => ({ at: ctx.nowIso, what: 'ENQUEUE' as const, entry: o.entry, detail: o.entry.reason ?? undefined })));
-          if (problemText) ctx.io.stderr.write(`ops: serve: warning: ${problemText}\n`);
-        }
+        // The ENQUEUE lines of the retry log are the retry-log consumer's (afterWrite).
         return { outcome };
       });
       if ('duplicate' in answer) return duplicate(answer.duplicate!);

@@ -7,8 +7,7 @@ import { runConsumersFor } from '../../consumers';
 import { maskedReason } from '../../cli/parse';
 import { idempotency } from '../../idempotency/keys';
 import { openLedger, type Ledger } from '../../ledger/open';
-import { appendRetryLog } from '../../retry/evidence';
-import { commandOutputMasker, writeRetryEvidence } from '../../retry/report';
+import { commandOutputMasker } from '../../retry/report';
 import { prepared } from '../../ledger/statements';
 import { appendAudit } from '../../events/log';
 import type { Context } from '../../cli/context';
@@ -92,7 +91,9 @@ export function actionRoutes(deps: Deps): RouteDef<any, any>[] {
           );
           deps.committed();
           const r: ReplayReport = await onOwnConnection(ctx, async (db) => {
-            const events: Parameters<typeof appendRetryLog>[3][number][] = [];
+            const { contextEnv, runConsumersNow } = await import('../../consumers');
+            const env = await contextEnv(ctx, db);
+            let problem: string | null = null;
             const out = await replay({
               db,
               owner,
@@ -105,16 +106,11 @@ export function actionRoutes(deps: Deps): RouteDef<any, any>[] {
               env: ctx.io.env,
               mask,
               only: id,
-              onEvent: (ev) => {
-                events.push(ev);
-                try {
-                  appendRetryLog(db, reportsDir, timeZone, [ev]);
-                } catch {
-                  // reported once below
-                }
+              // Each step's retry log line as it happens (the retry-log consumer, from its event).
+              onEvent: () => {
+                problem ??= runConsumersNow(db, env, ['retry-log'])[0] ?? null;
               },
             });
-            const problem = await writeRetryEvidence(ctx, db, events, { alreadyLogged: true });
             if (problem) ctx.io.stderr.write(`ops: serve: warning: ${problem}\n`);
             return out;
           });
