@@ -32,20 +32,46 @@ export async function withWorkspaceLock<T>(workspace: string, timeoutMs: number,
   const dir = join(workspace, '.ops');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'evidence.lock');
-  const lock = new Database(path, { timeout: timeoutMs });
+  // One process may run several holders at once (ops watch's jobs, ops serve's routes): they
+  // queue here, in turn. Waiting inside SQLite's busy handler instead would block the thread,
+  // and with it the holder that was about to release the lock.
+  const previous = inProcess.get(path) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const tail = previous.then(() => mine);
+  inProcess.set(path, tail);
+  const deadline = Date.now() + timeoutMs;
   try {
-    lock.exec('BEGIN EXCLUSIVE');
-  } catch (err) {
-    lock.close();
-    if (isBusyError(err)) {
-      throw new OpsError(Exit.busy, path, `workspace busy: another ops process holds the evidence lock (waited ${Math.round(timeoutMs / 1000)} s)`);
+    await Promise.race([previous, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    const lock = await exclusive(path, deadline, timeoutMs);
+    try {
+      return await work();
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
     }
-    throw err;
-  }
-  try {
-    return await work();
   } finally {
-    lock.exec('ROLLBACK');
-    lock.close();
+    release();
+    if (inProcess.get(path) === tail) inProcess.delete(path);
+  }
+}
+
+const inProcess = new Map<string, Promise<void>>();
+
+/** The file's exclusive lock, polled without blocking the event loop while another process holds it. */
+async function exclusive(path: string, deadline: number, timeoutMs: number): Promise<Database.Database> {
+  const lock = new Database(path, { timeout: 0 });
+  for (;;) {
+    try {
+      lock.exec('BEGIN EXCLUSIVE');
+      return lock;
+    } catch (err) {
+      if (!isBusyError(err) || Date.now() >= deadline) {
+        lock.close();
+        if (isBusyError(err)) throw new OpsError(Exit.busy, path, `workspace busy: another ops process holds the evidence lock (waited ${Math.round(timeoutMs / 1000)} s)`);
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 }
