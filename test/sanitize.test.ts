@@ -137,6 +137,18 @@ describe('sanitizer rules', () => {
     expect(scan(rules, Buffer.from(out.text))).toEqual([]);
   });
 
+  it('a random value that starts with a placeholder word (no-, my-, new-) is a secret; words after it are a placeholder', () => {
+    const set = loadRules({ maskStyle: '***' }, {});
+    for (const word of ['no', 'my', 'new', 'your', 'not']) {
+      const value = `${word}-${r(10)}-${r(2)}#${r(3)}`;
+      expect(maskText(set, `helm registry login ghcr.io --username ci --password ${value}`).text).toBe('helm registry login ghcr.io --username ci --password ***');
+    }
+    for (const placeholder of ['your-password-here', 'not_a_real_token', 'my-secret-token']) {
+      const line = `DB_PASSWORD=${placeholder}`;
+      expect(maskText(set, line).text).toBe(line);
+    }
+  });
+
   it('never masks git SHAs, sha256/sha512 digests, UUIDs, ordinary base64, build ids, placeholders', () => {
     const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
     const lines = [

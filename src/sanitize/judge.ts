@@ -128,7 +128,14 @@ function judge(value: string, uuidOk: boolean): Verdict {
   if (WEAK_DEFAULT.test(v)) return { secret: false, weak: true, why: 'a well-known default password' };
   const lower = v.toLowerCase();
   const segs = lower.split(/[-_. ]+/).filter(Boolean);
-  if (segs.length && (PLACEHOLDER_FIRST.has(segs[0]!) && segs.length > 1 || segs.some((s) => PLACEHOLDER_ANY.has(s)))) return { secret: false, why: 'a placeholder' };
+  // `your-api-key`, `not_a_real_token`, `TOKEN_HERE`: placeholder words and other words. A
+  // random part (`no-4e4ulMLJ5-1#9-A`, `your-9FCnfsq7JK-MT#AiD`) makes it a secret that
+  // happens to contain one.
+  const placeholderWords =
+    segs.length > 0 &&
+    segs.every((s) => /^[a-z]+$/.test(s) || /^\d{1,4}$/.test(s)) &&
+    ((PLACEHOLDER_FIRST.has(segs[0]!) && segs.length > 1) || segs.some((s) => PLACEHOLDER_ANY.has(s)));
+  if (placeholderWords) return { secret: false, why: 'a placeholder' };
   if (/x{5,}|X{5,}|\*{3,}|\.{3,}|0{8,}/.test(v)) return { secret: false, why: 'a placeholder' };
   if (fewDistinct(v, 2)) return { secret: false, why: 'repeated characters' };
   if (URL_VALUE.test(v)) return { secret: false, why: 'a URL (its userinfo is judged by basic-auth-url)' };
