@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { FAKE_GH, NOW, opsProcess, workspaceDir } from './helpers';
+// The corpus's seeded PRNG (mulberry32): a failing run is repeated with its seed.
+import { prng } from './corpus/corpus.mjs';
 
 /**
  * Detection as a consumer of the event log (issue 20): it evaluates at the time of the
@@ -48,16 +50,6 @@ function workspace(rules: object) {
   return { ws, env, log, importRuns, query, detectionLog };
 }
 
-/** A small seeded PRNG (mulberry32): a failing run can be repeated with its seed. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('detection, a consumer of the event log', () => {
   it('evaluates at the time of the events it reacts to: a process catching up a month later opens the alert the import would have', () => {
@@ -84,7 +76,7 @@ describe('detection, a consumer of the event log', () => {
 
   it('kill -9 between the alert commit and its killswitch, at random, 12 workflows: each engaged exactly once by the next ops process', () => {
     const seed = Number(process.env.OPS_TEST_SEED ?? Date.now() % 100_000);
-    const random = rng(seed);
+    const random = prng(seed);
     const w = workspace({ consecutiveFailures: { count: 3, action: 'killswitch' } });
     const points = ['consumer.detection.after-work', 'consumer.detection.after-commit', 'alert-action.before', ''];
     let killed = 0;

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { OPS_BIN, opsProcess, workspaceDir } from './helpers';
+// The corpus's seeded PRNG (mulberry32): a failing run is repeated with its seed.
+import { prng } from './corpus/corpus.mjs';
 
 /** Consumers with cursors (issue 20 §2–4): exactly once after kill -9, failures isolated, the live tail. */
 
@@ -13,16 +15,6 @@ const at = (i: number) => new Date(T0 + i * 60_000).toISOString().replace(/\.000
 /** Every step between an event's commit and each consumer's work. */
 const POINTS = ['event.committed', ...['notifications', 'killswitch-log', 'tickets', 'summaries'].flatMap((c) => ['before', 'after-work', 'after-commit'].map((p) => `consumer.${c}.${p}`))];
 
-/** A small seeded PRNG (mulberry32): a failing run can be repeated with its seed. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function files(dir: string, re: RegExp): string[] {
   if (!existsSync(dir)) return [];
@@ -36,7 +28,7 @@ const lines = (paths: string[]) => paths.flatMap((p) => readFileSync(p, 'utf8').
 describe('event consumers', () => {
   it('kill -9 at random steps between commits and consumers, 100 times: every consumer handled every event exactly once', () => {
     const seed = Number(process.env.OPS_TEST_SEED ?? Date.now() % 100_000);
-    const random = rng(seed);
+    const random = prng(seed);
     const ws = workspaceDir();
     // Two channels: each notification is delivered once to each.
     writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ notifications: { channels: [{ name: 'oncall', type: 'log' }, { name: 'audit', type: 'log' }] } }));
@@ -99,7 +91,7 @@ describe('event consumers', () => {
 
   it('kill -9 inside detection (a consumer) and between its alert events and the detection log, 40 times: one detection log line per alert event', () => {
     const seed = Number(process.env.OPS_TEST_SEED ?? Date.now() % 100_000);
-    const random = rng(seed);
+    const random = prng(seed);
     const ws = workspaceDir();
     const env = { OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
     expect(opsProcess(['init'], { env: { ...env, OPS_NOW: at(0) } }).code).toBe(0);

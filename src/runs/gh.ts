@@ -59,7 +59,8 @@ const ghRecord = z.looseObject({
   repository: z.union([repository, z.looseObject({ nameWithOwner: repository }).transform((r) => r.nameWithOwner)]).nullish(),
 });
 
-const classification = z.object({
+/** A run's failure classification, as gh JSON and the API carry it. */
+export const classificationSchema = z.object({
   http_status: z.number().int().nullable(),
   class: z.enum(failureClasses),
   cause: z.string(),
@@ -84,7 +85,7 @@ const opsRecord = z.looseObject({
   completed_at: time,
   created_at: time,
   url: optionalText,
-  classification: classification.nullish(),
+  classification: classificationSchema.nullish(),
 });
 
 export type MapResult = { ok: true; run: RunInput } | { ok: false; field: string; problem: string };

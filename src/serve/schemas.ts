@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { failureClasses, runConclusions, runStatuses, type Run } from '../runs/types';
+import { runConclusions, runStatuses, type Run } from '../runs/types';
+import { classificationSchema } from '../runs/gh';
 import type { entryJson } from '../retry/queue';
 import type { Alert } from '../detect/alerts';
 import type { statusJson } from '../killswitch/state';
@@ -12,14 +13,7 @@ import type { statusDocument } from '../status/collect';
 
 const iso = z.string().describe('UTC ISO-8601');
 
-export const classificationSchema = z.object({
-  http_status: z.number().int().nullable(),
-  class: z.enum(failureClasses),
-  cause: z.string(),
-  retryable: z.boolean(),
-  risk: z.enum(['high', 'medium', 'low']),
-  action: z.string(),
-});
+export { classificationSchema };
 
 export const runSchema = z.object({
   run_id: z.string(),
