@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,10 @@ import { call, createKey, startServe } from './serve-helpers';
  * paths are printed.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.OPS_TEST_CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  throw new Error(`the browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (as .ci/run does), or OPS_TEST_CHROMIUM=/path/to/chromium`);
+}
 // Without the background-networking flags Chromium dials out at start, and this machine's
 // closed network refuses it.
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
