@@ -350,6 +350,15 @@ describe('ops watch', () => {
     expect(check.stderr).toBe('ops: .ops/schedule.json: jobs.report.cron: not a cron expression: Invalid value for minute: 61\n');
   }, 60_000);
 
+  it('--once in a GitHub Actions job: a failed job is an ::error annotation on the run page, and exit 1', () => {
+    const s = setUp({ config: { repos: ['acme/gone'] }, api: { repos: {} } });
+    const r = opsProcess(['watch', '--once'], { cwd: s.ws, env: { ...s.env, OPS_CLOCK_FILE: '', OPS_NOW: T0, GITHUB_ACTIONS: 'true' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error title=ops watch::sync: acme\/gone: \/repos\/acme\/gone\/actions\/runs\?per_page=100: HTTP 404/m);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::error'))).toHaveLength(1);
+    expect(r.stderr).toMatch(/ sync FAILED \(1 in a row\)/);
+  });
+
   it('a failing job is an audit event each time, backs off, and after 3 in a row a notification; ops status and the header line show it', async () => {
     // A repository GitHub does not know: every sync fails (HTTP 404).
     const s = setUp({ config: { repos: ['acme/gone'] }, api: { repos: {} } });

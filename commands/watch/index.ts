@@ -18,6 +18,7 @@ export const watch: CommandGroup = {
   async run(args, ctx) {
     const { startWatch } = await import('../../src/watch/runner');
     const { logLine } = await import('../../src/watch/format');
+    const { annotate } = await import('../../src/cli/actions-output');
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -38,7 +39,12 @@ export const watch: CommandGroup = {
         once: Boolean(args.once),
         standby: Boolean(args.standby),
         actor: args.actor,
-        log: (e) => (ctx.json ? ctx.io.stdout.write(JSON.stringify(e) + '\n') : ctx.io.stderr.write(logLine(e) + '\n')),
+        log: (e) => {
+          if (ctx.json) ctx.io.stdout.write(JSON.stringify(e) + '\n');
+          else ctx.io.stderr.write(logLine(e) + '\n');
+          // In a scheduled workflow (ops watch --once): a failed job on the run's page.
+          if (e.type === 'job' && (e.outcome === 'failed' || e.outcome === 'timeout')) annotate(ctx.io, 'error', `${e.job}: ${e.error}`, { title: 'ops watch' }, ctx.json);
+        },
       });
       // A step abandoned at the stop bound may still hold a child process: do not wait for it.
       if (result.abandoned.length) setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref();
