@@ -7,19 +7,28 @@ export interface ReplayDueOptions {
   concurrency: number;
   /** Set to stop leasing new entries (SIGINT, SIGTERM): the running re-runs finish. */
   stopped: () => boolean;
+  /** Only this entry, now (an operator's request through the API). */
+  only?: number;
+  /** The lease owner (default: this host and process); the API names the key in it. */
+  owner?: string;
+}
+
+/** A replayer's lease owner: host, process, an optional tag (who asked), a random suffix. */
+export async function replayOwner(tag?: string): Promise<string> {
+  const { hostname } = await import('node:os');
+  const { randomBytes } = await import('node:crypto');
+  return `${hostname()}:${process.pid}:${tag ? `${tag}:` : ''}${randomBytes(3).toString('hex')}`;
 }
 
 /**
  * `ops retry replay` without its printing: the due entries through src/actions/replay, each
  * step's retry log line as it happens (the retry-log consumer), the retry storm watched while
- * it happens. Shared by the command and `ops watch`'s replay job. The caller runs
+ * it happens. Shared by the command, `ops watch`'s replay job and the API's replay route. The caller runs
  * the consumers (tickets of final failures) afterwards.
  */
 export async function replayDue(ctx: Context, db: Ledger, o: ReplayDueOptions): Promise<{ report: ReplayReport; problem: string | null }> {
   const config = await ctx.config('config.json');
   const policy = await ctx.config('retry-policy.json');
-  const { hostname } = await import('node:os');
-  const { randomBytes } = await import('node:crypto');
   const { replay } = await import('../actions/replay');
   const { commandOutputMasker } = await import('../retry/report');
   const { contextEnv, runConsumersNow } = await import('../consumers');
@@ -30,7 +39,7 @@ export async function replayDue(ctx: Context, db: Ledger, o: ReplayDueOptions): 
   const storm = await stormWatch(ctx, db, clock);
   const report = await replay({
     db,
-    owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    owner: o.owner ?? (await replayOwner()),
     clock,
     max: o.max,
     concurrency: o.concurrency,
@@ -40,6 +49,7 @@ export async function replayDue(ctx: Context, db: Ledger, o: ReplayDueOptions): 
     env: ctx.io.env,
     mask: await commandOutputMasker(ctx),
     stopped: o.stopped,
+    only: o.only,
     onEvent: (ev) => {
       if (ev.attempt) storm.check();
       // As it happens: the step's line (the retry-log consumer, from its event), so someone

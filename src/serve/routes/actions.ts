@@ -1,13 +1,11 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { replay, type ReplayReport } from '../../actions/replay';
+import type { ReplayReport } from '../../actions/replay';
+import { replayDue, replayOwner } from '../../cli/replay-due';
 import { rollbackSetup } from '../../actions/rollback';
 import { runConsumersFor } from '../../consumers';
 import { maskedReason } from '../../cli/parse';
 import { idempotency } from '../../idempotency/keys';
 import { openLedger, type Ledger } from '../../ledger/open';
-import { commandOutputMasker } from '../../retry/report';
 import { prepared } from '../../ledger/statements';
 import { appendAudit } from '../../events/log';
 import type { Context } from '../../cli/context';
@@ -73,13 +71,7 @@ export function actionRoutes(deps: Deps): RouteDef<any, any>[] {
         if (!prepared(deps.db, 'SELECT 1 FROM retry_queue WHERE id = ?', true).get(id)) throw httpProblem(404, `no retry entry #${id} (GET /api/v1/retries)`);
         const ctx = requestContext(deps, c.get('key'));
         const report = await once(ctx, 'api.retry.replay', idempotencyKey(c), async () => {
-          const config = await ctx.config('config.json');
-          const policy = await ctx.config('retry-policy.json');
-          const reportsDir = await ctx.reportsDir();
-          const timeZone = await ctx.timezone();
-          const pinned = Boolean(ctx.io.env.OPS_NOW);
-          const mask = await commandOutputMasker(ctx);
-          const owner = `${hostname()}:${process.pid}:serve:${ctx.actor}:${randomBytes(3).toString('hex')}`;
+          const owner = await replayOwner(`serve:${ctx.actor}`);
           // The replay's own events are ops's (actor ops, as from the CLI and the console);
           // who asked for it is this event's actor: the key.
           await deps.write(() =>
@@ -91,28 +83,10 @@ export function actionRoutes(deps: Deps): RouteDef<any, any>[] {
           );
           deps.committed();
           const r: ReplayReport = await onOwnConnection(ctx, async (db) => {
-            const { contextEnv, runConsumersNow } = await import('../../consumers');
-            const env = await contextEnv(ctx, db);
-            let problem: string | null = null;
-            const out = await replay({
-              db,
-              owner,
-              clock: pinned ? () => ctx.now : () => Date.now(),
-              max: 1,
-              concurrency: 1,
-              policy,
-              config,
-              gh: ctx.io.env.OPS_GH || config.gh,
-              env: ctx.io.env,
-              mask,
-              only: id,
-              // Each step's retry log line as it happens (the retry-log consumer, from its event).
-              onEvent: () => {
-                problem ??= runConsumersNow(db, env, ['retry-log'])[0] ?? null;
-              },
-            });
+            // The CLI's replay (lease, killswitch, gh re-run, retry log lines, storm watch), for this entry.
+            const { report, problem } = await replayDue(ctx, db, { max: 1, concurrency: 1, stopped: () => false, only: id, owner });
             if (problem) ctx.io.stderr.write(`ops: serve: warning: ${problem}\n`);
-            return out;
+            return report;
           });
           deps.committed();
           deps.afterWrite();
