@@ -58,6 +58,10 @@ describe('ops serve: REST', () => {
     expect(bad.json.detail).toMatch(/^query\.limit: /);
     expect((await call(s.url, '/api/v1/runs?cursor=garbage', { key: viewer })).json.detail).toMatch(/^query\.cursor/);
     expect((await call(s.url, '/api/v1/runs?conclusion=exploded', { key: viewer })).status).toBe(400);
+    // A misspelt parameter is refused with the one meant, not ignored.
+    const typo = await call(s.url, '/api/v1/runs?limt=5', { key: viewer });
+    expect(typo.status).toBe(400);
+    expect(typo.json.detail).toBe('query.limt: unknown parameter; did you mean limit?');
     expect((await call(s.url, '/api/v1/nope', { key: viewer })).json).toMatchObject({ status: 404, type: expect.any(String), title: expect.any(String) });
   });
 

@@ -2,6 +2,7 @@ import type { Context as HonoContext, Hono } from 'hono';
 import { z } from 'zod';
 import type { ApiKey, Role } from './keys';
 import { httpProblem } from './problem';
+import { closest } from '../cli/suggest';
 
 /**
  * The API's routes as data: each declares its method, path, the role it needs and its
@@ -44,7 +45,15 @@ export function register(app: Hono<Env>, routes: RouteDef<any, any>[], before: (
     app.on(def.method, path, before(def), async (c) => {
       let query: unknown = {};
       if (def.query) {
-        const parsed = def.query.safeParse(c.req.query());
+        const raw = c.req.query();
+        // A misspelt parameter (`?limt=5`) would otherwise be ignored and answer as if absent.
+        const known = Object.keys(def.query.shape);
+        const unknown = Object.keys(raw).find((k) => !known.includes(k) && k !== 'access_token');
+        if (unknown !== undefined) {
+          const near = closest(unknown, known);
+          throw httpProblem(400, `query.${unknown}: unknown parameter; ${near ? `did you mean ${near}?` : `known: ${known.join(', ') || 'none'}`}`);
+        }
+        const parsed = def.query.safeParse(raw);
         if (!parsed.success) throw httpProblem(400, issueText(parsed.error, 'query'));
         query = parsed.data;
       }
