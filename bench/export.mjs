@@ -16,7 +16,8 @@ const RUNS = Number(process.argv[3] ?? 1_000_000);
 const dir = process.argv[2] ?? join(tmpdir(), `ops-bench-export-${RUNS}`);
 const env = { ...process.env, OPS_NOW: '2025-11-14T00:00:00Z', NO_COLOR: '1' };
 const marker = join(dir, '.bench-export.json');
-const spec = JSON.stringify({ runs: RUNS, now: env.OPS_NOW });
+// format: bumped when the demo ledger's shape changes (2: run attempts' created_seq), so a stale one is rebuilt.
+const spec = JSON.stringify({ runs: RUNS, now: env.OPS_NOW, format: 2 });
 
 let buildSeconds = null;
 if (process.env.FRESH || !existsSync(marker) || readFileSync(marker, 'utf8') !== spec) {

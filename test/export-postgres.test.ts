@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { NOW, OPS_BIN, opsProcess, tempDir } from './helpers';
 import { startPostgres, type PgServer } from './postgres-server';
 
@@ -88,9 +88,9 @@ function demo(runs: number, seed: number): string {
 
 const exportTo = (workspace: string, url: string, args: string[] = []) => opsProcess(['export', 'postgres', '--workspace', workspace, ...args], { env: { OPS_POSTGRES_URL: url } });
 
-const oneRun = (id: number) =>
+const oneRun = (id: number, state: { status: string; conclusion: string | null } = { status: 'completed', conclusion: 'failure' }) =>
   JSON.stringify([
-    { databaseId: id, attempt: 1, workflowName: 'CI', status: 'completed', conclusion: 'failure', event: 'push', headBranch: 'main', headSha: 'b'.repeat(40), createdAt: '2025-11-13T22:00:00Z', startedAt: '2025-11-13T22:00:05Z', updatedAt: '2025-11-13T22:03:00Z', url: `https://github.com/acme/api/actions/runs/${id}` },
+    { databaseId: id, attempt: 1, workflowName: 'CI', ...state, event: 'push', headBranch: 'main', headSha: 'b'.repeat(40), createdAt: '2025-11-13T22:00:00Z', startedAt: '2025-11-13T22:00:05Z', updatedAt: '2025-11-13T22:03:00Z', url: `https://github.com/acme/api/actions/runs/${id}` },
   ]);
 
 describe('ops export postgres', () => {
@@ -108,7 +108,7 @@ describe('ops export postgres', () => {
     expect(first.code, first.stderr).toBe(0);
     const fa = JSON.parse(first.stdout);
     expect(fa.workspace_id).toBe(wa);
-    expect(fa.migrated).toEqual([1]);
+    expect(fa.migrated).toEqual([1, 2]);
     expect(fa.target).toBe(`postgres://postgres:****@127.0.0.1:${server.port}/${db}`);
     expect(first.stdout).not.toContain(server.password);
     const second = exportTo(b, url);
@@ -171,6 +171,8 @@ describe('ops export postgres', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // A failing assertion must not leave the follower running.
+    onTestFinished(() => void child.kill('SIGKILL'));
     const until = async (what: () => Promise<boolean>) => {
       const deadline = Date.now() + 20_000;
       while (!(await what())) {
@@ -180,7 +182,7 @@ describe('ops export postgres', () => {
     };
     const has = async (runId: string) => (await c.query(`SELECT count(*)::int AS n FROM ops.runs WHERE workspace_id = $1 AND run_id = $2`, [ws, runId]).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n === 1;
     await until(async () => out.split('\n').filter(Boolean).length >= 1);
-    expect(JSON.parse(out.split('\n')[0]!).migrated).toEqual([1]);
+    expect(JSON.parse(out.split('\n')[0]!).migrated).toEqual([1, 2]);
     for (const id of [39_000_000_101, 39_000_000_102]) {
       const imp = opsProcess(['runs', 'import', '-', '--repo', 'acme/api', '--workspace', a], { input: oneRun(id) });
       expect(imp.code, imp.stderr).toBe(0);
@@ -281,48 +283,91 @@ describe('ops export postgres', () => {
     expect((await c.query('SELECT count(*)::int AS n FROM ops.kpi_7d')).rows[0].n).toBe(1);
   });
 
-  it('SIGKILLed 20 times at random moments, the export ends with the database a clean export makes', async () => {
-    // 30 000 runs in the suite (a loaded 2-core machine must stay under a minute); bench/export
-    // exports 1 000 000. Small batches: many commits for the kills to fall between and inside.
-    const ws = demo(30_000, 3);
-    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ export: { postgres: { batchRows: 1500 } } }));
+  it('SIGKILLed 20 times at random moments during a 200 000-run export, the export ends with the database a clean export makes', async () => {
+    // Batches of 5 000: many commits for the kills to fall between and inside, most of them
+    // written two at a time (a fresh batch overlaps the one before on a second connection).
+    const ws = demo(200_000, 3);
+    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ export: { postgres: { batchRows: 5000 } } }));
     const killedDb = await server.database();
     const cleanDb = await server.database();
-    // The clean export first: its duration T sets the kill moments. Each kill falls at a random
-    // moment in the first T/24 of a run (start-up, connect, migrations, a batch in flight), and
-    // every run resumes where the last left off, so 20 kills land across the export's whole
-    // length and none can find it finished (20 × T/24 < T) unless this machine sped up a lot.
+    // The clean export first: its duration T, and B, that of an export with nothing to send
+    // (start-up, connect, the schema check), place the kills. Each run is killed at a random
+    // moment of the first half of what it has left to do (B + (T − B) × the share of runs not
+    // in Postgres yet), so the kills fall in every phase (start-up, migrations, the first
+    // batch with the small tables, batches written two at a time, the last one) while the
+    // export still advances; every fourth falls in start-up.
+    const total = ledgerCounts(ws).runs!;
     const started = performance.now();
     const clean = exportTo(ws, server.url(cleanDb), ['--json']);
     const t = performance.now() - started;
     expect(clean.code, clean.stderr).toBe(0);
-    expect(JSON.parse(clean.stdout).sent.runs).toBe(ledgerCounts(ws).runs);
+    expect(JSON.parse(clean.stdout).sent.runs).toBe(total);
+    const idle = performance.now();
+    expect(exportTo(ws, server.url(cleanDb)).code).toBe(0);
+    const b = performance.now() - idle;
+    const k = await server.client(killedDb);
+    const id = ledgerWorkspaceId(ws);
+    const arrived = async (): Promise<number> => (await k.query('SELECT count(*)::int AS n FROM ops.runs WHERE workspace_id = $1', [id]).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n;
     let killed = 0;
+    let interrupted = 0;
     for (let i = 0; i < 20; i++) {
+      const before = await arrived();
       const child = spawn(process.execPath, [OPS_BIN, 'export', 'postgres', '--workspace', ws], {
         env: { PATH: process.env.PATH, OPS_NOW: NOW, OPS_POSTGRES_URL: server.url(killedDb) },
         stdio: 'ignore',
       });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-      const timer = setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * (t / 24)));
+      const left = b + (t - b) * (1 - before / total);
+      const at = i % 4 === 3 ? Math.random() * b : Math.random() * 0.5 * left;
+      const timer = setTimeout(() => child.kill('SIGKILL'), Math.floor(at));
       const signal = await exited;
       clearTimeout(timer);
-      if (signal === 'SIGKILL') killed++;
+      if (signal !== 'SIGKILL') continue;
+      killed++;
+      // Killed with some of its batches committed and the rest not.
+      const after = await arrived();
+      if (after > before && after < total) interrupted++;
     }
     expect(killed).toBeGreaterThanOrEqual(10);
+    expect(interrupted).toBeGreaterThanOrEqual(3);
     const finish = exportTo(ws, server.url(killedDb), ['--json']);
     expect(finish.code, finish.stderr).toBe(0);
-    // Not vacuous: the kills left work for the last run.
-    const left = JSON.parse(finish.stdout).sent;
-    expect(left.runs + left.events).toBeGreaterThan(0);
 
-    const id = ledgerWorkspaceId(ws);
-    const k = await server.client(killedDb);
     const c = await server.client(cleanDb);
     const dk = await digests(k, id);
     expect(dk).toEqual(await digests(c, id));
     expect(await pgCounts(k, id)).toEqual(ledgerCounts(ws));
-  }, 90_000);
+  }, 240_000);
+
+  it('rows Postgres has that its cursor does not cover (cursors reset by hand) are looked up, not duplicated; a changed run is rewritten in place', async () => {
+    const db = await server.database();
+    const url = server.url(db);
+    const a = demo(3000, 11);
+    writeFileSync(join(a, '.ops', 'config.json'), JSON.stringify({ export: { postgres: { batchRows: 500 } } }));
+    expect(exportTo(a, url).code).toBe(0);
+    const c = await server.client(db);
+    const id = ledgerWorkspaceId(a);
+    const before = await digests(c, id);
+    await c.query(`UPDATE ops.export_cursors SET seq = 0, key_run_id = '', key_attempt = 0 WHERE workspace_id = $1`, [id]);
+    const again = exportTo(a, url, ['--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const r = JSON.parse(again.stdout);
+    expect(r.sent.runs).toBe(ledgerCounts(a).runs);
+    expect(Object.values(r.rows).every((n) => n === 0)).toBe(true);
+    expect(await digests(c, id)).toEqual(before);
+
+    // A run first seen in progress, then completed: one row, rewritten.
+    const run = (state: { status: string; conclusion: string | null }) => opsProcess(['runs', 'import', '-', '--repo', 'acme/api', '--workspace', a], { input: oneRun(39_000_000_301, state) });
+    expect(run({ status: 'in_progress', conclusion: null }).code).toBe(0);
+    expect(exportTo(a, url).code).toBe(0);
+    const row = async () => (await c.query(`SELECT status, conclusion FROM ops.runs WHERE workspace_id = $1 AND run_id = '39000000301'`, [id])).rows;
+    expect(await row()).toEqual([{ status: 'in_progress', conclusion: null }]);
+    expect(run({ status: 'completed', conclusion: 'success' }).code).toBe(0);
+    const done = JSON.parse(exportTo(a, url, ['--json']).stdout);
+    expect(done.rows.runs).toBe(1);
+    expect(await row()).toEqual([{ status: 'completed', conclusion: 'success' }]);
+    expect(await pgCounts(c, id)).toEqual(ledgerCounts(a));
+  });
 
   it('--print-sql prints the migrations without connecting; applied by hand, the export finds nothing to migrate', async () => {
     const ws = demo(50, 4);

@@ -86,13 +86,16 @@ export function createContext(args: GlobalArgs, io: IO): Context {
     role: env.GITHUB_ACTIONS === 'true' ? 'ci' : 'operator',
     async config(file) {
       if (!configs.has(file)) {
-        const { loadConfig, loadConfigLenient, problemText } = await import('../config/load');
         if (degraded) {
+          const { loadConfigLenient, problemText } = await import('../config/load');
           const loaded = loadConfigLenient(workspace, file);
           const seen = new Set(problems.map(problemText));
           problems.push(...loaded.problems.filter((p) => !seen.has(problemText(p))));
           configs.set(file, loaded.value);
-        } else configs.set(file, loadConfig(workspace, file).value);
+        } else {
+          const { quickConfig } = await import('../config/quick-check');
+          configs.set(file, await quickConfig(workspace, file));
+        }
       }
       return configs.get(file) as never;
     },

@@ -28,6 +28,10 @@ function readRaw(path: string, file: ConfigFile): Read {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { present: false };
     return { present: true, problem: { file: display(file), field: '(file)', message: `cannot read: ${(err as Error).message}` } };
   }
+  return parseRaw(text, file);
+}
+
+function parseRaw(text: string, file: ConfigFile): Read {
   try {
     return { present: true, raw: JSON.parse(text) };
   } catch (err) {
@@ -40,7 +44,15 @@ const fieldOf = (path: readonly PropertyKey[]) => (path.length ? path.map(String
 /** Reads and validates one `.ops/*.json` file; absent → defaults; invalid → exit 2 naming file and field. */
 export function loadConfig<F extends ConfigFile>(workspace: string, file: F): LoadedConfig<F> {
   const path = join(workspace, '.ops', file);
-  const read = readRaw(path, file);
+  return loadRead(path, file, readRaw(path, file));
+}
+
+/** loadConfig of a file's text already read (null: absent), so a caller can tie the value to those exact bytes. */
+export function loadConfigText<F extends ConfigFile>(workspace: string, file: F, text: string | null): LoadedConfig<F> {
+  return loadRead(join(workspace, '.ops', file), file, text === null ? { present: false } : parseRaw(text, file));
+}
+
+function loadRead<F extends ConfigFile>(path: string, file: F, read: Read): LoadedConfig<F> {
   if (!read.present) return { file, path, present: false, value: defaultsOf(file) };
   if ('problem' in read) throw usageError(display(file), read.problem.message);
   const parsed = (configSchemas[file] as z.ZodType).safeParse(read.raw);

@@ -602,4 +602,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX alert_actions_pending ON alert_actions (state) WHERE state = 'pending';
     `,
   },
+  {
+    version: 20,
+    name: 'run attempts: the change number of their first write',
+    // Issue 24: created_seq is the change number an attempt was first written with
+    // (change_seq moves on every write; this one never does). An attempt first written after
+    // the export's runs cursor cannot be in Postgres yet, so the export inserts it without
+    // looking it up first: the bulk of a first export. Attempts written before this version
+    // have 0 (unknown), which the export looks up as before.
+    sql: `ALTER TABLE run_attempts ADD COLUMN created_seq INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

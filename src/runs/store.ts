@@ -13,7 +13,8 @@ const LATEST = 'is_latest = 1';
 /**
  * Every written attempt takes the next change number (migration 18): an export reads the
  * attempts changed since its last key from the runs_by_change index. One index seek: the
- * writer holds the write lock, so MAX + 1 is unique and in commit order.
+ * writer holds the write lock, so MAX + 1 is unique and in commit order. An inserted attempt
+ * also keeps it as created_seq (migration 20), which later writes leave alone.
  */
 const NEXT_CHANGE = '(COALESCE((SELECT MAX(change_seq) FROM run_attempts), 0) + 1)';
 
@@ -47,8 +48,8 @@ export function runWriter(db: Ledger, now: string) {
   const attemptsOf = prepared<[string], StoredRow>(db, `SELECT ${columns}, created_at FROM run_attempts WHERE run_id = ?`);
   // Positional parameters: binding arrays is measurably faster than named objects on bulk imports.
   const insert = prepared(db, 
-    `INSERT INTO run_attempts (${columns}, is_latest, sort_at, created_at, recorded_at, updated_at, change_seq)
-     VALUES (${runKeys.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ${NEXT_CHANGE})`,
+    `INSERT INTO run_attempts (${columns}, is_latest, sort_at, created_at, recorded_at, updated_at, change_seq, created_seq)
+     VALUES (${runKeys.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ${NEXT_CHANGE}, ${NEXT_CHANGE})`,
   );
   const update = prepared(db, 
     `UPDATE run_attempts SET (${columns}, sort_at, updated_at, change_seq) = (${runKeys.map(() => '?').join(', ')}, ?, ?, ${NEXT_CHANGE})

@@ -22,7 +22,17 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+let canonicalZones: Set<string> | undefined;
+
+/**
+ * Whether Intl knows the zone. The canonical names are checked first: a list costs ~2 ms to
+ * get, the first DateTimeFormat ~17 ms (ICU's date formatting data), which a command that
+ * only validates config.json (ops export postgres) would pay for nothing. Aliases (UTC,
+ * Asia/Calcutta) and other spellings fall through to the formatter, which accepts them.
+ */
 export function isValidTimeZone(timeZone: string): boolean {
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (canonicalZones.has(timeZone)) return true;
   try {
     formatter(timeZone);
     return true;

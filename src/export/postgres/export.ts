@@ -5,7 +5,7 @@ import { failpoint } from '../../testing/failpoint';
 import { connectPg, pgError, type TlsOptions } from './connect';
 import { ensureSchema } from './migrate';
 import { eventColumns, runColumns } from './schema';
-import { eventsAfterSeq, ledgerWorkspaceId, runsAfter, smallRows, smallTables, type Row, type RunKey, type SmallTable } from './source';
+import { eventsAfterSeq, ledgerWorkspaceId, rowsToColumns, runsAfter, smallRows, smallTables, type ColumnBatch, type RunKey, type SmallTable } from './source';
 import { writeMirror, writeMirrorError } from './state';
 import { maskIn, type PgTarget } from './url';
 
@@ -84,13 +84,7 @@ export async function exportPostgresOnce(o: PostgresExportOptions): Promise<Post
 async function run(client: Client, o: PostgresExportOptions, ws: string, started: number): Promise<PostgresExportResult> {
   const s = `"${o.schema}"`;
   const limit = o.batchRows ?? DEFAULT_BATCH;
-  // The batch statement joins a batch (up to 20 000 rows) to tables of millions on their
-  // keys: it must be index probes. Left to itself the planner hashes the whole workspace's
-  // rows for every batch (a 20 000-row batch against 100 000 runs: 540 ms, against 340 ms
-  // probing, and growing with the table: quadratic over a full export), or, while the
-  // table's statistics still say it is small (a first export), scans it once per batch row
-  // (a 30 000-run export took a minute). This session only does such joins.
-  await client.query('SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off');
+  await prepareSession(client);
   const migrated = await ensureSchema(client, o.schema);
   await client.query(
     `WITH w AS (INSERT INTO ${s}.workspaces (workspace_id, label) VALUES ($1, $2) ON CONFLICT (workspace_id) DO NOTHING RETURNING workspace_id)
@@ -120,64 +114,102 @@ async function run(client: Client, o: PostgresExportOptions, ws: string, started
     const small = await smallState(client, s, ws);
     const smallMax = small.map((x) => x.max);
     let first = true;
-    // Pipelined: while Postgres runs batch N's transaction, the next batch is read from the
-    // ledger and serialised. The client sends queries in order, so transactions still commit
-    // one after the other, each with its own cursors: a kill leaves a prefix of them.
-    let inFlight: Promise<void> | undefined;
+    // Pipelined: while Postgres writes batch N, batch N+1 is read from the ledger and
+    // serialised. Each batch is one transaction: its rows, then its cursors, moved only from
+    // where the batch before left them. A batch of rows Postgres cannot have yet (the bulk of
+    // a first export) goes to a second connection and is written while the batch before is
+    // still being written (two cores instead of one); it moves its cursors and commits only
+    // after that batch committed, and rolls back if that batch failed. A kill leaves a prefix
+    // of the batches, each with its cursors.
+    let helper: Promise<Client | null> | undefined;
+    const busy = new Map<Client, Promise<void>>();
+    const pending: Promise<void>[] = [];
+    let previous: Promise<void> | undefined;
+    let turn = 0;
     let readKey = runKey;
     let readSeq = eventsSeq;
-    for (;;) {
-      // One ledger snapshot per batch: the runs, events and small rows agree with each other.
-      const batch = o.db.transaction(() => {
-        const runs = runsAfter(o.db, readKey, limit);
-        const events = eventsAfterSeq(o.db, readSeq, limit);
-        const runIds = [...new Set(events.map((e) => e[6] as string | null).filter((r): r is string => r !== null))];
-        const smallBatch = smallTables.map((t, i) => ({ t, rows: smallRows(o.db, t, smallMax[i]!, limit, first ? small[i]!.open : [], runIds) }));
-        return { runs, events, small: smallBatch };
-      })();
-      first = false;
-      if (!batch.runs.length && !batch.events.length && !batch.small.some((b) => b.rows.length)) break;
+    let lookupAll = false;
+    try {
+      for (;;) {
+        // One ledger snapshot per batch: the runs, events and small rows agree with each other.
+        const batch = o.db.transaction(() => {
+          const runs = runsAfter(o.db, readKey, limit);
+          const events = eventsAfterSeq(o.db, readSeq, limit);
+          const smallBatch = smallTables.map((t, i) => ({ t, rows: smallRows(o.db, t, smallMax[i]!, limit, first ? small[i]!.open : [], events.runIds) }));
+          return { runs, events, small: smallBatch };
+        })();
+        first = false;
+        if (!batch.runs.n && !batch.events.n && !batch.small.some((b) => b.rows.length)) break;
 
-      const lastRun = batch.runs.at(-1);
-      const nextRunKey: RunKey = lastRun ? { seq: lastRun[runColumns.length] as number, runId: lastRun[0] as string, attempt: lastRun[1] as number } : readKey;
-      const nextEventsSeq = batch.events.length ? (batch.events.at(-1)![0] as number) : readSeq;
-      batch.small.forEach((b, i) => {
-        for (const r of b.rows) if ((r[0] as number) > smallMax[i]!) smallMax[i] = r[0] as number;
-      });
-      const parts: Upsert[] = [];
-      if (batch.runs.length) parts.push({ table: 'runs', columns: runColumns, key: ['run_id', 'attempt'], rows: batch.runs });
-      if (batch.events.length) parts.push({ table: 'audit_events', columns: eventColumns, key: ['seq'], rows: batch.events });
-      for (const b of batch.small) if (b.rows.length) parts.push({ table: b.t.pg, columns: b.t.columns, key: ['id'], rows: b.rows });
-      const statement = batchStatement(s, ws, parts, { eventsSeq: nextEventsSeq, runKey: nextRunKey, label: o.label ?? null, touch: Boolean(batch.runs.length || batch.events.length) });
-      readKey = nextRunKey;
-      readSeq = nextEventsSeq;
+        batch.small.forEach((b, i) => {
+          for (const r of b.rows) if ((r[0] as number) > smallMax[i]!) smallMax[i] = r[0] as number;
+        });
+        // Rows that cannot be in Postgres yet are inserted without a lookup: run attempts first
+        // written after the cursor, and events (appended, never changed) after theirs.
+        const parts: Upsert[] = [];
+        if (batch.runs.fresh.n) parts.push({ table: 'runs', columns: runColumns, key: ['run_id', 'attempt'], batch: batch.runs.fresh, fresh: true });
+        if (batch.runs.known.n) parts.push({ table: 'runs', columns: runColumns, key: ['run_id', 'attempt'], batch: batch.runs.known, fresh: false });
+        if (batch.events.n) parts.push({ table: 'audit_events', columns: eventColumns, key: ['seq'], batch: batch.events, fresh: true });
+        for (const b of batch.small) if (b.rows.length) parts.push({ table: b.t.pg, columns: b.t.columns, key: ['id'], batch: rowsToColumns(b.rows, b.t.columns.length), fresh: false });
+        const move: CursorMove = {
+          from: { eventsSeq: readSeq, runKey: readKey },
+          to: { eventsSeq: batch.events.last, runKey: batch.runs.last },
+          label: o.label ?? null,
+          touch: Boolean(batch.runs.n || batch.events.n),
+        };
+        readKey = move.to.runKey;
+        readSeq = move.to.eventsSeq;
+        const more = batch.runs.n === limit || batch.events.n === limit || batch.small.some((b) => b.rows.length >= limit);
 
-      // Only now wait for the previous batch: its statement ran while this one was read and serialised.
-      if (inFlight) await inFlight;
-      const sentRuns = batch.runs.length;
-      const sentEvents = batch.events.length;
-      const tx = client.query({ text: statement.text, values: statement.values, rowMode: 'array' }).then((r) => {
-        const counts = r.rows[0] as (string | number)[];
-        parts.forEach((part, i) => count(part.table, Number(counts[i])));
-        failpoint('export.postgres.after-commit');
-        batches++;
-        sent.runs += sentRuns;
-        sent.events += sentEvents;
-        runKey = nextRunKey;
-        eventsSeq = nextEventsSeq;
-        try {
-          writeMirror(o.db, ws, eventsSeq, runKey, o.now());
-        } catch {
-          // Busy ledger: the mirror catches up after the next batch; Postgres holds the truth.
-        }
-      });
-      // Never an unhandled rejection: it is awaited below (or at the next round).
-      tx.catch(() => {});
-      inFlight = tx;
-      const more = batch.runs.length === limit || batch.events.length === limit || batch.small.some((b) => b.rows.length >= limit);
-      if (!more) break;
+        // Overlap only inserts of fresh rows, and only in a pass with more batches to come (a
+        // small export does not open a second connection).
+        // A server out of connections gets one: the export goes on without overlapping.
+        let overlap = !lookupAll && (more || helper !== undefined) && parts.every((p) => p.fresh);
+        if (overlap) helper ??= connectPg(o.target, o.tls).then(async (c) => (await prepareSession(c), c)).catch(() => null);
+        const other = overlap ? await helper! : null;
+        overlap &&= other !== null;
+        const conn = overlap && turn++ % 2 ? other! : client;
+        const sendParts = lookupAll ? parts.map(asKnown) : parts;
+        // Serialised now, while the batch before is being written.
+        const statement = rowsStatement(s, ws, sendParts, overlap ? null : move);
+        await busy.get(conn);
+        if (!overlap) await previous;
+        const after = overlap ? previous : undefined;
+        const sentRuns = batch.runs.n;
+        const sentEvents = batch.events.n;
+        const tx = writeBatch({ conn, s, ws, parts: sendParts, statement, move, after }, async () => {
+          // A "fresh" row Postgres has after all: the workspace's rows outlived its cursor (a
+          // ledger restored from a backup under the same workspace id, cursors reset by hand).
+          // It rolled back; it and the rest of this pass look every row up.
+          lookupAll = true;
+          await after?.catch(() => {});
+        }).then((counts) => {
+          parts.forEach((part, i) => count(part.table, counts[i]!));
+          failpoint('export.postgres.after-commit');
+          batches++;
+          sent.runs += sentRuns;
+          sent.events += sentEvents;
+          // Batches commit in order, but their replies may be read out of order: keep the furthest.
+          if (compareKeys(move.to.runKey, runKey) > 0) runKey = move.to.runKey;
+          if (move.to.eventsSeq > eventsSeq) eventsSeq = move.to.eventsSeq;
+          try {
+            writeMirror(o.db, ws, eventsSeq, runKey, o.now());
+          } catch {
+            // Busy ledger: the mirror catches up after the next batch; Postgres holds the truth.
+          }
+        });
+        // Never an unhandled rejection: each is awaited below or at a later round.
+        tx.catch(() => {});
+        busy.set(conn, tx);
+        pending.push(tx);
+        previous = tx;
+        if (!more) break;
+      }
+      // In order, so the first failure is the one reported (a later batch then fails its cursor check).
+      for (const tx of pending) await tx;
+    } finally {
+      await (await helper)?.end().catch(() => {});
     }
-    if (inFlight) await inFlight;
     if (!batches) {
       try {
         writeMirror(o.db, ws, eventsSeq, runKey, o.now());
@@ -212,35 +244,114 @@ interface Upsert {
   table: string;
   columns: readonly (readonly [string, string])[];
   key: readonly string[];
-  rows: readonly Row[];
+  batch: ColumnBatch;
+  /** Not in Postgres yet: inserted without a lookup (a duplicate key fails the statement). */
+  fresh: boolean;
+}
+
+const asKnown = (u: Upsert): Upsert => ({ ...u, fresh: false });
+
+interface Cursors {
+  eventsSeq: number;
+  runKey: RunKey;
+}
+
+/** A batch's cursors: where the batch before left them, and where this one leaves them. */
+interface CursorMove {
+  from: Cursors;
+  to: Cursors;
+  label: string | null;
+  /** Runs or events were sent: the workspace's last_export_at moves. */
+  touch: boolean;
+}
+
+type Statement = { text: string; values: unknown[] };
+
+export const compareKeys = (a: RunKey, b: RunKey): number => a.seq - b.seq || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0) || a.attempt - b.attempt;
+
+/** What every connection of an export sets first (see run). */
+async function prepareSession(client: Client): Promise<void> {
+  // The batch statement joins a batch (up to 20 000 rows) to tables of millions on their
+  // keys: it must be index probes. Left to itself the planner hashes the whole workspace's
+  // rows for every batch (a 20 000-row batch against 100 000 runs: 540 ms, against 340 ms
+  // probing, and growing with the table: quadratic over a full export), or, while the
+  // table's statistics still say it is small (a first export), scans it once per batch row
+  // (a 30 000-run export took a minute). This session only does such joins. work_mem: a
+  // batch's looked-up rows stay in memory instead of a temporary file.
+  await client.query("SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off; SET work_mem = '64MB'");
+}
+
+interface BatchWrite {
+  conn: Client;
+  s: string;
+  ws: string;
+  parts: readonly Upsert[];
+  /** The parts as rowsStatement makes them: with the cursor update unless `after` is set. */
+  statement: Statement;
+  move: CursorMove;
+  /** The batch before, still being written on the other connection: this one commits after it. */
+  after: Promise<void> | undefined;
 }
 
 /**
- * A whole batch as ONE statement, so one round trip and atomic by itself: each table's
- * multi-row upsert and the cursor update are data-modifying CTEs. Each upsert takes its
- * columns as Postgres array literals (serialised here, while the previous batch runs) and
- * unnest()s them into rows; a row is rewritten only when it differs, so a repeated export
- * changes nothing (not even a row version). Its one result row: the rows written per upsert.
+ * Writes one batch as one transaction. Usually that is its one statement (rows and cursors).
+ * Written alongside the batch before, it is rows first, then, once that batch committed, the
+ * cursors, moved from where that batch left them (if it failed, so does this one). A
+ * duplicate key among rows sent as fresh rolls back, and the batch is written again with
+ * every row looked up, after `onDuplicate`.
  */
-function batchStatement(s: string, ws: string, parts: readonly Upsert[], c: { eventsSeq: number; runKey: RunKey; label: string | null; touch: boolean }): { text: string; values: unknown[] } {
-  const values: unknown[] = [ws, c.eventsSeq, c.runKey.seq, c.runKey.runId, c.runKey.attempt, c.label];
+async function writeBatch(b: BatchWrite, onDuplicate: () => Promise<void>): Promise<number[]> {
+  const { conn, s, ws, move, after } = b;
+  let parts = b.parts;
+  let statement = b.statement;
+  const counts = (r: { rows: unknown[] }) => (r.rows[0] as (string | number)[]).map(Number);
+  for (;;) {
+    try {
+      if (!after) return counts(await conn.query({ ...statement, rowMode: 'array' }));
+      await conn.query('BEGIN');
+      const r = await conn.query({ ...statement, rowMode: 'array' });
+      await after;
+      await moveCursors(conn, s, ws, move);
+      await conn.query('COMMIT');
+      return counts(r);
+    } catch (err) {
+      if (after) await conn.query('ROLLBACK').catch(() => {});
+      if ((err as { code?: string })?.code !== '23505' || !parts.some((p) => p.fresh)) throw err;
+      await onDuplicate();
+      parts = parts.map(asKnown);
+      statement = rowsStatement(s, ws, parts, after ? null : move);
+    }
+  }
+}
+
+/**
+ * A batch's rows as ONE statement (one round trip): each table's multi-row insert or upsert
+ * is a data-modifying CTE. Each takes its columns as Postgres array literals (serialised
+ * here, while the previous batch runs) and unnest()s them into rows. Fresh rows are inserted;
+ * the others are looked up and a row is rewritten only when it differs, so a repeated export
+ * changes nothing (not even a row version). Its one result row: the rows written per part.
+ */
+function rowsStatement(s: string, ws: string, parts: readonly Upsert[], move: CursorMove | null): Statement {
+  const values: unknown[] = [ws];
   const ctes = parts.flatMap((u, i) => {
     const names = u.columns.map(([n]) => n);
     const set = names.filter((n) => !u.key.includes(n));
     const params = u.columns.map(([, type], col) => {
-      values.push(arrayLiteral(u.rows, col, type === 'boolean'));
+      values.push(pgArrayLiteral(u.batch.columns[col]!));
       return `$${values.length}::${type}[]`;
     });
+    const rows = `unnest(${params.join(', ')}) AS x(${names.join(', ')})`;
+    if (u.fresh) return [`i${i} AS (INSERT INTO ${s}.${u.table} (workspace_id, ${names.join(', ')}) SELECT $1, x.* FROM ${rows})`];
     const sameKey = u.key.map((k) => `t.${k} = x.${k}`).join(' AND ');
-    // One probe per row: each batch row looks up its row in Postgres (its ctid, and whether
-    // it differs); then the changed rows are updated by ctid and the absent ones inserted.
+    // Rows Postgres may have: one probe per row looks up its row (its ctid, and whether it
+    // differs); then the changed rows are updated by ctid and the absent ones inserted.
     // LATERAL … LIMIT 1 keeps it a primary-key probe per row whatever the statistics say (a
     // plain join was planned, while a first export grew the table, as a scan of the whole
     // workspace per batch row). Not INSERT … ON CONFLICT: its speculative insertion costs
     // ~50 % more per row, and the export's advisory lock already rules out a racing writer.
     return [
       `s${i} AS MATERIALIZED (SELECT x.*, t.old_tid, t.changed
-        FROM unnest(${params.join(', ')}) AS x(${names.join(', ')})
+        FROM ${rows}
         LEFT JOIN LATERAL (SELECT t.ctid AS old_tid,
             (${set.map((n) => `t.${n}`).join(', ')}) IS DISTINCT FROM (${set.map((n) => `x.${n}`).join(', ')}) AS changed
           FROM ${s}.${u.table} t WHERE t.workspace_id = $1 AND ${sameKey} LIMIT 1) t ON true)`,
@@ -252,31 +363,68 @@ function batchStatement(s: string, ws: string, parts: readonly Upsert[], c: { ev
         RETURNING 1)`,
     ];
   });
-  ctes.push(`cur AS (UPDATE ${s}.export_cursors SET
-      seq = CASE stream WHEN 'events' THEN $2::bigint ELSE $3::bigint END,
-      key_run_id = CASE stream WHEN 'runs' THEN $4::text ELSE key_run_id END,
-      key_attempt = CASE stream WHEN 'runs' THEN $5::int ELSE key_attempt END,
-      updated_at = now()
-    WHERE workspace_id = $1 AND (stream = 'events' AND seq <> $2::bigint OR stream = 'runs' AND (seq, key_run_id, key_attempt) <> ($3::bigint, $4::text, $5::int)))`);
-  ctes.push(`ws AS (UPDATE ${s}.workspaces SET last_export_at = now(), label = COALESCE($6::text, label) WHERE workspace_id = $1 AND ${c.touch ? 'true' : 'false'})`);
-  const counts = parts.map((_u, i) => `(SELECT count(*) FROM n${i}) + (SELECT count(*) FROM i${i})`);
-  return { text: `WITH ${ctes.join(',\n')}\nSELECT ${counts.length ? counts.join(', ') : '0'}`, values };
+  if (move) ctes.push(...cursorCtes(s, values, move));
+  // A fresh part inserts all its rows or fails the statement.
+  const counts = parts.map((u, i) => (u.fresh ? String(u.batch.n) : `(SELECT count(*) FROM n${i}) + (SELECT count(*) FROM i${i})`));
+  return { text: `WITH ${ctes.join(',\n')}\nSELECT ${counts.join(', ')}`, values };
 }
 
-/** Column `c` of the rows as a Postgres array literal: {"a","b",NULL,…} (numbers bare, booleans t/f). */
-function arrayLiteral(rows: readonly Row[], c: number, boolean: boolean): string {
-  const parts = new Array<string>(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const v = rows[r]![c];
-    if (v === null || v === undefined) parts[r] = 'NULL';
-    else if (boolean) parts[r] = v === 1 || v === true ? 't' : 'f';
-    else if (typeof v === 'number' || typeof v === 'bigint') parts[r] = String(v);
-    else {
-      const text = String(v);
-      parts[r] = /["\\]/.test(text) ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`;
-    }
+/** The cursors that move, and the workspace's last export time, as CTEs (their parameters pushed onto `values`, whose $1 is the workspace). */
+function cursorCtes(s: string, values: unknown[], m: CursorMove): string[] {
+  const events = m.to.eventsSeq !== m.from.eventsSeq;
+  const runs = compareKeys(m.to.runKey, m.from.runKey) !== 0;
+  const $ = (v: unknown) => `$${values.push(v)}`;
+  const ctes: string[] = [];
+  if (events || runs) {
+    ctes.push(`cur AS (UPDATE ${s}.export_cursors SET
+        seq = CASE stream WHEN 'events' THEN ${$(m.to.eventsSeq)}::bigint ELSE ${$(m.to.runKey.seq)}::bigint END,
+        key_run_id = CASE stream WHEN 'runs' THEN ${$(m.to.runKey.runId)}::text ELSE key_run_id END,
+        key_attempt = CASE stream WHEN 'runs' THEN ${$(m.to.runKey.attempt)}::int ELSE key_attempt END,
+        updated_at = now()
+      WHERE workspace_id = $1 AND stream IN (${[events && `'events'`, runs && `'runs'`].filter(Boolean).join(', ')}))`);
   }
-  return `{${parts.join(',')}}`;
+  if (m.touch) ctes.push(`ws AS (UPDATE ${s}.workspaces SET last_export_at = now(), label = COALESCE(${$(m.label)}::text, label) WHERE workspace_id = $1)`);
+  return ctes;
+}
+
+/**
+ * Moves the cursors that change, after checking they are where the batch before left them
+ * (locked, so nothing moves them in between).
+ */
+async function moveCursors(conn: Client, s: string, ws: string, m: CursorMove): Promise<void> {
+  const events = m.to.eventsSeq !== m.from.eventsSeq;
+  const runs = compareKeys(m.to.runKey, m.from.runKey) !== 0;
+  const at = (await conn.query(`SELECT stream, seq, key_run_id, key_attempt FROM ${s}.export_cursors WHERE workspace_id = $1 FOR UPDATE`, [ws])).rows as { stream: string; seq: string; key_run_id: string; key_attempt: number }[];
+  const ev = at.find((c) => c.stream === 'events');
+  const rc = at.find((c) => c.stream === 'runs');
+  const where = (c: typeof rc): RunKey => ({ seq: Number(c?.seq ?? -1), runId: c?.key_run_id ?? '', attempt: c?.key_attempt ?? 0 });
+  if ((events && where(ev).seq !== m.from.eventsSeq) || (runs && compareKeys(where(rc), m.from.runKey) !== 0)) {
+    throw new OpsError(Exit.failed, `${s.replace(/"/g, '')}.export_cursors`, `the export cursor of workspace ${ws} is not where the previous batch left it (that batch failed, or another export of this workspace ran)`);
+  }
+  const values: unknown[] = [ws];
+  const ctes = cursorCtes(s, values, m);
+  if (ctes.length) await conn.query(`WITH ${ctes.join(',\n')}\nSELECT 1`, values);
+}
+
+const jsonEscapes: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+function unicodeEscape(hex: string): string {
+  const ch = String.fromCharCode(parseInt(hex, 16));
+  return ch === '"' || ch === '\\' ? `\\${ch}` : ch;
+}
+
+/**
+ * A JSON array of scalars as a Postgres array literal. The two are nearly one syntax: strings
+ * in double quotes with \" and \\ escaped, numbers bare, and an unquoted null is NULL to
+ * array_in. Only the other JSON escapes (\n, \u0001, …) differ, which Postgres reads as the
+ * letter after the backslash: they become the characters they stand for (a quoted element may
+ * hold any character but " and \). Booleans come as 1/0, which boolean input takes.
+ */
+export function pgArrayLiteral(json: string): string {
+  if (json.includes('\\')) {
+    json = json.replace(/\\(?:u([0-9a-fA-F]{4})|([^u]))/g, (_m, hex: string | undefined, c: string | undefined) => (hex ? unicodeEscape(hex) : jsonEscapes[c!]!));
+  }
+  return `{${json.slice(1, -1)}}`;
 }
 
 export { maskIn };

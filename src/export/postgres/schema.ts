@@ -411,6 +411,24 @@ SELECT ${s}.apply_roles();
 `;
     },
   },
+  {
+    version: 2,
+    name: 'bulk export speed: no per-row foreign key check on runs and audit events, a narrower runs_kpi index',
+    // A million-run export spent ~15 % of its Postgres time in the foreign-key trigger (one
+    // lookup of the workspace per inserted row) and ~20 % maintaining runs_kpi's INCLUDE
+    // columns, which no query read without visiting the table anyway (ops.kpi reads the row).
+    // The export creates a workspace's row before any of its rows, in the same session; the
+    // small tables keep their foreign key.
+    sql: (schema) => {
+      const s = q(schema);
+      return `
+ALTER TABLE ${s}.runs DROP CONSTRAINT IF EXISTS runs_workspace_id_fkey;
+ALTER TABLE ${s}.audit_events DROP CONSTRAINT IF EXISTS audit_events_workspace_id_fkey;
+DROP INDEX ${s}.runs_kpi;
+CREATE INDEX runs_kpi ON ${s}.runs (workspace_id, sort_at) WHERE is_latest;
+`;
+    },
+  },
 ];
 
 function tables(): readonly string[] {

@@ -22,17 +22,71 @@ export function ledgerWorkspaceId(db: Ledger): string {
   return prepared(db, `SELECT value FROM meta WHERE key = 'workspace_id'`, true).get() as string;
 }
 
-const runSelect = runColumns.map(([c]) => (c === 'is_latest' ? 'is_latest = 1' : c)).join(', ');
+/**
+ * A batch as columns: each one SQLite's JSON array of that column's values (json_group_array:
+ * built in C, so a million-run export makes 20 strings a batch, not 20 million), in the
+ * column order of ./schema. The aggregates see the rows in one pass, so the columns line up.
+ */
+export interface ColumnBatch {
+  n: number;
+  /** JSON arrays, one per column. */
+  columns: string[];
+}
 
-/** Up to `limit` run attempts written after `after`, oldest change first; each row ends with its change_seq. */
-export function runsAfter(db: Ledger, after: RunKey, limit: number): Row[] {
-  return prepared(
+function columnBatch(db: Ledger, select: string, width: number, params: readonly unknown[]): ColumnBatch {
+  const cols = Array.from({ length: width }, (_, i) => `json_group_array(c${i})`).join(', ');
+  const r = prepared(db, `SELECT count(*), ${cols} FROM (${select})`).raw().get(...params) as [number, ...string[]];
+  return { n: r[0], columns: r.slice(1) as string[] };
+}
+
+const aliased = (exprs: readonly string[]) => exprs.map((e, i) => `${e} AS c${i}`).join(', ');
+
+export interface RunBatch {
+  n: number;
+  /** Attempts first written after `after`: never exported, so Postgres cannot have them. */
+  fresh: ColumnBatch;
+  /** The others: Postgres may have an older version of them. */
+  known: ColumnBatch;
+  /** The greatest key of the batch (the next `after`). */
+  last: RunKey;
+}
+
+const runExprs = runColumns.map(([c]) => (c === 'is_latest' ? 'is_latest = 1' : c));
+
+/** Up to `limit` run attempts written after `after`, split by whether Postgres may have them. */
+export function runsAfter(db: Ledger, after: RunKey, limit: number): RunBatch {
+  // One pass, each column aggregated twice (FILTER): the fresh attempts' and the others'.
+  const width = runExprs.length + 1;
+  const half = (fresh: boolean) => Array.from({ length: width }, (_, i) => `json_group_array(c${i}) FILTER (WHERE ${fresh ? '' : 'NOT '}fresh)`);
+  const r = prepared(
     db,
-    `SELECT ${runSelect}, change_seq FROM run_attempts INDEXED BY runs_by_change
-     WHERE (change_seq, run_id, attempt) > (?, ?, ?) ORDER BY change_seq, run_id, attempt LIMIT ?`,
+    `SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh), ${[...half(true), ...half(false)].join(', ')}
+     FROM (SELECT ${aliased([...runExprs, 'change_seq'])}, created_seq > ? AS fresh FROM run_attempts INDEXED BY runs_by_change
+           WHERE (change_seq, run_id, attempt) > (?, ?, ?) ORDER BY change_seq, run_id, attempt LIMIT ?)`,
   )
     .raw()
-    .all(after.seq, after.runId, after.attempt, limit) as Row[];
+    .get(after.seq, after.seq, after.runId, after.attempt, limit) as [number, number, ...(string | null)[]];
+  // An empty FILTER aggregate is NULL, not [].
+  const cols = (from: number) => Array.from({ length: width }, (_, i) => (r[2 + from + i] as string | null) ?? '[]');
+  const fresh = { n: r[0], columns: cols(0) };
+  const known = { n: r[1], columns: cols(width) };
+  const last = greatestKey(after, fresh, known);
+  return { n: fresh.n + known.n, fresh, known, last };
+}
+
+/** The greatest (change_seq, run_id, attempt) of the batches, popping their change_seq column. */
+function greatestKey(after: RunKey, ...batches: ColumnBatch[]): RunKey {
+  let last = after;
+  for (const b of batches) {
+    const seqs = JSON.parse(b.columns.pop()!) as number[];
+    const ids = JSON.parse(b.columns[0]!) as string[];
+    const attempts = JSON.parse(b.columns[1]!) as number[];
+    for (let i = 0; i < b.n; i++) {
+      const d = seqs[i]! - last.seq || (ids[i]! < last.runId ? -1 : ids[i]! > last.runId ? 1 : 0) || attempts[i]! - last.attempt;
+      if (d > 0) last = { seq: seqs[i]!, runId: ids[i]!, attempt: attempts[i]! };
+    }
+  }
+  return last;
 }
 
 /** How many run attempts are written after `after` (the export's runs lag). */
@@ -40,10 +94,18 @@ export function runsBehind(db: Ledger, after: RunKey): number {
   return prepared(db, `SELECT COUNT(*) FROM run_attempts INDEXED BY runs_by_change WHERE (change_seq, run_id, attempt) > (?, ?, ?)`, true).get(after.seq, after.runId, after.attempt) as number;
 }
 
-const eventSelect = eventColumns.map(([c]) => (c === 'at' ? 'ts' : c === 'payload_text' ? 'payload' : c)).join(', ');
+/** Up to `limit` audit events after `seq`, the last seq, and the runs they name. */
+export function eventsAfterSeq(db: Ledger, seq: number, limit: number): ColumnBatch & { last: number; runIds: string[] } {
+  const exprs = eventColumns.map(([c]) => (c === 'at' ? 'ts' : c === 'payload_text' ? 'payload' : c));
+  const b = columnBatch(db, `SELECT ${aliased(exprs)} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`, exprs.length, [seq, limit]);
+  const seqs = JSON.parse(b.columns[0]!) as number[];
+  const runIds = JSON.parse(b.columns[eventColumns.findIndex(([c]) => c === 'run_id')]!) as (string | null)[];
+  return { ...b, last: seqs.reduce((a, x) => Math.max(a, x), seq), runIds: [...new Set(runIds.filter((r): r is string => r !== null))] };
+}
 
-export function eventsAfterSeq(db: Ledger, seq: number, limit: number): Row[] {
-  return prepared(db, `SELECT ${eventSelect} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`).raw().all(seq, limit) as Row[];
+/** Rows as a ColumnBatch (the small tables, read as rows to merge the re-read ones). */
+export function rowsToColumns(rows: readonly Row[], width: number): ColumnBatch {
+  return { n: rows.length, columns: Array.from({ length: width }, (_, c) => JSON.stringify(rows.map((r) => r[c] ?? null))) };
 }
 
 /** A small table of the ledger and the Postgres table it becomes. */
