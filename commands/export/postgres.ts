@@ -1,6 +1,7 @@
 import { defineCommand } from '../../src/cli/command';
 import { Exit, usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
+import { resolveNow, toIso } from '../../src/time/clock';
 
 /** How often --follow looks for new writes: one integer read (PRAGMA data_version) when idle. */
 const POLL_MS = 500;
@@ -44,14 +45,24 @@ export default defineCommand<{ url?: string; once?: boolean; follow?: boolean; '
     const { parsePgUrl } = await import('../../src/export/postgres/url');
     const target = parsePgUrl(raw, args.url !== undefined ? '--url' : urlEnv);
     const tls = { mode: cfg?.ssl.mode, caFile: cfg?.ssl.caFile && (await import('node:path')).resolve(ctx.workspace, cfg.ssl.caFile) };
-    const db = await ctx.ledger();
-    const { exportPostgresOnce } = await import('../../src/export/postgres/export');
     const { connectPg } = await import('../../src/export/postgres/connect');
+    // Connecting is a few round trips and a server process starting: begun before the ledger
+    // opens (~10 ms of a one-run export). Its failure is reported by the export, which awaits it.
+    const connecting = args.follow ? undefined : connectPg(target, tls);
+    connecting?.catch(() => {});
+    let db;
+    try {
+      db = await ctx.ledger();
+    } catch (err) {
+      void connecting?.then((c) => c.end()).catch(() => {});
+      throw err;
+    }
+    const { exportPostgresOnce } = await import('../../src/export/postgres/export');
     const { describeExport } = await import('../../src/export/postgres/describe');
-    const opts = { db, target, tls, schema, workspaceId: cfg?.workspaceId, label: ctx.workspace, batchRows: cfg?.batchRows, now: () => new Date().toISOString() };
+    const opts = { db, target, tls, schema, workspaceId: cfg?.workspaceId, label: ctx.workspace, batchRows: cfg?.batchRows, now: () => toIso(resolveNow(ctx.io.env)) };
 
     if (!args.follow) {
-      const result = await exportPostgresOnce(opts);
+      const result = await exportPostgresOnce({ ...opts, connecting });
       if (ctx.json) return printJson(ctx.io, result);
       ctx.io.stdout.write(describeExport(result) + '\n');
       return;

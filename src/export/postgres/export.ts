@@ -43,6 +43,8 @@ export interface PostgresExportOptions {
   now(): string;
   /** A connected client to reuse (a follower's); else one is opened and closed. */
   client?: Client;
+  /** A connection already on its way (opened and closed as one of our own). */
+  connecting?: Promise<Client>;
 }
 
 export interface PostgresExportResult {
@@ -66,7 +68,7 @@ export async function exportPostgresOnce(o: PostgresExportOptions): Promise<Post
   const workspaceId = o.workspaceId ?? ledgerWorkspaceId(o.db);
   let client: Client | undefined;
   try {
-    client = o.client ?? (await connectPg(o.target, o.tls));
+    client = o.client ?? (await (o.connecting ?? connectPg(o.target, o.tls)));
     return await run(client, o, workspaceId, started);
   } catch (err) {
     const e = pgError(err, o.target);

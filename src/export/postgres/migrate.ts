@@ -35,9 +35,14 @@ export async function ensureSchema(client: Client, schema: string): Promise<numb
 
 /** The schema's version; 0 when it (or its migrations table) does not exist yet. */
 export async function schemaVersion(client: Client, schema: string): Promise<number> {
-  const r = await client.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`"${schema}".schema_migrations`]);
-  if (!r.rows[0].present) return 0;
-  return Number((await client.query(`SELECT COALESCE(max(version), 0) AS v FROM "${schema}".schema_migrations`)).rows[0].v);
+  // One round trip: the table is there but on a first export.
+  try {
+    return Number((await client.query(`SELECT COALESCE(max(version), 0) AS v FROM "${schema}".schema_migrations`)).rows[0].v);
+  } catch (err) {
+    // No such table (42P01) or schema (3F000).
+    if (['42P01', '3F000'].includes((err as { code?: string }).code ?? '')) return 0;
+    throw err;
+  }
 }
 
 const newer = (schema: string, v: number) => new OpsError(Exit.failed, `postgres schema ${schema}`, `at migration ${v}, newer than this ops knows (${latestPgVersion}): upgrade ops`);
