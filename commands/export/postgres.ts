@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { defineCommand } from '../../src/cli/command';
 import { Exit, usageError } from '../../src/cli/errors';
 import { printJson } from '../../src/cli/output';
@@ -25,8 +27,6 @@ export default defineCommand<{ url?: string; once?: boolean; follow?: boolean; '
       .example('OPS_POSTGRES_URL=postgres://ops_writer:…@db.example:5432/ops $0 export postgres', '')
       .example('$0 export postgres --print-sql > ops-schema.sql', '') as never,
   async run(args, ctx) {
-    const { existsSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const hasWorkspace = existsSync(join(ctx.workspace, '.ops'));
     const cfg = hasWorkspace ? (await ctx.config('config.json')).export.postgres : undefined;
     const schema = cfg?.schema ?? 'ops';
@@ -44,7 +44,7 @@ export default defineCommand<{ url?: string; once?: boolean; follow?: boolean; '
     }
     const { parsePgUrl } = await import('../../src/export/postgres/url');
     const target = parsePgUrl(raw, args.url !== undefined ? '--url' : urlEnv);
-    const tls = { mode: cfg?.ssl.mode, caFile: cfg?.ssl.caFile && (await import('node:path')).resolve(ctx.workspace, cfg.ssl.caFile) };
+    const tls = { mode: cfg?.ssl.mode, caFile: cfg?.ssl.caFile && resolve(ctx.workspace, cfg.ssl.caFile) };
     const { connectPg } = await import('../../src/export/postgres/connect');
     // Connecting is a few round trips and a server process starting: begun before the ledger
     // opens (~10 ms of a one-run export). Its failure is reported by the export, which awaits it.
