@@ -369,6 +369,24 @@ describe('ops export postgres', () => {
     expect(await pgCounts(c, id)).toEqual(ledgerCounts(a));
   });
 
+  it('a login allowed one connection (a managed database\'s limit) still exports everything, one batch after the other', async () => {
+    const db = await server.database();
+    const admin = await server.client(db);
+    await admin.query(`CREATE ROLE one_conn LOGIN PASSWORD '${server.password}' CONNECTION LIMIT 1`);
+    await admin.query(`ALTER DATABASE "${db}" OWNER TO one_conn`);
+    const ws = demo(3000, 12);
+    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ export: { postgres: { batchRows: 500 } } }));
+    const r = opsProcess(['export', 'postgres', '--workspace', ws, '--json'], { env: { OPS_POSTGRES_URL: server.url(db, { user: 'one_conn' }) } });
+    expect(r.code, r.stderr).toBe(0);
+    // Batches of fresh rows only, each of which would have gone to a second connection.
+    expect(JSON.parse(r.stdout).batches).toBeGreaterThan(4);
+    const id = ledgerWorkspaceId(ws);
+    expect(await pgCounts(admin, id)).toEqual(ledgerCounts(ws));
+    const other = await server.database();
+    expect(exportTo(ws, server.url(other)).code).toBe(0);
+    expect(await digests(admin, id)).toEqual(await digests(await server.client(other), id));
+  });
+
   it('--print-sql prints the migrations without connecting; applied by hand, the export finds nothing to migrate', async () => {
     const ws = demo(50, 4);
     const sql = opsProcess(['export', 'postgres', '--print-sql', '--workspace', ws], { env: { OPS_POSTGRES_URL: 'postgres://x:y@127.0.0.1:1/none' } });
