@@ -387,6 +387,42 @@ describe('ops export postgres', () => {
     expect(await digests(admin, id)).toEqual(await digests(await server.client(other), id));
   });
 
+  it('a batch that fails takes the batch written alongside it down too: Postgres keeps a prefix, and the next export completes it', async () => {
+    const db = await server.database();
+    const c = await server.client(db);
+    const ws = demo(3000, 13);
+    writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ export: { postgres: { batchRows: 500 } } }));
+    const ledger = new Database(join(ws, '.ops', 'ledger.db'), { readonly: true });
+    const doomed = ledger.prepare('SELECT run_id FROM run_attempts ORDER BY change_seq, run_id, attempt LIMIT 1 OFFSET 1700').pluck().get() as string;
+    ledger.close();
+    // Another workspace's export makes the schema, so the trigger can go on ops.runs.
+    expect(exportTo(demo(10, 14), server.url(db)).code).toBe(0);
+    // One run fails its insert, slowly: the next batch is being written on the other connection meanwhile.
+    await c.query(`CREATE FUNCTION public.boom() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.run_id = '${doomed}' THEN PERFORM pg_sleep(0.5); RAISE EXCEPTION 'refused %', NEW.run_id; END IF; RETURN NEW; END $$`);
+    await c.query('CREATE TRIGGER boom BEFORE INSERT ON ops.runs FOR EACH ROW EXECUTE FUNCTION public.boom()');
+    const failed = exportTo(ws, server.url(db), ['--json']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`refused ${doomed}`);
+    const id = ledgerWorkspaceId(ws);
+    const cur = (await c.query(`SELECT seq::int, key_run_id, key_attempt FROM ops.export_cursors WHERE workspace_id = $1 AND stream = 'runs'`, [id])).rows[0];
+    const got = (await c.query('SELECT count(*)::int AS n FROM ops.runs WHERE workspace_id = $1', [id])).rows[0].n;
+    // Exactly the run attempts up to the cursor, which stops before the doomed run's batch.
+    const before = new Database(join(ws, '.ops', 'ledger.db'), { readonly: true });
+    const upTo = before.prepare('SELECT count(*) FROM run_attempts WHERE (change_seq, run_id, attempt) <= (?, ?, ?)').pluck().get(cur.seq, cur.key_run_id, cur.key_attempt) as number;
+    before.close();
+    expect(got).toBe(upTo);
+    expect(got).toBeGreaterThan(0);
+    expect(got).toBeLessThanOrEqual(1700);
+
+    await c.query('DROP TRIGGER boom ON ops.runs');
+    const again = exportTo(ws, server.url(db), ['--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const clean = await server.database();
+    expect(exportTo(ws, server.url(clean)).code).toBe(0);
+    expect(await digests(c, id)).toEqual(await digests(await server.client(clean), id));
+  });
+
   it('--print-sql prints the migrations without connecting; applied by hand, the export finds nothing to migrate', async () => {
     const ws = demo(50, 4);
     const sql = opsProcess(['export', 'postgres', '--print-sql', '--workspace', ws], { env: { OPS_POSTGRES_URL: 'postgres://x:y@127.0.0.1:1/none' } });
