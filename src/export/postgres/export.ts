@@ -164,8 +164,8 @@ async function run(client: Client, o: PostgresExportOptions, ws: string, started
         const more = batch.runs.n === limit || batch.events.n === limit || batch.small.some((b) => b.rows.length >= limit);
 
         // Overlap only inserts of fresh rows, and only in a pass with more batches to come (a
-        // small export does not open a second connection).
-        // A server out of connections gets one: the export goes on without overlapping.
+        // small export opens one connection); a server out of connections gets one, and the
+        // export goes on without overlapping.
         let overlap = !lookupAll && (more || helper !== undefined) && parts.every((p) => p.fresh);
         if (overlap) helper ??= connectPg(o.target, o.tls).then(async (c) => (await prepareSession(c), c)).catch(() => null);
         const other = overlap ? await helper! : null;
