@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +45,13 @@ describe('remembered config values', () => {
       expect(bad.stderr).toMatch(/config\.json: export\.postgres\.schema/);
     }
     expect(entries()).toHaveLength(count);
+
+    // A file holding a credential (a Slack webhook URL inline) is validated each time, never copied to the temp folder.
+    const hook = `https://hooks.slack.com/services/T${randomBytes(4).toString('hex')}/B${randomBytes(4).toString('hex')}/${randomBytes(12).toString('hex')}`;
+    const withHook = JSON.stringify({ export: { postgres: { schema: 'delta' } }, notifications: { channels: [{ name: 'oncall', type: 'slack', url: hook }] } });
+    expect(schemaOf(withHook).schema).toBe('delta');
+    expect(schemaOf(withHook).schema).toBe('delta');
+    expect(entries()).toHaveLength(count);
+    for (const f of readdirSync(folder)) expect(readFileSync(join(folder, f), 'utf8')).not.toContain(hook);
   });
 });

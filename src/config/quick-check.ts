@@ -50,7 +50,8 @@ export async function quickConfigProblems(workspace: string): Promise<ConfigProb
  * One config file's validated value (what loadConfig returns), remembered in the same folder
  * with the exact text it was made from, for every command's ctx.config: a command whose
  * config has not changed since the last one skips zod (~40 ms of `ops export postgres`'s
- * start-up). A file with a problem is never remembered (loadConfig throws).
+ * start-up). A file with a problem is never remembered (loadConfig throws), nor one that
+ * holds a credential.
  */
 export async function quickConfig<F extends ConfigFile>(workspace: string, file: F): Promise<ConfigOf<F>> {
   let text: string | null = null;
@@ -74,8 +75,19 @@ export async function quickConfig<F extends ConfigFile>(workspace: string, file:
   }
   const { loadConfigText } = await import('./load');
   const value = loadConfigText(workspace, file, text).value;
-  remember(marker, JSON.stringify({ stamp, text, value }));
+  if (!holdsCredential(value)) remember(marker, JSON.stringify({ stamp, text, value }));
   return value;
+}
+
+/**
+ * A notification channel's inline url (a Slack webhook URL is itself a credential): such a
+ * file is validated every time rather than copied into the temp folder, where it would
+ * outlive the workspace (a self-hosted runner's /tmp). Every other secret in config is the
+ * name of an environment variable.
+ */
+function holdsCredential(value: unknown): boolean {
+  const channels = (value as { notifications?: { channels?: { url?: string }[] } })?.notifications?.channels;
+  return Array.isArray(channels) && channels.some((c) => c.url !== undefined);
 }
 
 /** 32-bit FNV-1a of a string's UTF-16 code units, as hex. */
