@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,15 +110,20 @@ function ours(): boolean {
 }
 
 function remember(marker: string, content: string): void {
+  // Whole or absent: a reader never sees half a value (a name of its own per writer: test workers share a pid).
+  const tmp = `${marker}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
   try {
     mkdirSync(folder(), { recursive: true, mode: 0o700 });
     if (!ours()) return;
-    // Whole or absent: a reader never sees half a value.
-    const tmp = `${marker}.${process.pid}.tmp`;
     writeFileSync(tmp, content);
     renameSync(tmp, marker);
   } catch {
     // a read-only temp folder only means checking again next time
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written
+    }
   }
 }
 
