@@ -3,13 +3,13 @@
 // heavy code (better-sqlite3, zod, the demo generator, ink) only when it runs.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
-import { pgNodeStreams, rawText, textPlugins, zodLocalesStub } from './build/plugins.mjs';
+import { pgNodeStreams, rawText, textPlugins, yargsAssertLite, zodLocalesStub } from './build/plugins.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 
 const common = {
-  plugins: [...textPlugins, zodLocalesStub, rawText, pgNodeStreams],
+  plugins: [...textPlugins, zodLocalesStub, rawText, pgNodeStreams, yargsAssertLite],
   bundle: true,
   platform: 'node',
   target: 'node20',

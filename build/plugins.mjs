@@ -58,6 +58,14 @@ const boundedInkCaches = {
   },
 };
 
+// yargs' two uses of node:assert, without loading it (see assert-lite.mjs).
+export const yargsAssertLite = {
+  name: 'yargs-assert-lite',
+  setup(b) {
+    b.onResolve({ filter: /^assert$/ }, (args) => (/[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/.test(args.importer) ? { path: here('./assert-lite.mjs') } : undefined));
+  },
+};
+
 export const textPlugins = [fastStringWidth, fastSliceAnsi, fastAnsiTokenize, boundedInkCaches];
 
 // `import text from './page.html?raw'`: the file's contents as a string, so the dashboard's

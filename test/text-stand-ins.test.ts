@@ -1,5 +1,6 @@
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -9,6 +10,7 @@ import { ROOT, tempDir } from './helpers';
 /**
  * The bundles' stand-ins for slice-ansi and @alcalzone/ansi-tokenize (build/plugins.mjs) give
  * what the real modules give: checked here against them, bundled the way build.mjs bundles.
+ * So does yargs' node:assert stand-in (build/assert-lite.mjs).
  */
 
 type Token = { type: string };
@@ -120,4 +122,27 @@ describe('text stand-ins', () => {
     expect(bounded.out).toBe(published.out);
     expect(bounded.out).toMatch(/^> 9318399999 .{40,}…$/);
   }, 30_000);
+
+  it("yargs' assert stand-in throws where node:assert throws, and the CLI bundle no longer loads node:assert", async () => {
+    const lite = await import(pathToFileURL(join(ROOT, 'build', 'assert-lite.mjs')).href);
+    const real = await import('node:assert');
+    const cases: [unknown, unknown][] = [[1, 1], [1, 2], ['a', 'a'], ['a', 'b'], [NaN, NaN], [0, -0], [null, undefined], [undefined, undefined], [{}, {}]];
+    const throws = (f: () => void) => {
+      try {
+        f();
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    for (const [a, b] of cases) {
+      expect(throws(() => lite.strictEqual(a, b)), `strictEqual(${String(a)}, ${String(b)})`).toBe(throws(() => real.strictEqual(a, b)));
+      expect(throws(() => lite.notStrictEqual(a, b)), `notStrictEqual(${String(a)}, ${String(b)})`).toBe(throws(() => real.notStrictEqual(a, b)));
+    }
+    const main = join(tempDir(), 'modules.mjs');
+    writeFileSync(main, `process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => m === 'NativeModule assert'))));\nawait import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'ops', 'ops.js')).href)});\n`);
+    const loaded = spawnSync(process.execPath, [main, '--version'], { encoding: 'utf8' });
+    expect(loaded.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expect(loaded.stderr).toBe('[]');
+  });
 });
