@@ -423,6 +423,21 @@ describe('ops export postgres', () => {
     expect(await digests(c, id)).toEqual(await digests(await server.client(clean), id));
   });
 
+  it('column arrays reach Postgres as they were: quotes, backslashes, control characters, NULL and "NULL", braces, emoji', async () => {
+    const { pgArrayLiteral } = await import('../src/export/postgres/export');
+    const c = await server.client(await server.database());
+    const texts = ['', 'NULL', 'null', 'a"b', 'back\\slash', '\\"', 'line\nbreak\tand\rreturn', '\u0001\u001f', '{braces}, and commas', ' spaced ', 'über 🚀 日本', '\\u0041 is not A', '"', '\\'];
+    const values = [...texts, null];
+    const json = JSON.stringify(values);
+    expect((await c.query('SELECT $1::text[] AS v', [pgArrayLiteral(json)])).rows[0].v).toEqual(values);
+    // SQLite's json_group_array spells the same array its own way (\u escapes for control characters).
+    const sqlite = new Database(':memory:');
+    const fromSqlite = sqlite.prepare('SELECT json_group_array(v) FROM (SELECT value AS v FROM json_each(?))').pluck().get(json) as string;
+    sqlite.close();
+    expect((await c.query('SELECT $1::text[] AS v', [pgArrayLiteral(fromSqlite)])).rows[0].v).toEqual(values);
+    expect((await c.query('SELECT $1::bigint[] AS v, $2::boolean[] AS b', [pgArrayLiteral('[1,-2,9007199254740991,null]'), pgArrayLiteral('[1,0,null]')])).rows[0]).toEqual({ v: ['1', '-2', '9007199254740991', null], b: [true, false, null] });
+  });
+
   it('--print-sql prints the migrations without connecting; applied by hand, the export finds nothing to migrate', async () => {
     const ws = demo(50, 4);
     const sql = opsProcess(['export', 'postgres', '--print-sql', '--workspace', ws], { env: { OPS_POSTGRES_URL: 'postgres://x:y@127.0.0.1:1/none' } });

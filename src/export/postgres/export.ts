@@ -269,9 +269,9 @@ interface CursorMove {
 
 type Statement = { text: string; values: unknown[] };
 
-export const compareKeys = (a: RunKey, b: RunKey): number => a.seq - b.seq || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0) || a.attempt - b.attempt;
+const compareKeys = (a: RunKey, b: RunKey): number => a.seq - b.seq || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0) || a.attempt - b.attempt;
 
-/** What every connection of an export sets first (see run). */
+/** What every connection of an export sets first. */
 async function prepareSession(client: Client): Promise<void> {
   // The batch statement joins a batch (up to 20 000 rows) to tables of millions on their
   // keys: it must be index probes. Left to itself the planner hashes the whole workspace's
