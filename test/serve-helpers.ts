@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach } from 'vitest';
 import { NOW, OPS_BIN, opsProcess } from './helpers';
+import { sseFrames } from '../src/base/sse-frames';
 
 /** A real `ops serve` child on a random loopback port. */
 export interface Served {
@@ -87,27 +88,19 @@ export function sse(base: string, key: string, o: { lastEventId?: number; query?
     });
     status = res.status;
     if (!res.ok || !res.body) return connected();
-    const dec = new TextDecoder();
-    let buf = '';
     try {
-      for await (const chunk of res.body) {
-        buf += dec.decode(chunk as Uint8Array, { stream: true });
-        let end;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const frame = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const f: SseEvent = { id: null, event: 'message', data: '', at: Date.now() };
-          let isEvent = false;
-          for (const line of frame.split('\n')) {
-            if (line.startsWith(':')) {
-              comments.push(line);
-              if (line.startsWith(': subscribed')) connected();
-            } else if (line.startsWith('id: ')) (f.id = line.slice(4)), (isEvent = true);
-            else if (line.startsWith('event: ')) f.event = line.slice(7);
-            else if (line.startsWith('data: ')) (f.data += line.slice(6)), (isEvent = true);
-          }
-          if (isEvent) events.push(f);
+      for await (const frame of sseFrames(res.body as AsyncIterable<Uint8Array>)) {
+        const f: SseEvent = { id: null, event: 'message', data: '', at: Date.now() };
+        let isEvent = false;
+        for (const line of frame.split('\n')) {
+          if (line.startsWith(':')) {
+            comments.push(line);
+            if (line.startsWith(': subscribed')) connected();
+          } else if (line.startsWith('id: ')) (f.id = line.slice(4)), (isEvent = true);
+          else if (line.startsWith('event: ')) f.event = line.slice(7);
+          else if (line.startsWith('data: ')) (f.data += line.slice(6)), (isEvent = true);
         }
+        if (isEvent) events.push(f);
       }
     } catch {
       // aborted

@@ -1,3 +1,4 @@
+import { sseFrames } from '../base/sse-frames';
 import { errorText } from '../cli/errors';
 import { GLOBAL, isActive, type Engagement } from '../killswitch/state';
 import type { Run } from '../runs/types';
@@ -317,18 +318,10 @@ function followEvents(base: string, headers: Record<string, string>, changed: ()
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         if (wasDown) say(`live again: following ${base}`);
         wasDown = false;
-        const dec = new TextDecoder();
-        let buf = '';
-        for await (const chunk of res.body) {
-          buf += dec.decode(chunk as Uint8Array, { stream: true });
-          let end;
-          while ((end = buf.indexOf('\n\n')) >= 0) {
-            const frame = buf.slice(0, end);
-            buf = buf.slice(end + 2);
-            const id = /^id: ?(.*)$/m.exec(frame)?.[1];
-            if (id) lastId = id;
-            if (/^data:/m.test(frame)) changed();
-          }
+        for await (const frame of sseFrames(res.body as AsyncIterable<Uint8Array>)) {
+          const id = /^id: ?(.*)$/m.exec(frame)?.[1];
+          if (id) lastId = id;
+          if (/^data:/m.test(frame)) changed();
         }
         throw new Error('the stream ended');
       } catch (err) {
