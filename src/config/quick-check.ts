@@ -127,8 +127,11 @@ function remember(marker: string, content: string): void {
   }
 }
 
-/** Which ops build this is: a new build may validate differently. */
+let thisBuild: string | undefined;
+
+/** Which ops build this is: a new build may validate differently. Once per process: each config file asks. */
 function buildStamp(): string {
+  if (thisBuild !== undefined) return thisBuild;
   let stamp = typeof OPS_VERSION === 'string' ? OPS_VERSION : 'dev';
   // Built, every chunk is rewritten by each build; from source (tests), the schemas change apart.
   for (const file of [import.meta.url, ...(import.meta.url.endsWith('.ts') ? [new URL('./schemas.ts', import.meta.url).href] : [])]) {
@@ -139,5 +142,5 @@ function buildStamp(): string {
       stamp += ':?';
     }
   }
-  return stamp;
+  return (thisBuild = stamp);
 }

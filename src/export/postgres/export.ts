@@ -96,17 +96,9 @@ async function run(client: Client, o: PostgresExportOptions, ws: string, started
   // Waits while another exporter of this workspace runs; released with the session (kill -9 too).
   await client.query('SELECT pg_advisory_lock(hashtext($1))', [`ops-export:${o.schema}:${ws}`]);
   try {
-    const cur = (await client.query(`SELECT stream, seq, key_run_id, key_attempt FROM ${s}.export_cursors WHERE workspace_id = $1`, [ws])).rows as {
-      stream: string;
-      seq: string;
-      key_run_id: string;
-      key_attempt: number;
-    }[];
-    const ev = cur.find((c) => c.stream === 'events');
-    const rc = cur.find((c) => c.stream === 'runs');
-    if (!ev || !rc) throw new OpsError(Exit.failed, `${o.schema}.export_cursors`, `no cursors for workspace ${ws} (edited by hand?)`);
-    let eventsSeq = Number(ev.seq);
-    let runKey: RunKey = { seq: Number(rc.seq), runId: rc.key_run_id, attempt: rc.key_attempt };
+    const cur = await readCursors(client, s, ws, false);
+    if (!cur) throw new OpsError(Exit.failed, `${o.schema}.export_cursors`, `no cursors for workspace ${ws} (edited by hand?)`);
+    let { eventsSeq, runKey } = cur;
 
     const rows: Record<string, number> = {};
     const count = (table: string, n: number) => (rows[table] = (rows[table] ?? 0) + n);
@@ -373,8 +365,7 @@ function rowsStatement(s: string, ws: string, parts: readonly Upsert[], move: Cu
 
 /** The cursors that move, and the workspace's last export time, as CTEs (their parameters pushed onto `values`, whose $1 is the workspace). */
 function cursorCtes(s: string, values: unknown[], m: CursorMove): string[] {
-  const events = m.to.eventsSeq !== m.from.eventsSeq;
-  const runs = compareKeys(m.to.runKey, m.from.runKey) !== 0;
+  const { events, runs } = moved(m);
   const $ = (v: unknown) => `$${values.push(v)}`;
   const ctes: string[] = [];
   if (events || runs) {
@@ -394,18 +385,30 @@ function cursorCtes(s: string, values: unknown[], m: CursorMove): string[] {
  * (locked, so nothing moves them in between).
  */
 async function moveCursors(conn: Client, s: string, ws: string, m: CursorMove): Promise<void> {
-  const events = m.to.eventsSeq !== m.from.eventsSeq;
-  const runs = compareKeys(m.to.runKey, m.from.runKey) !== 0;
-  const at = (await conn.query(`SELECT stream, seq, key_run_id, key_attempt FROM ${s}.export_cursors WHERE workspace_id = $1 FOR UPDATE`, [ws])).rows as { stream: string; seq: string; key_run_id: string; key_attempt: number }[];
-  const ev = at.find((c) => c.stream === 'events');
-  const rc = at.find((c) => c.stream === 'runs');
-  const where = (c: typeof rc): RunKey => ({ seq: Number(c?.seq ?? -1), runId: c?.key_run_id ?? '', attempt: c?.key_attempt ?? 0 });
-  if ((events && where(ev).seq !== m.from.eventsSeq) || (runs && compareKeys(where(rc), m.from.runKey) !== 0)) {
+  const { events, runs } = moved(m);
+  const at = await readCursors(conn, s, ws, true);
+  if (!at || (events && at.eventsSeq !== m.from.eventsSeq) || (runs && compareKeys(at.runKey, m.from.runKey) !== 0)) {
     throw new OpsError(Exit.failed, `${s.replace(/"/g, '')}.export_cursors`, `the export cursor of workspace ${ws} is not where the previous batch left it (that batch failed, or another export of this workspace ran)`);
   }
   const values: unknown[] = [ws];
   const ctes = cursorCtes(s, values, m);
   if (ctes.length) await conn.query(`WITH ${ctes.join(',\n')}\nSELECT 1`, values);
+}
+
+/** Which of the cursors a batch moves. */
+const moved = (m: CursorMove) => ({ events: m.to.eventsSeq !== m.from.eventsSeq, runs: compareKeys(m.to.runKey, m.from.runKey) !== 0 });
+
+/** The workspace's cursors as Postgres has them (locked when `lock`); null when a stream's row is missing. */
+async function readCursors(conn: Client, s: string, ws: string, lock: boolean): Promise<Cursors | null> {
+  const rows = (await conn.query(`SELECT stream, seq, key_run_id, key_attempt FROM ${s}.export_cursors WHERE workspace_id = $1${lock ? ' FOR UPDATE' : ''}`, [ws])).rows as {
+    stream: string;
+    seq: string;
+    key_run_id: string;
+    key_attempt: number;
+  }[];
+  const ev = rows.find((c) => c.stream === 'events');
+  const rc = rows.find((c) => c.stream === 'runs');
+  return ev && rc ? { eventsSeq: Number(ev.seq), runKey: { seq: Number(rc.seq), runId: rc.key_run_id, attempt: rc.key_attempt } } : null;
 }
 
 const jsonEscapes: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
