@@ -34,12 +34,16 @@ describe('event consumers', () => {
     writeFileSync(join(ws, '.ops', 'config.json'), JSON.stringify({ notifications: { channels: [{ name: 'oncall', type: 'log' }, { name: 'audit', type: 'log' }] } }));
     const env = { OPS_WORKSPACE: ws, OPS_ACTOR: 'alice' };
     let killed = 0;
+    let lastKilled = false;
     for (let i = 0; i < 100; i++) {
-      // One point, hit the first or second time it is reached (the second: during a catch-up of an earlier event).
-      const point = random() < 0.1 ? '' : `${POINTS[Math.floor(random() * POINTS.length)]}@${1 + Math.floor(random() * 2)}`;
+      // One point, hit the first or second time it is reached. The second only after a kill:
+      // then there is an earlier event to catch up, so it can be reached (drawn after a clean
+      // run it rarely was: seed 21748 killed 29 of the 100 runs, failing the check below).
+      const point = random() < 0.1 ? '' : `${POINTS[Math.floor(random() * POINTS.length)]}@${lastKilled ? 1 + Math.floor(random() * 2) : 1}`;
       const args = i % 2 === 0 ? ['killswitch', '--reason', `incident ${i}`] : ['killswitch', '--release', '--reason', `fixed ${i}`];
       const r = opsProcess(args, { env: { ...env, OPS_NOW: at(i), OPS_FAILPOINT: point } });
-      if (r.code === -1) killed++;
+      lastKilled = r.code === -1;
+      if (lastKilled) killed++;
       else expect(r, `seed ${seed}, run ${i}, ${point}`).toMatchObject({ code: 0 });
     }
     expect(killed, `seed ${seed}`).toBeGreaterThan(30);
